@@ -1,0 +1,122 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { Methods, type SchemaParams, type SchemaResult, type StatusParams } from '../../server/src/protocol';
+
+export const SCHEMA_SCHEME = 'agent-policy-schema';
+
+/** Files the server analyses: Cedar policies, agent manifests and MCP tool lists. */
+const MANIFEST_GLOB = '**/{*.agents.yaml,*.agents.yml,*.agents.json,agents.yaml,agents.yml,agents.json}';
+const TOOLS_GLOB = '**/*.tools.json';
+const WATCH_GLOB = '**/{*.cedar,*.agents.yaml,*.agents.yml,*.agents.json,agents.yaml,agents.yml,agents.json,*.tools.json,.agent-policy.yaml}';
+
+let client: LanguageClient | undefined;
+let output: vscode.LogOutputChannel;
+
+/** What the extension exposes to its tests (and to other extensions). */
+export interface AgentPolicyApi {
+  client(): LanguageClient | undefined;
+  status(): StatusParams | undefined;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<AgentPolicyApi> {
+  output = vscode.window.createOutputChannel('Agent Policy', { log: true });
+  context.subscriptions.push(output);
+
+  const statusItem = vscode.window.createStatusBarItem('agentPolicy.status', vscode.StatusBarAlignment.Left, 10);
+  statusItem.name = 'Agent Policy';
+  statusItem.command = 'workbench.actions.view.problems';
+  statusItem.text = '$(shield) Agent Policy';
+  statusItem.tooltip = 'Agent Policy Studio: starting';
+  statusItem.show();
+  context.subscriptions.push(statusItem);
+  let lastStatus: StatusParams | undefined;
+
+  const schemas = new SchemaDocuments();
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEMA_SCHEME, schemas));
+
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const watcher = vscode.workspace.createFileSystemWatcher(WATCH_GLOB);
+  context.subscriptions.push(watcher);
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: 'cedar' },
+      { scheme: 'file', pattern: MANIFEST_GLOB },
+      { scheme: 'file', pattern: TOOLS_GLOB },
+    ],
+    synchronize: { fileEvents: watcher },
+    outputChannel: output,
+    traceOutputChannel: output,
+  };
+
+  const start = async () => {
+    client = new LanguageClient('agentPolicy', 'Agent Policy', serverOptions, clientOptions);
+    client.onNotification(Methods.status, (s: StatusParams) => {
+      lastStatus = s;
+      if (s.state === 'checking') {
+        statusItem.text = '$(sync~spin) Agent Policy';
+        statusItem.tooltip = 'Agent Policy Studio: checking policies and manifests';
+      } else {
+        statusItem.text = s.problems === 0 ? '$(shield) Agent Policy' : `$(shield) ${s.problems} problem${s.problems === 1 ? '' : 's'}`;
+        statusItem.tooltip = `Agent Policy Studio: ${s.problems === 0 ? 'no problems' : `${s.problems} problem${s.problems === 1 ? '' : 's'}`} — click to open the Problems view`;
+      }
+    });
+    statusItem.text = '$(sync~spin) Agent Policy';
+    await client.start();
+    output.info('Agent Policy language server started');
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('agentPolicy.restartServer', async () => {
+      output.info('restarting the language server');
+      const old = client;
+      client = undefined;
+      if (old) await old.stop().catch((e: unknown) => output.warn(`stopping the server: ${String(e)}`));
+      await start();
+      void vscode.window.setStatusBarMessage('Agent Policy: server restarted', 3000);
+    }),
+    vscode.commands.registerCommand('agentPolicy.showSchema', async (target?: vscode.Uri) => {
+      if (!client) return void vscode.window.showErrorMessage('Agent Policy: the language server is not running.');
+      const uri = target ?? vscode.window.activeTextEditor?.document.uri;
+      const params: SchemaParams = { uri: uri?.scheme === 'file' ? uri.toString() : undefined };
+      const result = await client.sendRequest<SchemaResult>(Methods.schema, params);
+      if (!result.schema) {
+        return void vscode.window.showErrorMessage(`Agent Policy: ${result.error ?? 'no schema'}`);
+      }
+      const manifest = result.manifestUri ? vscode.Uri.parse(result.manifestUri) : undefined;
+      const name = manifest ? path.posix.basename(manifest.path).replace(/\.(ya?ml|json)$/, '') : 'schema';
+      const docUri = vscode.Uri.from({ scheme: SCHEMA_SCHEME, path: `/${name}.cedarschema`, query: manifest?.toString() ?? '' });
+      schemas.set(docUri, result.schema);
+      const doc = await vscode.workspace.openTextDocument(docUri);
+      await vscode.window.showTextDocument(doc, { preview: false });
+    }),
+  );
+
+  await start();
+  return { client: () => client, status: () => lastStatus };
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+}
+
+/** Read-only documents holding generated schemas. */
+class SchemaDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.emitter.event;
+
+  set(uri: vscode.Uri, text: string) {
+    const changed = this.texts.has(uri.toString()) && this.texts.get(uri.toString()) !== text;
+    this.texts.set(uri.toString(), text);
+    if (changed) this.emitter.fire(uri);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '// Run "Agent Policy: Show Generated Cedar Schema" to generate this schema again.';
+  }
+}

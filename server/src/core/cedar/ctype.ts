@@ -1,0 +1,188 @@
+/**
+ * The Cedar type of a JSON value, derived from a JSON Schema. One model serves two purposes: it is rendered
+ * into the Cedar schema, and it converts JSON arguments into Cedar values for a request, so the two never
+ * disagree.
+ */
+export type CType =
+  | { kind: 'String' }
+  | { kind: 'Long' }
+  | { kind: 'Bool' }
+  | { kind: 'Decimal' }
+  | { kind: 'Set'; element: CType }
+  | { kind: 'Record'; attrs: Record<string, CAttr> }
+  /** An object with `additionalProperties`: an entity whose tags hold the extra keys. */
+  | { kind: 'Tagged'; entityType: string; attrs: Record<string, CAttr>; tags?: CType };
+
+export interface CAttr {
+  type: CType;
+  required: boolean;
+}
+
+/** A place where a JSON Schema says something Cedar cannot express (reported, and left out of Cedar). */
+export interface Unexpressible {
+  path: (string | number)[];
+  reason: string;
+}
+
+type JsonSchema = Record<string, unknown> | boolean;
+
+export interface MapContext {
+  /** The root schema, for local `$ref`s. */
+  root: unknown;
+  /** Prefix for the entity types of tagged objects (`<ns>::<prefix>_<path>`). */
+  entityPrefix: string;
+  namespace: string;
+  /** Entity types created while mapping (shared across calls so names stay unique). */
+  taggedTypes: Map<string, Extract<CType, { kind: 'Tagged' }>>;
+  unexpressible: Unexpressible[];
+}
+
+const MAX_DEPTH = 32;
+
+/** Maps an object schema to a Record (or Tagged) type. Properties Cedar cannot express are left out and reported. */
+export function mapSchema(schema: unknown, ctx: MapContext, path: (string | number)[] = [], seen: Set<unknown> = new Set()): CType | undefined {
+  const r = map(schema as JsonSchema, ctx, path, seen, 0);
+  return r;
+}
+
+function map(schemaIn: JsonSchema, ctx: MapContext, path: (string | number)[], seen: Set<unknown>, depth: number): CType | undefined {
+  const fail = (reason: string): undefined => {
+    ctx.unexpressible.push({ path, reason });
+    return undefined;
+  };
+  if (depth > MAX_DEPTH) return fail('nested too deeply');
+  if (typeof schemaIn === 'boolean') return fail(schemaIn ? 'any value is allowed (no type)' : 'no value is allowed');
+  if (typeof schemaIn !== 'object' || schemaIn === null) return fail('not a schema');
+  let schema = schemaIn;
+  if (typeof schema.$ref === 'string') {
+    const target = resolveRef(ctx.root, schema.$ref);
+    if (target === undefined) return fail(`cannot resolve $ref ${schema.$ref}`);
+    if (seen.has(target)) return fail('recursive schema');
+    const next = new Set(seen).add(target);
+    return map(target as JsonSchema, ctx, path, next, depth + 1);
+  }
+  if (Array.isArray(schema.allOf) && schema.allOf.length === 1 && Object.keys(schema).length === 1) {
+    return map(schema.allOf[0] as JsonSchema, ctx, path, seen, depth + 1);
+  }
+  if (schema.anyOf !== undefined || schema.oneOf !== undefined || schema.allOf !== undefined) return fail('a union (anyOf/oneOf/allOf) has no Cedar type');
+
+  let type = schema.type;
+  if (Array.isArray(type)) {
+    const nonNull = type.filter((t) => t !== 'null');
+    if (nonNull.length !== 1) return fail(`a value of several types (${type.join(', ')}) has no Cedar type`);
+    type = nonNull[0];
+  }
+  if (type === undefined) {
+    if (Array.isArray(schema.enum) && schema.enum.length > 0) {
+      if (schema.enum.every((v) => typeof v === 'string')) type = 'string';
+      else if (schema.enum.every((v) => Number.isInteger(v))) type = 'integer';
+    } else if (typeof schema.const === 'string') type = 'string';
+    else if (Number.isInteger(schema.const)) type = 'integer';
+    else if (typeof schema.const === 'boolean') type = 'boolean';
+    else if (schema.properties !== undefined || schema.additionalProperties !== undefined) type = 'object';
+    else if (schema.items !== undefined) type = 'array';
+  }
+  switch (type) {
+    case 'string':
+      return { kind: 'String' };
+    case 'integer':
+      return { kind: 'Long' };
+    case 'number':
+      return { kind: 'Decimal' };
+    case 'boolean':
+      return { kind: 'Bool' };
+    case 'null':
+      return fail('`null` has no Cedar type');
+    case 'array': {
+      if (schema.prefixItems !== undefined) return fail('a tuple (prefixItems) has no Cedar type');
+      if (schema.items === undefined || schema.items === true) return fail('an array without `items` has no Cedar type');
+      const el = map(schema.items as JsonSchema, ctx, [...path, 'items'], seen, depth + 1);
+      return el ? { kind: 'Set', element: el } : undefined;
+    }
+    case 'object': {
+      const attrs: Record<string, CAttr> = {};
+      const required = new Set(Array.isArray(schema.required) ? schema.required.filter((x): x is string => typeof x === 'string') : []);
+      const props = typeof schema.properties === 'object' && schema.properties !== null ? (schema.properties as Record<string, JsonSchema>) : {};
+      for (const [name, sub] of Object.entries(props)) {
+        const t = map(sub, ctx, [...path, 'properties', name], seen, depth + 1);
+        if (t) attrs[name] = { type: t, required: required.has(name) };
+      }
+      const ap = schema.additionalProperties;
+      if (typeof ap === 'object' && ap !== null) {
+        const tags = map(ap as JsonSchema, ctx, [...path, 'additionalProperties'], seen, depth + 1);
+        const entityType = uniqueEntityName(ctx, [ctx.entityPrefix, ...path.filter((p) => p !== 'properties' && p !== 'items')].join('_'));
+        const tagged: Extract<CType, { kind: 'Tagged' }> = { kind: 'Tagged', entityType, attrs, tags };
+        ctx.taggedTypes.set(entityType, tagged);
+        return tagged;
+      }
+      return { kind: 'Record', attrs };
+    }
+    default:
+      return fail(type === undefined ? 'no `type` is given' : `type \`${String(type)}\` has no Cedar type`);
+  }
+}
+
+function uniqueEntityName(ctx: MapContext, raw: string): string {
+  let base = raw.replace(/[^A-Za-z0-9_]/g, '_');
+  if (!/^[A-Za-z_]/.test(base)) base = `_${base}`;
+  let name = base;
+  for (let i = 2; ctx.taggedTypes.has(name) || RESERVED_TYPES.has(name); i++) name = `${base}_${i}`;
+  return name;
+}
+
+const RESERVED_TYPES = new Set(['Agent', 'Role', 'McpServer', 'Action', 'String', 'Long', 'Bool', 'Boolean', 'Set', 'Record', 'Entity', 'Extension']);
+
+function resolveRef(root: unknown, ref: string): unknown {
+  if (!ref.startsWith('#')) return undefined;
+  let node: unknown = root;
+  for (const seg of ref.slice(1).split('/').filter(Boolean)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[decodeURIComponent(seg).replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
+/** Infers a Cedar type from example values (agent attributes without a declared schema). */
+export function inferType(values: unknown[]): CType | { conflict: string } {
+  const kinds = new Set(values.map(jsonKind));
+  if (kinds.size === 2 && kinds.has('integer') && kinds.has('number')) return { kind: 'Decimal' };
+  if (kinds.size !== 1) return { conflict: [...kinds].join(' and ') };
+  const kind = [...kinds][0]!;
+  switch (kind) {
+    case 'string':
+      return { kind: 'String' };
+    case 'integer':
+      return { kind: 'Long' };
+    case 'number':
+      return { kind: 'Decimal' };
+    case 'boolean':
+      return { kind: 'Bool' };
+    case 'array': {
+      const items = (values as unknown[][]).flat();
+      if (items.length === 0) return { conflict: 'an empty list (its element type is unknown)' };
+      const el = inferType(items);
+      return 'conflict' in el ? el : { kind: 'Set', element: el };
+    }
+    case 'object': {
+      const objs = values as Record<string, unknown>[];
+      const keys = new Set(objs.flatMap((o) => Object.keys(o)));
+      const attrs: Record<string, CAttr> = {};
+      for (const k of keys) {
+        const present = objs.filter((o) => k in o);
+        const t = inferType(present.map((o) => o[k]));
+        if ('conflict' in t) return { conflict: `${k}: ${t.conflict}` };
+        attrs[k] = { type: t, required: present.length === objs.length };
+      }
+      return { kind: 'Record', attrs };
+    }
+    default:
+      return { conflict: kind };
+  }
+}
+
+function jsonKind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}

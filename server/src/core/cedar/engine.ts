@@ -1,0 +1,165 @@
+/**
+ * The only module that talks to the Cedar engine (@cedar-policy/cedar-wasm). Everything it returns is plain
+ * data; byte offsets stay byte offsets here and are converted to UTF-16 by the callers that know the text.
+ */
+import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type {
+  AuthorizationAnswer,
+  DetailedError,
+  EntityJson,
+  EntityUidJson,
+  PolicyJson,
+  SchemaJson as GenericSchemaJson,
+  Context,
+} from '@cedar-policy/cedar-wasm/nodejs';
+
+export type SchemaJson = GenericSchemaJson<string>;
+
+export type { PolicyJson, EntityJson, EntityUidJson, Context };
+export type CedarExpr = import('@cedar-policy/cedar-wasm/nodejs').Expr;
+export type CedarValue = import('@cedar-policy/cedar-wasm/nodejs').CedarValueJson;
+
+/** One engine error, with nested `related` errors flattened into the list that holds it. */
+export interface EngineError {
+  message: string;
+  help?: string;
+  /** UTF-8 byte offsets into the text that was given to the engine. */
+  spans: { start: number; end: number; label?: string }[];
+}
+
+export function cedarVersion(): string {
+  return cedar.getCedarVersion();
+}
+
+function flatten(errors: DetailedError[] | undefined): EngineError[] {
+  const out: EngineError[] = [];
+  const walk = (e: DetailedError) => {
+    out.push({
+      message: e.message,
+      help: e.help ?? undefined,
+      spans: (e.sourceLocations ?? []).map((l) => ({ start: l.start, end: l.end, label: l.label ?? undefined })),
+    });
+    for (const r of e.related ?? []) walk(r);
+  };
+  for (const e of errors ?? []) walk(e);
+  return out;
+}
+
+function guard<T>(fn: () => T, fallback: (message: string) => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    return fallback(`the Cedar engine failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Parses one policy (or template) and returns its JSON AST. */
+export function parsePolicy(text: string, template: boolean): { json: PolicyJson } | { errors: EngineError[] } {
+  return guard(
+    () => {
+      const r = template ? cedar.templateToJson(text) : cedar.policyToJson(text);
+      return r.type === 'success' ? { json: r.json } : { errors: flatten(r.errors) };
+    },
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
+export interface ValidationResult {
+  /** Errors and warnings per policy key; offsets are bytes into that policy's text. */
+  errors: Map<string, EngineError[]>;
+  warnings: Map<string, EngineError[]>;
+  /** Problems that are not tied to a policy (the schema itself is invalid, say). */
+  general: EngineError[];
+}
+
+/** Strict validation of already-parseable policies and templates against a schema, in one engine call. */
+export function validatePolicies(schema: SchemaJson, policies: Record<string, string>, templates: Record<string, string>): ValidationResult {
+  const result: ValidationResult = { errors: new Map(), warnings: new Map(), general: [] };
+  return guard(
+    () => {
+      const r = cedar.validate({ schema, policies: { staticPolicies: policies, templates }, validationSettings: { mode: 'strict' } });
+      if (r.type === 'failure') {
+        result.general = flatten(r.errors);
+        return result;
+      }
+      for (const e of r.validationErrors) push(result.errors, e.policyId, flatten([e.error]));
+      for (const e of r.validationWarnings) push(result.warnings, e.policyId, flatten([e.error]));
+      return result;
+    },
+    (message) => ({ ...result, general: [{ message, spans: [] }] }),
+  );
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, values: V[]) {
+  map.set(key, [...(map.get(key) ?? []), ...values]);
+}
+
+/** Checks that a schema is acceptable to Cedar and renders it as human-readable Cedar schema text. */
+export function schemaToText(schema: SchemaJson): { text: string } | { errors: EngineError[] } {
+  return guard(
+    () => {
+      const r = cedar.schemaToText(schema);
+      return r.type === 'success' ? { text: r.text } : { errors: flatten(r.errors) };
+    },
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
+export interface AuthorizationRequest {
+  principal: EntityUidJson;
+  action: EntityUidJson;
+  resource: EntityUidJson;
+  context: Context;
+  entities: EntityJson[];
+}
+
+export interface EngineDecision {
+  decision: 'allow' | 'deny';
+  /** Keys of the policies that determined the decision. */
+  reason: string[];
+  /** Policies that errored during evaluation (and were therefore skipped). */
+  errored: { policyId: string; message: string }[];
+}
+
+/**
+ * Preparses (and caches inside the engine) a policy set under `id`, and the schema under `schemaId`.
+ * Later calls to `authorizePrepared` with the same ids skip the parse.
+ */
+export function preparse(id: string, policies: Record<string, string>, templates: Record<string, string>, schemaId: string, schema: SchemaJson): EngineError[] {
+  return guard(
+    () => {
+      const p = cedar.preparsePolicySet(id, { staticPolicies: policies, templates });
+      if (p.type === 'failure') return flatten(p.errors);
+      const s = cedar.preparseSchema(schemaId, schema);
+      return s.type === 'failure' ? flatten(s.errors) : [];
+    },
+    (message) => [{ message, spans: [] }],
+  );
+}
+
+/** One authorization against a preparsed policy set; the request is validated against the preparsed schema. */
+export function authorizePrepared(policySetId: string, schemaId: string, req: AuthorizationRequest): { decision: EngineDecision } | { errors: EngineError[] } {
+  return guard(
+    () => answer(cedar.statefulIsAuthorized({ ...req, preparsedPolicySetId: policySetId, preparsedSchemaName: schemaId, validateRequest: true })),
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
+/** One authorization that parses everything it is given (the reference path, used by tests and benchmarks). */
+export function authorize(policies: Record<string, string>, schema: SchemaJson | undefined, req: AuthorizationRequest): { decision: EngineDecision } | { errors: EngineError[] } {
+  return guard(
+    () => answer(cedar.isAuthorized({ ...req, policies: { staticPolicies: policies }, ...(schema ? { schema, validateRequest: true } : {}) })),
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
+function answer(r: AuthorizationAnswer): { decision: EngineDecision } | { errors: EngineError[] } {
+  if (r.type === 'failure') return { errors: flatten(r.errors) };
+  return {
+    decision: {
+      decision: r.response.decision,
+      reason: r.response.diagnostics.reason,
+      errored: r.response.diagnostics.errors.map((e) => ({ policyId: e.policyId, message: e.error.message })),
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import type { Manifest } from '../manifest/model';
+import { findNode, spanAt, type YamlSource } from '../yamlDoc';
+import type { Finding } from '../types';
+import { hashText } from '../text';
+import { compileSchema } from '../jsonSchema';
+import { mapSchema, inferType, type CAttr, type CType, type MapContext } from './ctype';
+import { schemaToText, type SchemaJson } from './engine';
+
+/** The Cedar view of a manifest: the schema policies are validated against, and the types requests are built with. */
+export interface CedarModel {
+  namespace: string;
+  schema: SchemaJson;
+  /** Human-readable Cedar schema text (what "Show Generated Cedar Schema" opens). */
+  text: string;
+  /** Per tool: the Cedar type of `context.input`. */
+  inputTypes: Map<string, Extract<CType, { kind: 'Record' | 'Tagged' }>>;
+  sessionType: Extract<CType, { kind: 'Record' | 'Tagged' }>;
+  agentType: Record<string, CAttr>;
+  taggedTypes: Map<string, Extract<CType, { kind: 'Tagged' }>>;
+  /** Cheap identity of the schema, for caches keyed by it. */
+  key: string;
+}
+
+export const CALL_TOOL = 'call_tool';
+/** The common type of `context.session`, shared by every action. */
+export const SESSION_TYPE = 'Session';
+
+/** Generates the Cedar schema of a manifest (the `mcp` profile described in DESIGN.md). */
+export function generateCedarModel(m: Manifest, sources: Map<string, YamlSource>): { model?: CedarModel; findings: Finding[] } {
+  const source = sources.get(m.file);
+  const findings: Finding[] = [];
+  const ns = m.namespace;
+  const taggedTypes = new Map<string, Extract<CType, { kind: 'Tagged' }>>();
+  const inputTypes = new Map<string, Extract<CType, { kind: 'Record' | 'Tagged' }>>();
+  const at = (path: (string | number)[]) => (source ? spanAt(source, path) : { start: 0, end: 0 });
+
+  for (const tool of m.tools) {
+    if (tool.name === CALL_TOOL) {
+      findings.push({ code: 'manifest-invalid', message: `the tool name \`${CALL_TOOL}\` is reserved: it is the action group that holds every tool`, span: tool.loc.span, });
+      continue;
+    }
+    const toolSource = sources.get(tool.loc.file);
+    const ctx: MapContext = { root: tool.inputSchema, entityPrefix: `${tool.name}_input`, namespace: ns, taggedTypes, unexpressible: [] };
+    const t = mapSchema(tool.inputSchema, ctx);
+    inputTypes.set(tool.name, t && (t.kind === 'Record' || t.kind === 'Tagged') ? t : { kind: 'Record', attrs: {} });
+    // An input schema that is not valid JSON Schema is reported as such; what Cedar makes of it is noise.
+    if (compileSchema(tool.inputSchema).errors.length > 0) continue;
+    for (const u of ctx.unexpressible) {
+      findings.push({
+        code: 'argument-not-in-cedar',
+        message: `tool \`${tool.name}\`: ${describePath(u.path, 'context.input')} is left out of the Cedar schema: ${u.reason}. It is still checked against the JSON Schema, but policies cannot read it`,
+        span: toolSource && tool.schemaPath ? spanAt(toolSource, [...tool.schemaPath, ...u.path]) : tool.loc.span,
+        file: tool.loc.file,
+      });
+    }
+  }
+
+  let sessionType: Extract<CType, { kind: 'Record' | 'Tagged' }> = { kind: 'Record', attrs: {} };
+  if (m.context) {
+    const ctx: MapContext = { root: m.context, entityPrefix: 'session', namespace: ns, taggedTypes, unexpressible: [] };
+    const t = mapSchema(m.context, ctx);
+    if (t && (t.kind === 'Record' || t.kind === 'Tagged')) sessionType = t;
+    for (const u of ctx.unexpressible) {
+      findings.push({ code: 'argument-not-in-cedar', message: `${describePath(u.path, 'context.session')} is left out of the Cedar schema: ${u.reason}`, span: at(['context', ...u.path]) });
+    }
+  }
+
+  let agentType: Record<string, CAttr> = {};
+  if (m.agentAttributes) {
+    const ctx: MapContext = { root: m.agentAttributes, entityPrefix: 'agent', namespace: ns, taggedTypes, unexpressible: [] };
+    const t = mapSchema(m.agentAttributes, ctx);
+    if (t && t.kind === 'Record') agentType = t.attrs;
+    for (const u of ctx.unexpressible) {
+      findings.push({ code: 'argument-not-in-cedar', message: `${describePath(u.path, 'principal')} is left out of the Cedar schema: ${u.reason}`, span: at(['agent_attributes', ...u.path]) });
+    }
+  } else {
+    const withAttrs = m.agents.map((a) => a.attributes);
+    const keys = new Set(withAttrs.flatMap((a) => Object.keys(a)));
+    for (const k of keys) {
+      const holders = m.agents.filter((a) => k in a.attributes);
+      const t = inferType(holders.map((a) => a.attributes[k]));
+      if ('conflict' in t) {
+        findings.push({
+          code: 'manifest-invalid',
+          message: `agent attribute \`${k}\` has no single type across agents (${t.conflict}); declare its type in \`agent_attributes\``,
+          span: at(['agents', holders[holders.length - 1]!.id, 'attributes', k]),
+        });
+        continue;
+      }
+      agentType[k] = { type: t, required: holders.length === m.agents.length };
+    }
+  }
+
+  const q = (name: string) => `${ns}::${name}`;
+  const entityTypes: SchemaJson[string]['entityTypes'] = {
+    Role: {},
+    Agent: { memberOfTypes: ['Role'], shape: { type: 'Record', attributes: attrsJson(agentType, q) } },
+    McpServer: {},
+  };
+  for (const [name, t] of taggedTypes) {
+    entityTypes[name] = { shape: { type: 'Record', attributes: attrsJson(t.attrs, q) }, ...(t.tags ? { tags: typeJson(t.tags, q) } : {}) };
+  }
+  const actions: SchemaJson[string]['actions'] = { [CALL_TOOL]: {} };
+  for (const [name, input] of inputTypes) {
+    actions[name] = {
+      memberOf: [{ id: CALL_TOOL }],
+      appliesTo: {
+        principalTypes: ['Agent'],
+        resourceTypes: ['McpServer'],
+        context: { type: 'Record', attributes: { input: { ...typeJson(input, q), required: true }, session: { type: SESSION_TYPE, required: true } } },
+      },
+    };
+  }
+  const commonTypes = { [SESSION_TYPE]: typeJson(sessionType, q) } as NonNullable<SchemaJson[string]['commonTypes']>;
+  const schema: SchemaJson = { [ns]: { commonTypes, entityTypes, actions } };
+  const rendered = schemaToText(schema);
+  if ('errors' in rendered) {
+    for (const e of rendered.errors) {
+      findings.push({ code: 'manifest-invalid', message: `the generated Cedar schema is invalid: ${e.message}${e.help ? ` (${e.help})` : ''}`, span: at(source && findNode(source, ['namespace']).node ? ['namespace'] : []) });
+    }
+    return { findings };
+  }
+  return {
+    model: { namespace: ns, schema, text: `// Cedar schema generated by Agent Policy Studio from ${m.file.slice(m.file.lastIndexOf('/') + 1)}\n// (read-only: edit the manifest instead)\n\n${rendered.text.replace(/__cedar::/g, '')}`, inputTypes, sessionType, agentType, taggedTypes, key: hashText(rendered.text) },
+    findings,
+  };
+}
+
+function attrsJson(attrs: Record<string, CAttr>, q: (n: string) => string): Record<string, { required: boolean } & ReturnType<typeof typeJson>> {
+  const out: Record<string, { required: boolean } & ReturnType<typeof typeJson>> = {};
+  for (const [k, a] of Object.entries(attrs)) out[k] = { ...typeJson(a.type, q), required: a.required };
+  return out;
+}
+
+type TypeJson = { type: string; [k: string]: unknown };
+
+function typeJson(t: CType, q: (n: string) => string): TypeJson {
+  switch (t.kind) {
+    case 'String':
+      return { type: 'String' };
+    case 'Long':
+      return { type: 'Long' };
+    case 'Bool':
+      return { type: 'Boolean' };
+    case 'Decimal':
+      return { type: 'Extension', name: 'decimal' };
+    case 'Set':
+      return { type: 'Set', element: typeJson(t.element, q) };
+    case 'Record':
+      return { type: 'Record', attributes: attrsJson(t.attrs, q) };
+    case 'Tagged':
+      return { type: 'Entity', name: q(t.entityType) };
+  }
+}
+
+function describePath(path: (string | number)[], root: string): string {
+  let out = root;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    if (seg === 'properties' && i + 1 < path.length) out += `.${path[++i]}`;
+    else if (seg === 'items') out += '[]';
+    else if (seg === 'additionalProperties') out += '.*';
+  }
+  return `\`${out}\``;
+}

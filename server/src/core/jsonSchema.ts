@@ -1,0 +1,154 @@
+import Ajv2020 from 'ajv/dist/2020';
+import AjvDraft7 from 'ajv';
+import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { didYouMean, hashText } from './text';
+import { pointerToPath, type JsonPath } from './yamlDoc';
+
+/** A JSON Schema error with the path of the offending value (or key) and a readable message. */
+export interface SchemaError {
+  path: JsonPath;
+  /** True when the error is about a key (unknown property), so the key should be highlighted. */
+  atKey: boolean;
+  message: string;
+}
+
+function makeAjv<T extends AjvDraft7>(Ctor: new (opts: object) => T): T {
+  const ajv = new Ctor({ allErrors: true, verbose: true, strict: false, validateSchema: false, allowUnionTypes: true, unicodeRegExp: true });
+  addFormats(ajv as unknown as Parameters<typeof addFormats>[0]);
+  return ajv;
+}
+
+let ajv2020: Ajv2020 | undefined;
+let ajv7: AjvDraft7 | undefined;
+function ajvFor(schema: unknown): AjvDraft7 {
+  const declared = typeof schema === 'object' && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
+  if (typeof declared === 'string' && /draft-0[4-7]/.test(declared)) return (ajv7 ??= makeAjv(AjvDraft7));
+  return (ajv2020 ??= makeAjv(Ajv2020));
+}
+
+const compiled = new Map<string, { validate?: ValidateFunction; errors: SchemaError[] }>();
+const MAX_CACHED = 2000;
+
+/**
+ * Checks that `schema` is a valid JSON Schema (2020-12 unless it declares draft-07 or older) and compiles it.
+ * Returns the validator, or the problems found in the schema itself. Never throws.
+ */
+export function compileSchema(schema: unknown): { validate?: ValidateFunction; errors: SchemaError[] } {
+  let key: string;
+  try {
+    key = hashText(JSON.stringify(schema) ?? 'undefined');
+  } catch {
+    return { errors: [{ path: [], atKey: false, message: 'schema cannot be serialised as JSON' }] };
+  }
+  const hit = compiled.get(key);
+  if (hit) return hit;
+  const ajv = ajvFor(schema);
+  let result: { validate?: ValidateFunction; errors: SchemaError[] };
+  const metaOk = ajv.validateSchema(schema as object);
+  if (!metaOk) {
+    result = { errors: describeErrors(ajv.errors ?? [], schema).map((e) => ({ ...e, message: `not a valid JSON Schema: ${e.message}` })) };
+  } else {
+    try {
+      const { $id: _ignored, ...withoutId } = schema as Record<string, unknown>; // a repeated $id must not collide in ajv's registry
+      result = { validate: ajv.compile(withoutId), errors: [] };
+    } catch (err) {
+      result = { errors: [{ path: [], atKey: false, message: `not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}` }] };
+    }
+  }
+  if (compiled.size >= MAX_CACHED) compiled.clear();
+  compiled.set(key, result);
+  return result;
+}
+
+/** Validates `value` against a compiled schema and describes every error. */
+export function validateValue(validate: ValidateFunction, value: unknown, schema: unknown): SchemaError[] {
+  if (validate(value)) return [];
+  return describeErrors(validate.errors ?? [], schema);
+}
+
+/** Turns ajv's errors into one readable error per problem (collapsing `oneOf`/`anyOf` branch noise). */
+export function describeErrors(errors: ErrorObject[], rootSchema: unknown): SchemaError[] {
+  const kept = collapseAlternatives(errors);
+  const out: SchemaError[] = [];
+  const seen = new Set<string>();
+  for (const e of kept) {
+    const d = describe(e, rootSchema);
+    const k = `${d.path.join('/')}|${d.message}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(d);
+  }
+  return out;
+}
+
+function collapseAlternatives(errors: ErrorObject[]): ErrorObject[] {
+  // ajv reports every failed branch of a oneOf/anyOf, then the oneOf itself. A branch whose *type* did not
+  // match says nothing useful; a branch that matched the type explains the real problem.
+  const drop = new Set<ErrorObject>();
+  const replace = new Map<ErrorObject, ErrorObject>();
+  for (const alt of errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf')) {
+    const p = alt.instancePath;
+    const related = errors.filter((e) => e !== alt && (e.instancePath === p || e.instancePath.startsWith(p + '/')) && e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
+    const typeErrs = related.filter((e) => e.keyword === 'type' && e.instancePath === p);
+    typeErrs.forEach((e) => drop.add(e));
+    if (related.length > typeErrs.length) drop.add(alt);
+    else if (typeErrs.length > 0) {
+      const types = typeErrs.map((e) => String((e.params as { type?: unknown }).type));
+      replace.set(alt, { ...alt, keyword: 'type', params: { type: [...new Set(types)].join(',') } });
+    }
+  }
+  return errors.filter((e) => !drop.has(e)).map((e) => replace.get(e) ?? e);
+}
+
+function describe(e: ErrorObject, rootSchema: unknown): SchemaError {
+  const path = pointerToPath(e.instancePath);
+  const where = path.length ? `\`${path.join('.')}\`` : 'the document';
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return { path, atKey: true, message: `${where} is missing the required property \`${String(p.missingProperty)}\`` };
+    case 'additionalProperties': {
+      const name = String(p.additionalProperty);
+      const known = Object.keys(schemaAt(rootSchema, e.schemaPath.replace(/\/additionalProperties$/, ''))?.properties ?? {});
+      const hint = didYouMean(name, known);
+      return { path: [...path, name], atKey: true, message: `unknown property \`${name}\` in ${where}${hint ? `; did you mean \`${hint}\`?` : ''}` };
+    }
+    case 'const':
+      return { path, atKey: false, message: `${where} must be ${JSON.stringify(p.allowedValue)}` };
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]) ?? [];
+      const hint = typeof e.data === 'string' ? didYouMean(e.data, allowed.filter((v): v is string => typeof v === 'string')) : undefined;
+      return { path, atKey: false, message: `${where} must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}` };
+    }
+    case 'type':
+      return { path, atKey: false, message: `${where} must be ${articled(String(p.type))}` };
+    case 'oneOf':
+    case 'anyOf':
+      return { path, atKey: false, message: `${where} does not match any of the allowed forms` };
+    case 'pattern': {
+      const custom = (schemaAt(rootSchema, e.schemaPath.replace(/\/pattern$/, '')) as { 'x-patternMessage'?: string } | undefined)?.['x-patternMessage'];
+      return { path, atKey: false, message: custom ? `${where} must be ${custom}` : `${where} must match the pattern ${String(p.pattern)}` };
+    }
+    case 'propertyNames':
+      return { path, atKey: true, message: `${where} has an invalid property name \`${String(p.propertyName)}\`` };
+    default:
+      return { path, atKey: false, message: `${where} ${e.message ?? 'is invalid'}` };
+  }
+}
+
+function articled(type: string): string {
+  const parts = type.split(',');
+  const word = (t: string) => (t === 'array' || t === 'object' || t === 'integer' ? `an ${t}` : t === 'null' ? 'null' : `a ${t}`);
+  return parts.map(word).join(' or ');
+}
+
+/** Resolves a schema path such as "#/properties/agents/additionalProperties" in a root schema (local refs only). */
+function schemaAt(root: unknown, schemaPath: string): { properties?: Record<string, unknown>; description?: string } | undefined {
+  let node: unknown = root;
+  for (const seg of schemaPath.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return typeof node === 'object' && node !== null ? (node as { properties?: Record<string, unknown> }) : undefined;
+}

@@ -1,0 +1,282 @@
+import { compileSchema, validateValue } from '../jsonSchema';
+import { dirname, joinPath, relativeTo } from '../text';
+import type { Finding, Span } from '../types';
+import { findNode, isPlainObject, keySpanAt, parseYaml, spanAt, type JsonPath, type YamlSource } from '../yamlDoc';
+import {
+  DEFAULT_NAMESPACE,
+  DEFAULT_POLICY_GLOBS,
+  DEFAULT_SERVER,
+  parseDuration,
+  type AgentDef,
+  type IdentityKind,
+  type JsonObject,
+  type Manifest,
+  type ScenarioDef,
+  type ServerDef,
+  type ToolDef,
+} from './model';
+import { checkReferences } from './references';
+import { formatValidators, manifestFormatSchema, parseToolList, schemaFindings, type RawTool } from './toolList';
+
+const CODE = 'manifest-invalid';
+
+/** What the core needs from the outside world to resolve `$import`s: a workspace root and a way to read a file. */
+export interface ManifestHost {
+  /** Absolute folder that imports must stay inside. */
+  root: string;
+  /** The text of an absolute path, or undefined when it cannot be read. */
+  readFile(path: string): string | undefined;
+}
+
+export interface ManifestResult {
+  manifest?: Manifest;
+  /** Findings per file: the manifest's own and those of the tool lists it imports. */
+  findings: Map<string, Finding[]>;
+  /** The texts findings refer to (the manifest and every imported file that was read). */
+  texts: Map<string, string>;
+  /** The parsed manifest source, for editor features (positions of scenarios, suppressions). */
+  source?: YamlSource;
+  /** Parsed sources of the manifest and of every imported tool list, by file. */
+  sources: Map<string, YamlSource>;
+}
+
+/** Parses, validates and resolves an agent manifest. Never throws on user input. */
+export function loadManifest(file: string, text: string, host: ManifestHost): ManifestResult {
+  const findings = new Map<string, Finding[]>();
+  const texts = new Map<string, string>([[file, text]]);
+  const own: Finding[] = [];
+  findings.set(file, own);
+
+  const parsed = parseYaml(text, CODE, file.endsWith('.json') ? 'json' : 'yaml');
+  own.push(...parsed.findings);
+  const source = parsed.source;
+  const sources = new Map<string, YamlSource>([[file, source]]);
+  const value = source.value;
+  if (value === undefined) return { findings, texts, source, sources };
+  if (!isPlainObject(value)) {
+    own.push({ code: CODE, message: 'an agent manifest is a mapping that starts with `version: 1`', span: firstLineSpan(text) });
+    return { findings, texts, source, sources };
+  }
+  const { manifest: validateManifest } = formatValidators();
+  own.push(...schemaFindings(source, [], validateManifest, value, manifestFormatSchema()).map((f) => (f.span.start === 0 && f.span.end === text.length ? { ...f, span: firstLineSpan(text) } : f)));
+
+  const dir = dirname(file);
+  const m: Manifest = {
+    file,
+    dir,
+    namespace: typeof value.namespace === 'string' && /^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*$/.test(value.namespace) ? value.namespace : DEFAULT_NAMESPACE,
+    policyGlobs: Array.isArray(value.policies) ? value.policies.filter((g): g is string => typeof g === 'string' && g.length > 0) : DEFAULT_POLICY_GLOBS,
+    context: isPlainObject(value.context) ? value.context : undefined,
+    agentAttributes: isPlainObject(value.agent_attributes) ? value.agent_attributes : undefined,
+    roles: [],
+    agents: [],
+    servers: [],
+    tools: [],
+    scenarios: [],
+    imports: [],
+  };
+
+  // Roles
+  if (Array.isArray(value.roles)) {
+    const seen = new Map<string, Span>();
+    value.roles.forEach((r, i) => {
+      if (typeof r !== 'string' || !r) return;
+      const span = spanAt(source, ['roles', i]);
+      const first = seen.get(r);
+      if (first) own.push(duplicate('role', r, span, file, first));
+      else {
+        seen.set(r, span);
+        m.roles.push({ name: r, loc: { file, span } });
+      }
+    });
+  }
+
+  // Agents
+  if (isPlainObject(value.agents)) {
+    for (const [id, a] of Object.entries(value.agents)) {
+      if (!isPlainObject(a)) continue;
+      const path: JsonPath = ['agents', id];
+      const agent: AgentDef = {
+        id,
+        description: str(a.description),
+        owner: str(a.owner),
+        roles: strings(a.roles),
+        attributes: isPlainObject(a.attributes) ? a.attributes : {},
+        delegatesTo: strings(a.delegates_to),
+        loc: { file, span: keySpanAt(source, path) },
+      };
+      if (isPlainObject(a.identity) && typeof a.identity.kind === 'string' && ['workload', 'oauth', 'service-account', 'api-key'].includes(a.identity.kind)) {
+        const ttl = str(a.identity.ttl);
+        agent.identity = {
+          kind: a.identity.kind as IdentityKind,
+          ttl,
+          ttlMs: ttl ? parseDuration(ttl) : undefined,
+          kindSpan: spanAt(source, [...path, 'identity', 'kind']),
+          ttlSpan: ttl ? spanAt(source, [...path, 'identity', 'ttl']) : undefined,
+        };
+      }
+      m.agents.push(agent);
+    }
+  }
+
+  // Servers and the tools they import or list
+  const rawTools: { raw: RawTool; server: string; file: string; source: YamlSource }[] = [];
+  if (isPlainObject(value.servers)) {
+    for (const [name, s] of Object.entries(value.servers)) {
+      if (!isPlainObject(s)) continue;
+      const server: ServerDef = { name, description: str(s.description), loc: { file, span: keySpanAt(source, ['servers', name]) } };
+      m.servers.push(server);
+      if (isPlainObject(s.tools) && typeof s.tools.$import === 'string') {
+        const imp = resolveImport(s.tools.$import, file, host, spanAt(source, ['servers', name, 'tools', '$import']));
+        server.importPath = s.tools.$import;
+        if ('finding' in imp) {
+          own.push(imp.finding);
+          continue;
+        }
+        server.importFile = imp.path;
+        m.imports.push(imp.path);
+        texts.set(imp.path, imp.text);
+        const list = parseToolList(imp.text);
+        if (list.source) sources.set(imp.path, list.source);
+        const importFindings = findings.get(imp.path) ?? [];
+        importFindings.push(...list.findings);
+        findings.set(imp.path, importFindings);
+        if (list.notAToolList) own.push({ code: CODE, message: `${s.tools.$import}: ${list.notAToolList}`, span: spanAt(source, ['servers', name, 'tools', '$import']) });
+        else if (list.findings.length > 0 && list.source?.value === undefined) own.push({ code: CODE, message: `${s.tools.$import} is not valid JSON`, span: spanAt(source, ['servers', name, 'tools', '$import']) });
+        for (const raw of list.tools) if (list.source) rawTools.push({ raw, server: name, file: imp.path, source: list.source });
+      } else if (Array.isArray(s.tools)) {
+        s.tools.forEach((t, i) => {
+          if (isPlainObject(t) && typeof t.name === 'string') rawTools.push({ raw: { value: t, path: ['servers', name, 'tools', i] }, server: name, file, source });
+        });
+      }
+    }
+  }
+  if (Array.isArray(value.tools)) {
+    value.tools.forEach((t, i) => {
+      if (!isPlainObject(t) || typeof t.name !== 'string') return;
+      const server = typeof t.server === 'string' && t.server ? t.server : DEFAULT_SERVER;
+      rawTools.push({ raw: { value: t, path: ['tools', i] }, server, file, source });
+    });
+    if (rawTools.some((t) => t.file === file && t.raw.path[0] === 'tools' && t.server === DEFAULT_SERVER) && !m.servers.some((s) => s.name === DEFAULT_SERVER)) {
+      m.servers.push({ name: DEFAULT_SERVER, description: 'tools declared inline', loc: { file, span: keySpanAt(source, ['tools']) } });
+    }
+  }
+
+  // Tools: duplicates, annotations, input schemas
+  const toolSeen = new Map<string, ToolDef>();
+  for (const { raw, server, file: tfile, source: tsrc } of rawTools) {
+    const t = raw.value;
+    const name = t.name as string;
+    const loc = { file: tfile, span: spanAt(tsrc, [...raw.path, 'name']) };
+    const add = (list: Finding[]) => {
+      const f = findings.get(tfile) ?? list;
+      findings.set(tfile, f);
+      return f;
+    };
+    const sink = tfile === file ? own : add([]);
+    const first = toolSeen.get(name);
+    if (first) {
+      sink.push(duplicate('tool', name, loc.span, first.loc.file, first.loc.span));
+      continue;
+    }
+    const annotations = isPlainObject(t.annotations) ? t.annotations : {};
+    const readOnly = annotations.readOnlyHint === true;
+    const destructive = !readOnly && annotations.destructiveHint !== false;
+    const inputSchema = isPlainObject(t.inputSchema) ? t.inputSchema : { type: 'object' };
+    const schemaPath = [...raw.path, 'inputSchema'];
+    const tool: ToolDef = {
+      name,
+      title: str(t.title),
+      description: str(t.description),
+      inputSchema,
+      annotations,
+      server,
+      loc,
+      schemaPath: findNode(tsrc, schemaPath).node ? schemaPath : undefined,
+      destructive,
+      readOnly,
+    };
+    if (isPlainObject(t.inputSchema)) sink.push(...jsonSchemaFindings(t.inputSchema, tsrc, schemaPath, `input schema of tool \`${name}\``));
+    toolSeen.set(name, tool);
+    m.tools.push(tool);
+  }
+
+  if (m.context) own.push(...jsonSchemaFindings(m.context, source, ['context'], 'context schema'));
+  if (m.agentAttributes) {
+    const attrFindings = jsonSchemaFindings(m.agentAttributes, source, ['agent_attributes'], 'agent_attributes schema');
+    own.push(...attrFindings);
+    const compiled = compileSchema(m.agentAttributes);
+    if (compiled.validate) {
+      for (const a of m.agents) {
+        const errs = validateValue(compiled.validate, a.attributes, m.agentAttributes);
+        for (const e of errs) {
+          own.push({ code: CODE, message: `agent \`${a.id}\` attributes: ${e.message.replace('the document', 'the attributes')}`, span: spanAt(source, ['agents', a.id, 'attributes', ...e.path], e.atKey ? 'key' : 'value') });
+        }
+      }
+    }
+  }
+
+  // Scenarios
+  if (Array.isArray(value.scenarios)) {
+    const seen = new Map<string, Span>();
+    value.scenarios.forEach((s, i) => {
+      if (!isPlainObject(s) || typeof s.name !== 'string' || typeof s.agent !== 'string' || typeof s.tool !== 'string') return;
+      if (s.expect !== 'allow' && s.expect !== 'deny') return;
+      const nameSpan = spanAt(source, ['scenarios', i, 'name']);
+      const first = seen.get(s.name);
+      if (first) own.push(duplicate('scenario', s.name, nameSpan, file, first));
+      else seen.set(s.name, nameSpan);
+      const sc: ScenarioDef = {
+        index: i,
+        name: s.name,
+        agent: s.agent,
+        tool: s.tool,
+        args: isPlainObject(s.args) ? s.args : {},
+        context: isPlainObject(s.context) ? s.context : {},
+        via: typeof s.via === 'string' ? [s.via] : strings(s.via),
+        expect: s.expect,
+        reasons: Array.isArray(s.reasons) ? strings(s.reasons) : undefined,
+        span: spanAt(source, ['scenarios', i]),
+        nameSpan,
+      };
+      m.scenarios.push(sc);
+    });
+  }
+
+  own.push(...checkReferences(m, source));
+  return { manifest: m, findings, texts, source, sources };
+}
+
+function jsonSchemaFindings(schema: JsonObject, source: YamlSource, path: JsonPath, what: string): Finding[] {
+  const { errors } = compileSchema(schema);
+  return errors.map((e) => ({ code: CODE, message: `${what}: ${e.message}`, span: spanAt(source, [...path, ...e.path], e.atKey ? 'key' : 'value') }));
+}
+
+function resolveImport(rel: string, manifestFile: string, host: ManifestHost, span: Span): { path: string; text: string } | { finding: Finding } {
+  const target = rel.startsWith('/') ? undefined : joinPath(dirname(manifestFile), rel);
+  if (!target || relativeTo(host.root, target) === undefined) {
+    return { finding: { code: CODE, message: `import \`${rel}\` leaves the workspace; imports must be relative paths inside the workspace folder`, span } };
+  }
+  const text = host.readFile(target);
+  if (text === undefined) return { finding: { code: CODE, message: `cannot read the imported tool list \`${rel}\` (file not found)`, span } };
+  return { path: target, text };
+}
+
+function duplicate(kind: string, name: string, span: Span, firstFile: string, firstSpan: Span): Finding {
+  return { code: CODE, message: `duplicate ${kind} \`${name}\`: it is already declared`, span, related: [{ file: firstFile, span: firstSpan, message: `first declaration of \`${name}\`` }] };
+}
+
+function firstLineSpan(text: string): Span {
+  let start = 0;
+  while (start < text.length && /\s/.test(text[start]!)) start++;
+  const nl = text.indexOf('\n', start);
+  return { start, end: nl < 0 ? text.length : nl };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}

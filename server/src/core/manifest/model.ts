@@ -1,0 +1,111 @@
+import type { Span } from '../types';
+
+export type JsonObject = Record<string, unknown>;
+
+/** Where something is declared: a file and the span of its name (or key). */
+export interface Located {
+  file: string;
+  span: Span;
+}
+
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export interface ToolDef {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: JsonObject;
+  annotations: ToolAnnotations;
+  server: string;
+  loc: Located;
+  /** Path of the inputSchema node in `loc.file` (for findings inside the schema). */
+  schemaPath?: (string | number)[];
+  /** MCP defaults: a tool is destructive unless it says readOnlyHint: true or destructiveHint: false. */
+  destructive: boolean;
+  readOnly: boolean;
+}
+
+export type IdentityKind = 'workload' | 'oauth' | 'service-account' | 'api-key';
+
+export interface AgentDef {
+  id: string;
+  description?: string;
+  owner?: string;
+  roles: string[];
+  attributes: JsonObject;
+  identity?: { kind: IdentityKind; ttl?: string; ttlMs?: number; kindSpan?: Span; ttlSpan?: Span };
+  delegatesTo: string[];
+  loc: Located;
+}
+
+export interface ServerDef {
+  name: string;
+  description?: string;
+  loc: Located;
+  /** The manifest-relative path of an imported tool list, and the file it resolved to. */
+  importPath?: string;
+  importFile?: string;
+}
+
+export interface ScenarioDef {
+  index: number;
+  name: string;
+  agent: string;
+  tool: string;
+  args: JsonObject;
+  context: JsonObject;
+  via: string[];
+  expect: 'allow' | 'deny';
+  reasons?: string[];
+  /** Span of the whole scenario item and of its name value. */
+  span: Span;
+  nameSpan: Span;
+}
+
+export interface Manifest {
+  file: string;
+  dir: string;
+  namespace: string;
+  policyGlobs: string[];
+  context?: JsonObject;
+  agentAttributes?: JsonObject;
+  roles: { name: string; loc: Located }[];
+  agents: AgentDef[];
+  servers: ServerDef[];
+  tools: ToolDef[];
+  scenarios: ScenarioDef[];
+  /** Files (absolute) of imported tool lists, so that a change to one re-validates what depends on it. */
+  imports: string[];
+}
+
+export const DEFAULT_NAMESPACE = 'Agents';
+export const DEFAULT_SERVER = 'default';
+export const DEFAULT_POLICY_GLOBS = ['**/*.cedar'];
+
+/** File names recognised as agent manifests. */
+export function isManifestFile(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return /\.agents\.(ya?ml|json)$/.test(name) || name === 'agents.yaml' || name === 'agents.yml' || name === 'agents.json';
+}
+
+export function isToolListFile(path: string): boolean {
+  return /\.tools\.json$/.test(path);
+}
+
+export function isPolicyFile(path: string): boolean {
+  return path.endsWith('.cedar');
+}
+
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses "15m", "1h", "30s", "7d", "500ms" into milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  return m ? Number(m[1]) * DURATION_MS[m[2]!]! : undefined;
+}

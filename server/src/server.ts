@@ -1,0 +1,331 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  CodeAction,
+  CodeActionKind,
+  createConnection,
+  DiagnosticSeverity,
+  DidChangeConfigurationNotification,
+  FileChangeType,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Diagnostic,
+  type InitializeParams,
+  type InitializeResult,
+  type WorkspaceEdit,
+  type TextEdit,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { Project } from './core/project';
+import { isManifestFile, isPolicyFile, isToolListFile } from './core/manifest/model';
+import { ruleDocsUrl, DOCS_BASE_URL } from './core/rules';
+import type { CoreDiagnostic, FixWithRanges } from './core/types';
+import { ServerHost } from './node/serverHost';
+import { toCorePath, toNativePath, isRelevantFile } from './node/fsHost';
+import { Methods, type SchemaParams, type SchemaResult, type StatusParams } from './protocol';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+
+interface Settings {
+  validateOnType: boolean;
+}
+let settings: Settings = { validateOnType: true };
+let canPullConfiguration = false;
+
+/** One project per workspace folder. */
+const projects: { host: ServerHost; project: Project }[] = [];
+
+/** Rule pages shipped with the extension open offline; otherwise link to the public pages. */
+const localDocs = path.join(__dirname, '..', 'docs', 'rules');
+const docsBase = fs.existsSync(localDocs) ? pathToFileURL(localDocs).href + '/' : DOCS_BASE_URL;
+
+function uriToPath(uri: string): string | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  try {
+    return toCorePath(fileURLToPath(uri));
+  } catch {
+    return undefined;
+  }
+}
+
+function pathToUri(p: string): string {
+  return pathToFileURL(toNativePath(p)).href;
+}
+
+function projectOf(p: string) {
+  return projects.filter((x) => x.host.contains(p)).sort((a, b) => b.host.root.length - a.host.root.length)[0];
+}
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  for (const uri of folders) {
+    const root = uriToPath(uri);
+    if (root) {
+      const host = new ServerHost(root);
+      projects.push({ host, project: new Project(host) });
+    }
+  }
+  canPullConfiguration = !!params.capabilities.workspace?.configuration;
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    },
+    serverInfo: { name: 'agent-policy-server' },
+  };
+});
+
+connection.onInitialized(async () => {
+  if (canPullConfiguration) {
+    void connection.client.register(DidChangeConfigurationNotification.type, { section: 'agentPolicy' }).catch(() => undefined);
+  }
+  await loadSettings();
+  // Diagnostics for the whole workspace, not only open files: the Problems panel shows every mistake.
+  for (const { host } of projects) for (const f of host.listFiles()) scheduler.enqueue(f);
+});
+
+async function loadSettings() {
+  if (!canPullConfiguration) return;
+  try {
+    const [s] = (await connection.workspace.getConfiguration([{ section: 'agentPolicy' }])) as [{ validate?: { onType?: boolean } } | null];
+    settings = { validateOnType: s?.validate?.onType !== false };
+  } catch {
+    // keep the defaults
+  }
+}
+
+connection.onDidChangeConfiguration(async () => {
+  await loadSettings();
+});
+
+/** Orphan documents (no workspace folder) get a project of their own folder. */
+function ensureProject(p: string) {
+  if (projectOf(p)) return;
+  const host = new ServerHost(path.posix.dirname(p));
+  projects.push({ host, project: new Project(host) });
+}
+
+// ---- Scheduling: debounced, per file, cancellable, never publishing stale results ----
+
+const DEBOUNCE_MS = 200;
+
+class Scheduler {
+  private queue: string[] = [];
+  private queued = new Set<string>();
+  private running = false;
+  private timers = new Map<string, NodeJS.Timeout>();
+  /** Bumped whenever a file must be checked again; a check in flight for an older generation is abandoned. */
+  private generation = new Map<string, number>();
+  private problems = new Map<string, number>();
+
+  debounce(file: string) {
+    clearTimeout(this.timers.get(file));
+    this.bump(file);
+    this.timers.set(
+      file,
+      setTimeout(() => {
+        this.timers.delete(file);
+        this.enqueueWithDependents(file);
+      }, DEBOUNCE_MS),
+    );
+  }
+
+  enqueueWithDependents(file: string) {
+    const pr = projectOf(file);
+    const files = pr ? pr.project.dependentsOf(file) : [file];
+    for (const f of files) this.enqueue(f);
+  }
+
+  enqueue(file: string) {
+    this.bump(file);
+    if (!this.queued.has(file)) {
+      this.queued.add(file);
+      // Open documents first: they are what the user is looking at.
+      if (documents.get(pathToUri(file))) this.queue.unshift(file);
+      else this.queue.push(file);
+    }
+    void this.run();
+  }
+
+  private bump(file: string) {
+    this.generation.set(file, (this.generation.get(file) ?? 0) + 1);
+  }
+
+  clear(file: string) {
+    this.problems.delete(file);
+    void connection.sendDiagnostics({ uri: pathToUri(file), diagnostics: [] });
+  }
+
+  private async run() {
+    if (this.running) return;
+    this.running = true;
+    this.status('checking');
+    try {
+      while (this.queue.length) {
+        const file = this.queue.shift()!;
+        this.queued.delete(file);
+        await this.checkOne(file);
+      }
+    } finally {
+      this.running = false;
+      this.status('idle');
+    }
+  }
+
+  private async checkOne(file: string) {
+    const pr = projectOf(file);
+    if (!pr) return;
+    if (pr.host.readFile(file) === undefined) return this.clear(file);
+    const gen = this.generation.get(file);
+    const doc = documents.get(pathToUri(file));
+    const version = doc?.version;
+    const steps = pr.project.checkSteps(file);
+    let report;
+    try {
+      for (;;) {
+        const r = steps.next();
+        if (r.done) {
+          report = r.value;
+          break;
+        }
+        await yieldToEventLoop();
+        if (this.generation.get(file) !== gen) return; // superseded: a newer check is queued
+      }
+    } catch (err) {
+      connection.console.error(`checking ${file} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      return;
+    }
+    await yieldToEventLoop();
+    const now = documents.get(pathToUri(file));
+    if (this.generation.get(file) !== gen || now?.version !== version) return; // never publish for a stale version
+    this.problems.set(file, report.diagnostics.length);
+    await connection.sendDiagnostics({ uri: pathToUri(file), version, diagnostics: report.diagnostics.map(toLsp) });
+  }
+
+  private status(state: StatusParams['state']) {
+    let problems = 0;
+    for (const n of this.problems.values()) problems += n;
+    void connection.sendNotification(Methods.status, { state, problems } satisfies StatusParams);
+  }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+const scheduler = new Scheduler();
+
+const SEVERITY: Record<CoreDiagnostic['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+};
+
+function toLsp(d: CoreDiagnostic): Diagnostic {
+  return {
+    range: d.range,
+    severity: SEVERITY[d.severity],
+    code: d.code,
+    codeDescription: { href: ruleDocsUrl(d.code, docsBase) },
+    source: 'agent-policy',
+    message: d.message,
+    relatedInformation: d.related?.map((r) => ({ location: { uri: pathToUri(r.file), range: r.range }, message: r.message })),
+    data: d.fixes?.length ? { fixes: d.fixes } : undefined,
+  };
+}
+
+// ---- Documents ----
+
+documents.onDidOpen((e) => {
+  const p = uriToPath(e.document.uri);
+  if (!p || !isRelevantFile(p)) return;
+  ensureProject(p);
+  projectOf(p)?.host.setOpen(p, e.document.getText());
+  scheduler.enqueueWithDependents(p);
+});
+
+documents.onDidChangeContent((e) => {
+  const p = uriToPath(e.document.uri);
+  if (!p || !isRelevantFile(p)) return;
+  projectOf(p)?.host.setOpen(p, e.document.getText());
+  if (settings.validateOnType) scheduler.debounce(p);
+});
+
+documents.onDidSave((e) => {
+  const p = uriToPath(e.document.uri);
+  if (!p || !isRelevantFile(p)) return;
+  const pr = projectOf(p);
+  pr?.host.diskChanged(p, 'changed');
+  scheduler.enqueueWithDependents(p);
+});
+
+documents.onDidClose((e) => {
+  const p = uriToPath(e.document.uri);
+  if (!p) return;
+  const pr = projectOf(p);
+  if (!pr) return;
+  pr.host.setOpen(p, undefined);
+  // The disk version is what counts now (an unsaved edit was discarded).
+  pr.host.diskChanged(p, 'changed');
+  if (pr.host.readFile(p) === undefined) scheduler.clear(p);
+  scheduler.enqueueWithDependents(p);
+});
+
+connection.onDidChangeWatchedFiles((params) => {
+  for (const change of params.changes) {
+    const p = uriToPath(change.uri);
+    if (!p) continue;
+    const pr = projectOf(p);
+    if (!pr) continue;
+    const kind = change.type === FileChangeType.Created ? 'created' : change.type === FileChangeType.Deleted ? 'deleted' : 'changed';
+    if (!isRelevantFile(p)) {
+      if (kind !== 'changed' && !path.posix.extname(p)) pr.host.rescan(); // a folder came or went
+      continue;
+    }
+    // Dependents are computed before the change (who imported it) and after (who imports it now).
+    const before = pr.project.dependentsOf(p);
+    pr.host.diskChanged(p, kind);
+    if (kind === 'deleted') scheduler.clear(p);
+    for (const f of new Set([...before, ...pr.project.dependentsOf(p)])) scheduler.enqueue(f);
+  }
+});
+
+// ---- Quick fixes ----
+
+connection.onCodeAction((params) => {
+  const actions: CodeAction[] = [];
+  for (const d of params.context.diagnostics) {
+    const fixes = (d.data as { fixes?: FixWithRanges[] } | undefined)?.fixes;
+    for (const fx of fixes ?? []) {
+      const changes: Record<string, TextEdit[]> = {};
+      for (const e of fx.edits) (changes[pathToUri(e.file)] ??= []).push({ range: e.range, newText: e.newText });
+      const edit: WorkspaceEdit = { changes };
+      actions.push({ title: fx.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit, isPreferred: fx.preferred });
+    }
+  }
+  return actions;
+});
+
+// ---- Custom requests ----
+
+connection.onRequest(Methods.schema, (params: SchemaParams): SchemaResult => {
+  const p = params.uri ? uriToPath(params.uri) : undefined;
+  const candidates = p ? [projectOf(p)].filter((x) => x !== undefined) : projects;
+  for (const pr of candidates) {
+    let entry;
+    if (p && isManifestFile(p)) entry = pr.project.manifest(p);
+    else if (p && isPolicyFile(p)) entry = pr.project.coveringManifest(p);
+    else if (p && isToolListFile(p)) entry = pr.project.allManifests().find((m) => m.importHashes.has(p));
+    entry ??= pr.project.allManifests()[0];
+    if (!entry) continue;
+    if (!entry.model) return { manifestUri: pathToUri(entry.file), error: 'the manifest has errors that prevent generating a schema; see the Problems panel' };
+    return { manifestUri: pathToUri(entry.file), schema: entry.model.text };
+  }
+  return { error: 'no agent manifest (*.agents.yaml) found in the workspace' };
+});
+
+documents.listen(connection);
+connection.listen();
