@@ -239,7 +239,11 @@ function toLsp(d: CoreDiagnostic): Diagnostic {
 
 // ---- Documents ----
 
+/** Version each document was opened at: TextDocuments reports an open as a content change too, which must not check twice. */
+const openedAt = new Map<string, number>();
+
 documents.onDidOpen((e) => {
+  openedAt.set(e.document.uri, e.document.version);
   const p = uriToPath(e.document.uri);
   if (!p || !isRelevantFile(p)) return;
   ensureProject(p);
@@ -248,6 +252,7 @@ documents.onDidOpen((e) => {
 });
 
 documents.onDidChangeContent((e) => {
+  if (openedAt.get(e.document.uri) === e.document.version) return;
   const p = uriToPath(e.document.uri);
   if (!p || !isRelevantFile(p)) return;
   projectOf(p)?.host.setOpen(p, e.document.getText());
@@ -263,6 +268,7 @@ documents.onDidSave((e) => {
 });
 
 documents.onDidClose((e) => {
+  openedAt.delete(e.document.uri);
   const p = uriToPath(e.document.uri);
   if (!p) return;
   const pr = projectOf(p);
