@@ -1,0 +1,116 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { documentedMistakes } from '../helpers/examples';
+import { FIXTURES, REPO } from '../helpers/memoryHost';
+
+const CLI = path.join(REPO, 'dist', 'cli.js');
+
+function run(args: string[], cwd = REPO) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface JsonReport {
+  version: number;
+  diagnostics: { file: string; severity: string; code: string; message: string; range: { start: { line: number; character: number }; end: { line: number; character: number } }; policyId?: string }[];
+  summary: Record<string, number>;
+}
+
+function tempWorkspace(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apol-cli-'));
+  fs.mkdirSync(path.join(dir, '.git')); // a workspace root marker
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const CLEAN_MANIFEST = 'version: 1\nnamespace: C\nagents:\n  bot: { roles: [r] }\nroles: [r]\ntools:\n  - name: read\n    annotations: { readOnlyHint: true }\n    inputSchema: { type: object, properties: { id: { type: string } }, required: [id] }\n';
+const CLEAN_POLICY = '@id("read")\npermit (principal == C::Agent::"bot", action == C::Action::"read", resource)\nwhen { context.input.id like "doc-*" };\n';
+
+describe('CLI: agent-policy check', () => {
+  it('reports exactly the mistakes examples/README.md documents, as JSON with 0-based UTF-16 ranges', () => {
+    const r = run(['check', 'examples', '--format', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    assert.equal(report.version, 1);
+    const actual = report.diagnostics
+      .filter((d) => d.severity !== 'info')
+      .map((d) => `${d.file} ${d.range.start.line + 1}:${d.range.start.character + 1}-${d.range.end.line + 1}:${d.range.end.character + 1} ${d.severity} ${d.code}`)
+      .sort();
+    const expected = documentedMistakes().map((m) => `examples/${m.file} ${m.range} ${m.severity} ${m.code}`).sort();
+    assert.deepEqual(actual, expected);
+    assert.equal(report.summary.error, report.diagnostics.filter((d) => d.severity === 'error').length);
+    const amout = report.diagnostics.find((d) => d.message.includes('amout'))!;
+    assert.equal(amout.policyId, 'refund-large-needs-approval');
+  });
+
+  it('prints paths relative to the current folder', () => {
+    const r = run(['check', '.', '--format', 'json'], path.join(REPO, 'examples', 'policies'));
+    const files = new Set((JSON.parse(r.stdout) as JsonReport).diagnostics.map((d) => d.file));
+    assert.ok(files.has('ops.cedar') && files.has('refunds.cedar'), [...files].join(','));
+    // The manifest above the folder still covers it: validation errors, not "not covered".
+    assert.ok(!(JSON.parse(r.stdout) as JsonReport).diagnostics.some((d) => d.code === 'policy-not-covered'));
+  });
+
+  it('counts UTF-16 code units in JSON ranges', () => {
+    const r = run(['check', path.join(FIXTURES, 'check', 'non-ascii'), '--format', 'json']);
+    const d = (JSON.parse(r.stdout) as JsonReport).diagnostics.find((x) => x.message.includes('ordr'))!;
+    assert.deepEqual(d.range, { start: { line: 6, character: 84 }, end: { line: 6, character: 102 } });
+  });
+
+  it('exits 0 on a clean workspace and prints a pretty summary', () => {
+    const dir = tempWorkspace({ 'c.agents.yaml': CLEAN_MANIFEST, 'p.cedar': CLEAN_POLICY });
+    const r = run(['check'], dir);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /no problems/);
+  });
+
+  it('honours --fail-level', () => {
+    // A policy file no manifest covers yields one info diagnostic and nothing else.
+    const dir = tempWorkspace({ 'loose.cedar': 'permit (principal, action, resource);\n' });
+    assert.equal(run(['check'], dir).code, 0);
+    assert.equal(run(['check', '--fail-level', 'info'], dir).code, 1);
+    assert.equal(run(['check', '--fail-level', 'warning'], dir).code, 0);
+  });
+
+  it('exits 2 on usage errors and unreadable input', () => {
+    assert.equal(run(['check', 'no/such/folder']).code, 2);
+    assert.equal(run(['check', '--format', 'xml', 'examples']).code, 2);
+    assert.equal(run(['check', '--bogus']).code, 2);
+    assert.equal(run(['frobnicate']).code, 2);
+    assert.equal(run(['check', 'README.md']).code, 2);
+    const r = run(['check', 'no/such/folder']);
+    assert.match(r.stderr, /no such file or folder/);
+  });
+
+  it('prints the pretty format with file headers, positions, codes and a summary', () => {
+    const r = run(['check', 'examples']);
+    assert.match(r.stdout, /^examples\/policies\/refunds\.cedar$/m);
+    assert.match(r.stdout, /30:8\s+error\s+attribute `input\.amout`.*cedar-validation/);
+    assert.match(r.stdout, /help: did you mean `amount`\?/);
+    assert.match(r.stdout, /✖ \d+ problems? \(\d+ errors?/);
+  });
+});
+
+describe('CLI: agent-policy schema', () => {
+  it('prints the generated Cedar schema of a manifest', () => {
+    const r = run(['schema', 'examples/acme.agents.yaml']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /namespace Acme \{/);
+    assert.match(r.stdout, /action "kb\.search" in \[Action::"call_tool"\]/);
+  });
+
+  it('fails clearly when the manifest cannot produce a schema, or there is none', () => {
+    const dir = tempWorkspace({ 'bad.agents.yaml': 'version: 1\nagents: [\n' });
+    const r = run(['schema'], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /fix its errors first/);
+    const empty = tempWorkspace({ 'x.cedar': '' });
+    assert.equal(run(['schema'], empty).code, 2);
+  });
+});
