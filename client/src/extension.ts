@@ -91,7 +91,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
       const name = manifest ? path.posix.basename(manifest.path).replace(/\.(ya?ml|json)$/, '') : 'schema';
       const docUri = vscode.Uri.from({ scheme: SCHEMA_SCHEME, path: `/${name}.cedarschema`, query: manifest?.toString() ?? '' });
       schemas.set(docUri, result.schema);
-      const doc = await vscode.workspace.openTextDocument(docUri);
+      let doc = await vscode.workspace.openTextDocument(docUri);
+      if (doc.languageId !== 'cedarschema') doc = await vscode.languages.setTextDocumentLanguage(doc, 'cedarschema');
       await vscode.window.showTextDocument(doc, { preview: false });
     }),
   );
