@@ -39,7 +39,6 @@ describe('CLI: agent-policy check', () => {
     const report = JSON.parse(r.stdout) as JsonReport;
     assert.equal(report.version, 1);
     const actual = report.diagnostics
-      .filter((d) => d.severity !== 'info')
       .map((d) => `${d.file} ${d.range.start.line + 1}:${d.range.start.character + 1}-${d.range.end.line + 1}:${d.range.end.character + 1} ${d.severity} ${d.code}`)
       .sort();
     const expected = documentedMistakes().map((m) => `examples/${m.file} ${m.range} ${m.severity} ${m.code}`).sort();
@@ -72,7 +71,7 @@ describe('CLI: agent-policy check', () => {
 
   it('honours --fail-level', () => {
     // A policy file no manifest covers yields one info diagnostic and nothing else.
-    const dir = tempWorkspace({ 'loose.cedar': 'permit (principal, action, resource);\n' });
+    const dir = tempWorkspace({ 'loose.cedar': '@id("a")\npermit (principal == X::Agent::"a", action == X::Action::"t", resource) when { context.input.n == 1 };\n' });
     assert.equal(run(['check'], dir).code, 0);
     assert.equal(run(['check', '--fail-level', 'info'], dir).code, 1);
     assert.equal(run(['check', '--fail-level', 'warning'], dir).code, 0);

@@ -1,12 +1,18 @@
 import { generateCedarModel, type CedarModel } from './cedar/schemaGen';
 import { PolicyCache, checkPolicyFileSteps, runToEnd, type PolicyFileResult } from './cedar/policyCheck';
-import { defaultConfig, effectiveSeverity, type LintConfig } from './config';
+import { effectiveSeverity, ruleLevel, type LintConfig } from './config';
+import { CONFIG_FILE, mergeConfig, parseConfigFile, type RulesSetting } from './configFile';
+import { engineFixes } from './cedar/fixes';
+import { policyReferences } from './cedar/references';
+import { LINT_RULES, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
+import { applySuppressions, cedarSuppressions, yamlSuppressions } from './suppress';
+import type { PolicyInfo } from './cedar/policyCheck';
 import { matchesGlob } from './glob';
 import { loadManifest, type ManifestHost, type ManifestResult } from './manifest/load';
-import { DEFAULT_POLICY_GLOBS, isManifestFile, isPolicyFile, isToolListFile, type Manifest } from './manifest/model';
+import { DEFAULT_NAMESPACE, DEFAULT_POLICY_GLOBS, isManifestFile, isPolicyFile, isToolListFile, type Manifest } from './manifest/model';
 import { parseToolList } from './manifest/toolList';
 import { basename, dirname, hashText, joinPath, LineIndex } from './text';
-import type { CoreDiagnostic, Finding } from './types';
+import type { CoreDiagnostic, Finding, Fix } from './types';
 
 /** What the project needs from its adapter (language server, CLI, tests): files and their texts. */
 export interface ProjectHost extends ManifestHost {
@@ -30,6 +36,11 @@ export interface FileReport {
   diagnostics: CoreDiagnostic[];
 }
 
+export interface CheckOptions {
+  /** Run the security lint (default true). Engine checks always run. */
+  lint?: boolean;
+}
+
 export interface PolicyFileAnalysis {
   file: string;
   text: string;
@@ -43,11 +54,38 @@ export interface PolicyFileAnalysis {
  */
 export class Project {
   readonly cache: PolicyCache;
-  config: LintConfig = defaultConfig();
+  /** The editor's `agentPolicy.rules` setting; `.agent-policy.yaml` wins over it for the rules it sets. */
+  settingsRules: RulesSetting | undefined;
   private manifests = new Map<string, ManifestEntry>();
+  private analyses = new Map<string, { key: string; analysis: PolicyFileAnalysis }>();
+  private configMemo: { key: string; config: LintConfig; findings: Finding[] } | undefined;
 
   constructor(readonly host: ProjectHost, cache?: PolicyCache) {
     this.cache = cache ?? new PolicyCache();
+  }
+
+  get configFile(): string {
+    return `${this.host.root}/${CONFIG_FILE}`;
+  }
+
+  /** The lint configuration in force (cached while `.agent-policy.yaml` and the settings are unchanged). */
+  get config(): LintConfig {
+    return this.configState().config;
+  }
+
+  private configState() {
+    const text = this.host.readFile(this.configFile);
+    const key = `${hashOf(text)}|${JSON.stringify(this.settingsRules ?? null)}`;
+    if (this.configMemo?.key !== key) {
+      const parsed = text === undefined ? undefined : parseConfigFile(text);
+      this.configMemo = { key, config: mergeConfig(parsed?.config, this.settingsRules), findings: parsed?.findings ?? [] };
+    }
+    return this.configMemo;
+  }
+
+  isIgnored(file: string): boolean {
+    const ignore = this.config.ignore;
+    return ignore.length > 0 && ignore.some((g) => matchesGlob(this.host.root, g, file));
   }
 
   /** The manifest at `file`, parsed, resolved and turned into a Cedar model (cached while its text and imports are unchanged). */
@@ -108,6 +146,7 @@ export class Project {
 
   /** Files whose diagnostics may change when `file` changes (including `file` itself). */
   dependentsOf(file: string): string[] {
+    if (file === this.configFile) return [file, ...this.host.listFiles()];
     const out = new Set<string>([file]);
     const manifests = isManifestFile(file) ? [this.manifest(file)] : isToolListFile(file) ? this.allManifests().filter((m) => m.importHashes.has(file)) : [];
     for (const m of manifests) {
@@ -116,41 +155,103 @@ export class Project {
       for (const p of this.policyFilesOf(m)) out.add(p);
       for (const imp of m.importHashes.keys()) out.add(imp);
     }
+    // Policy ids are unique per policy set: a policy file's siblings may gain or lose a duplicate.
+    if (isPolicyFile(file)) {
+      const m = this.coveringManifest(file);
+      if (m) for (const p of this.policyFilesOf(m)) out.add(p);
+    }
     return [...out];
   }
 
-  /** Analyses a policy file against its covering manifest. A generator: the server pauses between steps. */
+  /** Analyses a policy file against its covering manifest (cached by text and schema). A generator: the server pauses between steps. */
   *analysePolicyFileSteps(file: string, text: string): Generator<void, PolicyFileAnalysis> {
     const manifest = this.coveringManifest(file);
     const schema = manifest?.model ? { schema: manifest.model.schema, key: manifest.model.key } : undefined;
+    const key = `${hashText(text)}|${schema?.key ?? '-'}|${manifest?.file ?? '-'}`;
+    const hit = this.analyses.get(file);
+    if (hit && hit.key === key && hit.analysis.manifest === manifest) return hit.analysis;
     const result = yield* checkPolicyFileSteps(text, schema, this.cache);
-    return { file, text, manifest, result };
+    const analysis = { file, text, manifest, result };
+    this.analyses.set(file, { key, analysis });
+    return analysis;
+  }
+
+  analysePolicyFile(file: string): PolicyFileAnalysis | undefined {
+    const text = this.host.readFile(file);
+    return text === undefined ? undefined : runToEnd(this.analysePolicyFileSteps(file, text));
   }
 
   /** Diagnostics of one file, whatever its kind. */
-  *checkSteps(file: string): Generator<void, FileReport> {
+  *checkSteps(file: string, options: CheckOptions = {}): Generator<void, FileReport> {
     const text = this.host.readFile(file);
-    if (text === undefined) return { file, diagnostics: [] };
+    if (text === undefined || this.isIgnored(file)) return { file, diagnostics: [] };
+    const lint = options.lint !== false;
+    const config = this.config;
+    const on = (id: string) => ruleLevel(config, id) !== 'off';
     const findings: Finding[] = [];
-    if (isManifestFile(file)) {
+    if (file === this.configFile) {
+      findings.push(...this.configState().findings);
+    } else if (isManifestFile(file)) {
       const m = this.manifest(file);
-      if (m) findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => !f.file || f.file === file));
+      if (m) {
+        findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => !f.file || f.file === file));
+        if (lint) findings.push(...this.manifestLint(m).filter((f) => !f.file || f.file === file));
+      }
+      const kept = applySuppressions(findings.filter((f) => !f.file || f.file === file), yamlSuppressions(text), file);
+      addYamlSuppressionFixes(kept, text, file);
+      return { file, diagnostics: this.toDiagnostics(file, text, kept) };
     } else if (isPolicyFile(file)) {
       const a = yield* this.analysePolicyFileSteps(file, text);
-      findings.push(...a.result.findings);
-      const first = a.result.policies[0]?.slice.headSpan ?? a.result.policies[0]?.slice.bodySpan;
+      const { policies, tokens } = a.result;
+      for (const f of a.result.findings) findings.push({ ...f, fixes: [...(f.fixes ?? []), ...engineFixes(f, file, text, tokens)] });
+      const first = policies[0]?.slice.headSpan ?? policies[0]?.slice.bodySpan;
       if (!a.manifest) findings.push(notCovered(text, first, 'no agent manifest covers this file, so only its syntax is checked; add it to a manifest\'s `policies` globs to validate it against the tools'));
       else if (!a.manifest.model) findings.push(notCovered(text, first, `only the syntax of this file is checked: its manifest \`${basename(a.manifest.file)}\` has errors that prevent generating the Cedar schema`));
+      if (a.manifest?.manifest && a.manifest.model) for (const p of policies) findings.push(...policyReferences(p, a.manifest.manifest, file, tokens));
+      if (lint) {
+        const rules = LINT_RULES.filter((r): r is PolicyRule => r.kind === 'policy' && on(r.meta.id));
+        for (const p of policies) {
+          if (!p.json) continue; // no rule fires on a policy that does not parse
+          const ctx = { file, text, policy: p as PolicyInfo & { json: NonNullable<PolicyInfo['json']> }, manifest: a.manifest?.manifest, model: a.manifest?.model, namespace: a.manifest?.manifest?.namespace ?? DEFAULT_NAMESPACE, config };
+          for (const r of rules) for (const f of r.check(ctx)) findings.push({ policyId: p.id, ...f });
+        }
+        const setRules = LINT_RULES.filter((r): r is PolicySetRule => r.kind === 'set' && on(r.meta.id));
+        if (setRules.length) {
+          const members = a.manifest ? this.policyFilesOf(a.manifest) : [file];
+          const set: { file: string; policy: PolicyInfo }[] = [];
+          for (const f of members.includes(file) ? members : [...members, file]) {
+            const other = f === file ? a : this.analysePolicyFile(f);
+            for (const p of other?.result.policies ?? []) if (p.json) set.push({ file: f, policy: p });
+          }
+          for (const r of setRules) findings.push(...r.check({ policies: set, config }).filter((f) => f.file === file).map((f) => ({ ...f, file: undefined })));
+        }
+      }
+      const kept = applySuppressions(findings, cedarSuppressions(policies), file);
+      for (const f of kept) f.fixes = [...(f.fixes ?? []), ...suppressionFix(f, policies, text, file)];
+      return { file, diagnostics: this.toDiagnostics(file, text, dedupe(kept)) };
     } else if (isToolListFile(file)) {
       const importers = this.allManifests().filter((m) => m.importHashes.has(file));
       if (importers.length === 0) findings.push(...parseToolList(text).findings);
-      for (const m of importers) findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => f.file === file));
+      for (const m of importers) {
+        findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => f.file === file));
+        if (lint) findings.push(...this.manifestLint(m).filter((f) => f.file === file).map((f) => ({ ...f, file: undefined })));
+      }
     }
     return { file, diagnostics: this.toDiagnostics(file, text, dedupe(findings)) };
   }
 
-  check(file: string): FileReport {
-    return runToEnd(this.checkSteps(file));
+  private manifestLint(m: ManifestEntry): Finding[] {
+    const config = this.config;
+    const out: Finding[] = [];
+    for (const r of LINT_RULES) {
+      if (r.kind !== 'manifest' || ruleLevel(config, r.meta.id) === 'off') continue;
+      out.push(...(r as ManifestRule).check({ file: m.file, manifest: m.manifest, sources: m.result.sources, config }));
+    }
+    return out;
+  }
+
+  check(file: string, options: CheckOptions = {}): FileReport {
+    return runToEnd(this.checkSteps(file, options));
   }
 
   /** Places findings of `file` as diagnostics, applying rule levels. */
@@ -211,4 +312,29 @@ function dedupe(findings: Finding[]): Finding[] {
     seen.add(k);
     return true;
   });
+}
+
+/** "Suppress <rule> here": a `# agent-policy-ignore` comment above the finding's line, at its indentation. */
+function addYamlSuppressionFixes(findings: Finding[], text: string, file: string): void {
+  for (const f of findings) {
+    if (f.code === 'unused-suppression') continue;
+    const lineStart = text.lastIndexOf('\n', f.span.start - 1) + 1;
+    const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+    f.fixes = [...(f.fixes ?? []), { title: `Suppress ${f.code} here`, edits: [{ file, span: { start: lineStart, end: lineStart }, newText: `${indent}# agent-policy-ignore ${f.code}\n` }] }];
+  }
+}
+
+/** "Suppress <rule> for this policy": a comment on the line above the policy (or the rule added to one there). */
+function suppressionFix(f: Finding, policies: PolicyInfo[], text: string, file: string): Fix[] {
+  if (f.code === 'unused-suppression' || f.code === 'policy-not-covered') return [];
+  const p = policies.find((x) => f.span.start >= x.slice.span.start && f.span.start <= x.slice.span.end);
+  if (!p) return [];
+  const existing = p.slice.leadingComments.find((c) => /^\/\/\s*agent-policy-ignore\b/.test(c.text));
+  if (existing) {
+    return [{ title: `Suppress ${f.code} for this policy`, edits: [{ file, span: { start: existing.span.end, end: existing.span.end }, newText: `, ${f.code}` }] }];
+  }
+  const at = p.slice.bodySpan.start;
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+  return [{ title: `Suppress ${f.code} for this policy`, edits: [{ file, span: { start: lineStart, end: lineStart }, newText: `${indent}// agent-policy-ignore ${f.code}\n` }] }];
 }

@@ -1,16 +1,50 @@
-import type { RuleMeta } from './meta';
+import type { LintRule, RuleMeta } from './meta';
 import { meta as cedarSyntax } from './cedar-syntax';
 import { meta as cedarValidation } from './cedar-validation';
 import { meta as manifestInvalid } from './manifest-invalid';
 import { meta as unknownReference } from './unknown-reference';
 import { meta as policyNotCovered } from './policy-not-covered';
 import { meta as argumentNotInCedar } from './argument-not-in-cedar';
+import { meta as unusedSuppression } from './unused-suppression';
+import { rule as wildcardGrant } from './wildcard-grant';
+import { rule as wildcardPrincipal } from './wildcard-principal';
+import { rule as wildcardAction } from './wildcard-action';
+import { rule as roleOnlyGrant } from './role-only-grant';
+import { rule as unconditionedDestructiveGrant } from './unconditioned-destructive-grant';
+import { rule as forbidMayError } from './forbid-may-error';
+import { rule as missingPolicyId } from './missing-policy-id';
+import { rule as duplicatePolicyId } from './duplicate-policy-id';
+import { rule as staticCredential } from './static-credential';
+import { rule as secretInManifest } from './secret-in-manifest';
 
-export type { RuleMeta, Level } from './meta';
+export type { RuleMeta, Level, LintRule, PolicyRule, ManifestRule, PolicySetRule } from './meta';
 export { ruleDocsUrl, DOCS_BASE_URL } from './meta';
 
-/** Every rule the product reports, in catalog order. Docs pages and fixture folders must match this list. */
-export const RULES: readonly RuleMeta[] = [cedarSyntax, cedarValidation, manifestInvalid, unknownReference, policyNotCovered, argumentNotInCedar];
+/** The security lint: rules that run on Cedar's AST and on the manifest. */
+export const LINT_RULES: readonly LintRule[] = [
+  wildcardGrant,
+  wildcardPrincipal,
+  wildcardAction,
+  roleOnlyGrant,
+  unconditionedDestructiveGrant,
+  forbidMayError,
+  missingPolicyId,
+  duplicatePolicyId,
+  staticCredential,
+  secretInManifest,
+];
+
+/** Every diagnostic code the product reports, in catalog order. Docs pages and fixture folders must match this list. */
+export const RULES: readonly RuleMeta[] = [
+  cedarSyntax,
+  cedarValidation,
+  manifestInvalid,
+  unknownReference,
+  ...LINT_RULES.map((r) => r.meta),
+  policyNotCovered,
+  argumentNotInCedar,
+  unusedSuppression,
+];
 
 const byId = new Map(RULES.map((r) => [r.id, r]));
 

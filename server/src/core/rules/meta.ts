@@ -1,4 +1,10 @@
-import type { Severity } from '../types';
+import type { Finding, Severity } from '../types';
+import type { PolicyInfo } from '../cedar/policyCheck';
+import type { CedarModel } from '../cedar/schemaGen';
+import type { Manifest } from '../manifest/model';
+import type { LintConfig } from '../config';
+import type { YamlSource } from '../yamlDoc';
+
 
 export type Level = Severity | 'off';
 
@@ -23,3 +29,51 @@ export const DOCS_BASE_URL = 'https://github.com/agent-policy-studio/agent-polic
 export function ruleDocsUrl(id: string, base: string = DOCS_BASE_URL): string {
   return `${base}${id}.md`;
 }
+
+
+/** What a policy rule sees: one parsed policy, its file, and the manifest that covers the file (if any). */
+export interface PolicyRuleContext {
+  file: string;
+  text: string;
+  policy: PolicyInfo & { json: NonNullable<PolicyInfo['json']> };
+  manifest?: Manifest;
+  model?: CedarModel;
+  /** The Cedar namespace of the covering manifest (`Agents` when there is none), for messages. */
+  namespace: string;
+  config: LintConfig;
+}
+
+export interface PolicyRule {
+  kind: 'policy';
+  meta: RuleMeta;
+  check(ctx: PolicyRuleContext): Finding[];
+}
+
+/** What a manifest rule sees: the manifest file (and the tool lists it imports, by file). */
+export interface ManifestRuleContext {
+  file: string;
+  manifest?: Manifest;
+  sources: Map<string, YamlSource>;
+  config: LintConfig;
+}
+
+export interface ManifestRule {
+  kind: 'manifest';
+  meta: RuleMeta;
+  check(ctx: ManifestRuleContext): Finding[];
+}
+
+/** What a policy-set rule sees: every parsed policy of one policy set (the files a manifest covers). */
+export interface PolicySetRuleContext {
+  policies: { file: string; policy: PolicyInfo }[];
+  config: LintConfig;
+}
+
+export interface PolicySetRule {
+  kind: 'set';
+  meta: RuleMeta;
+  /** Findings carry their `file`. */
+  check(ctx: PolicySetRuleContext): Finding[];
+}
+
+export type LintRule = PolicyRule | ManifestRule | PolicySetRule;
