@@ -13,7 +13,7 @@ export class MemoryHost implements ProjectHost {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
         const full = path.join(d, e.name);
         if (e.isDirectory()) walk(full);
-        else if (isRelevantFile(e.name) || e.name === '.agent-policy.yaml') files.set(`${root}/${path.relative(dir, full).split(path.sep).join('/')}`, fs.readFileSync(full, 'utf8'));
+        else if (isRelevantFile(e.name)) files.set(`${root}/${path.relative(dir, full).split(path.sep).join('/')}`, fs.readFileSync(full, 'utf8'));
       }
     };
     walk(dir);

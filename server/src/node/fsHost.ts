@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isManifestFile, isPolicyFile, isToolListFile } from '../core/manifest/model';
 import type { ProjectHost } from '../core/project';
+import { CONFIG_FILE } from '../core/configFile';
 
 /** Folders never searched for manifests or policies. */
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'out', 'dist', '.vscode-test', '.cache']);
@@ -10,7 +11,7 @@ const MAX_FILES = 50_000;
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
 export function isRelevantFile(p: string): boolean {
-  return isManifestFile(p) || isPolicyFile(p) || isToolListFile(p);
+  return isManifestFile(p) || isPolicyFile(p) || isToolListFile(p) || p.endsWith(`/${CONFIG_FILE}`) || p === CONFIG_FILE;
 }
 
 /** Converts a native path to the POSIX form the core uses ("C:\x\y" becomes "/C:/x/y"). */
