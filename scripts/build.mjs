@@ -13,7 +13,9 @@ const dist = path.join(root, 'dist');
 fs.rmSync(dist, { recursive: true, force: true });
 fs.mkdirSync(path.join(dist, 'client'), { recursive: true });
 
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const common = {
+  define: { __VERSION__: JSON.stringify(pkg.version) },
   bundle: true,
   platform: 'node',
   target: 'node20',

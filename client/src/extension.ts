@@ -47,6 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
       { scheme: 'file', language: 'cedar' },
       { scheme: 'file', pattern: MANIFEST_GLOB },
       { scheme: 'file', pattern: TOOLS_GLOB },
+      { scheme: 'file', pattern: '**/.agent-policy.yaml' },
     ],
     synchronize: { fileEvents: watcher },
     outputChannel: output,

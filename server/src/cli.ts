@@ -5,11 +5,12 @@ import { isManifestFile } from './core/manifest/model';
 import { projectFor, resolveTargets } from './node/workspace';
 import { toNativePath, toCorePath } from './node/fsHost';
 import { cedarVersion } from './core/cedar/engine';
+import { toGithubAnnotations, toSarif } from './report';
 
 const USAGE = `agent-policy — check, lint and simulate Cedar policies for AI agents
 
 Usage:
-  agent-policy check [PATH...] [--format pretty|json] [--fail-level error|warning|info]
+  agent-policy check [PATH...] [--format pretty|json|sarif|github] [--fail-level error|warning|info]
   agent-policy schema [PATH]
   agent-policy --version | --help
 
@@ -71,7 +72,7 @@ function check(args: string[], io: Io): number {
     allowPositionals: true,
     options: { format: { type: 'string', short: 'f' }, 'fail-level': { type: 'string' } },
   });
-  const format = oneOf(values.format, ['pretty', 'json'] as const, 'pretty', '--format');
+  const format = oneOf(values.format, ['pretty', 'json', 'sarif', 'github'] as const, 'pretty', '--format');
   const failLevel = oneOf(values['fail-level'], ['error', 'warning', 'info'] as const, 'error', '--fail-level');
   const { targets, errors } = resolveTargets(positionals, io.cwd);
   if (errors.length) {
@@ -100,6 +101,11 @@ function check(args: string[], io: Io): number {
       summary,
     };
     io.out(JSON.stringify(out, null, 2));
+  } else if (format === 'sarif') {
+    io.out(JSON.stringify(toSarif(diagnostics, rel, VERSION), null, 2));
+  } else if (format === 'github') {
+    const lines = toGithubAnnotations(diagnostics, rel);
+    if (lines) io.out(lines);
   } else {
     io.out(pretty(diagnostics, rel, io.color, summary));
   }

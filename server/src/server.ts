@@ -25,14 +25,18 @@ import type { CoreDiagnostic, FixWithRanges } from './core/types';
 import { ServerHost } from './node/serverHost';
 import { toCorePath, toNativePath, isRelevantFile } from './node/fsHost';
 import { Methods, type SchemaParams, type SchemaResult, type StatusParams } from './protocol';
+import type { RulesSetting } from './core/configFile';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 
 interface Settings {
   validateOnType: boolean;
+  /** `onType`: lint as you type; `onSave`: typing runs the engine checks only, and a save lints the whole workspace. */
+  lintRun: 'onType' | 'onSave';
+  rules: RulesSetting | undefined;
 }
-let settings: Settings = { validateOnType: true };
+let settings: Settings = { validateOnType: true, lintRun: 'onType', rules: undefined };
 let canPullConfiguration = false;
 
 /** One project per workspace folder. */
@@ -90,22 +94,33 @@ connection.onInitialized(async () => {
 async function loadSettings() {
   if (!canPullConfiguration) return;
   try {
-    const [s] = (await connection.workspace.getConfiguration([{ section: 'agentPolicy' }])) as [{ validate?: { onType?: boolean } } | null];
-    settings = { validateOnType: s?.validate?.onType !== false };
+    const [s] = (await connection.workspace.getConfiguration([{ section: 'agentPolicy' }])) as [
+      { validate?: { onType?: boolean }; lint?: { run?: string }; rules?: RulesSetting } | null,
+    ];
+    settings = {
+      validateOnType: s?.validate?.onType !== false,
+      lintRun: s?.lint?.run === 'onSave' ? 'onSave' : 'onType',
+      rules: s?.rules && typeof s.rules === 'object' ? s.rules : undefined,
+    };
+    for (const { project } of projects) project.settingsRules = settings.rules;
   } catch {
     // keep the defaults
   }
 }
 
 connection.onDidChangeConfiguration(async () => {
+  const before = JSON.stringify(settings);
   await loadSettings();
+  if (JSON.stringify(settings) !== before) for (const { host } of projects) for (const f of host.listFiles()) scheduler.enqueue(f);
 });
 
 /** Orphan documents (no workspace folder) get a project of their own folder. */
 function ensureProject(p: string) {
   if (projectOf(p)) return;
   const host = new ServerHost(path.posix.dirname(p));
-  projects.push({ host, project: new Project(host) });
+  const project = new Project(host);
+  project.settingsRules = settings.rules;
+  projects.push({ host, project });
 }
 
 // ---- Scheduling: debounced, per file, cancellable, never publishing stale results ----
@@ -115,31 +130,35 @@ const DEBOUNCE_MS = 200;
 class Scheduler {
   private queue: string[] = [];
   private queued = new Set<string>();
+  /** Files whose next check skips the lint (typed into with lint.run = onSave). */
+  private noLint = new Set<string>();
   private running = false;
   private timers = new Map<string, NodeJS.Timeout>();
   /** Bumped whenever a file must be checked again; a check in flight for an older generation is abandoned. */
   private generation = new Map<string, number>();
   private problems = new Map<string, number>();
 
-  debounce(file: string) {
+  debounce(file: string, lint: boolean) {
     clearTimeout(this.timers.get(file));
     this.bump(file);
     this.timers.set(
       file,
       setTimeout(() => {
         this.timers.delete(file);
-        this.enqueueWithDependents(file);
+        this.enqueueWithDependents(file, lint);
       }, DEBOUNCE_MS),
     );
   }
 
-  enqueueWithDependents(file: string) {
+  enqueueWithDependents(file: string, lint = true) {
     const pr = projectOf(file);
     const files = pr ? pr.project.dependentsOf(file) : [file];
-    for (const f of files) this.enqueue(f);
+    for (const f of files) this.enqueue(f, lint);
   }
 
-  enqueue(file: string) {
+  enqueue(file: string, lint = true) {
+    if (lint) this.noLint.delete(file);
+    else if (!this.queued.has(file)) this.noLint.add(file);
     this.bump(file);
     if (!this.queued.has(file)) {
       this.queued.add(file);
@@ -182,7 +201,9 @@ class Scheduler {
     const gen = this.generation.get(file);
     const doc = documents.get(pathToUri(file));
     const version = doc?.version;
-    const steps = pr.project.checkSteps(file);
+    const lint = !this.noLint.has(file);
+    this.noLint.delete(file);
+    const steps = pr.project.checkSteps(file, { lint });
     let report;
     try {
       for (;;) {
@@ -256,7 +277,7 @@ documents.onDidChangeContent((e) => {
   const p = uriToPath(e.document.uri);
   if (!p || !isRelevantFile(p)) return;
   projectOf(p)?.host.setOpen(p, e.document.getText());
-  if (settings.validateOnType) scheduler.debounce(p);
+  if (settings.validateOnType) scheduler.debounce(p, settings.lintRun === 'onType');
 });
 
 documents.onDidSave((e) => {
@@ -265,6 +286,8 @@ documents.onDidSave((e) => {
   const pr = projectOf(p);
   pr?.host.diskChanged(p, 'changed');
   scheduler.enqueueWithDependents(p);
+  // Lint on save: the whole workspace, so that findings that span files (duplicate ids) are current.
+  if (settings.lintRun === 'onSave' && pr) for (const f of pr.host.listFiles()) scheduler.enqueue(f);
 });
 
 documents.onDidClose((e) => {

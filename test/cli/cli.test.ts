@@ -113,3 +113,36 @@ describe('CLI: agent-policy schema', () => {
     assert.equal(run(['schema'], empty).code, 2);
   });
 });
+
+describe('CLI: output formats (golden files)', () => {
+  const ws = path.join(FIXTURES, 'golden', 'ws');
+  const golden = (name: string) => fs.readFileSync(path.join(FIXTURES, 'golden', name), 'utf8');
+  const version = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+
+  for (const [format, file] of [
+    ['json', 'check.json'],
+    ['sarif', 'check.sarif'],
+    ['github', 'check.github.txt'],
+    ['pretty', 'check.pretty.txt'],
+  ] as const) {
+    it(`--format ${format} prints exactly ${file}`, () => {
+      const r = run(['check', '--format', format], ws);
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, golden(file));
+    });
+  }
+
+  it('SARIF lists every rule with its help URI and gives UTF-16, 1-based regions', () => {
+    const sarif = JSON.parse(golden('check.sarif')) as {
+      version: string;
+      runs: { tool: { driver: { version: string; rules: { id: string; helpUri: string }[] } }; columnKind: string; results: { ruleId: string; ruleIndex: number; level: string; locations: { physicalLocation: { region: { startLine: number; startColumn: number } } }[] }[] }[];
+    };
+    assert.equal(sarif.version, '2.1.0');
+    const run0 = sarif.runs[0]!;
+    assert.equal(run0.tool.driver.version, version);
+    assert.equal(run0.columnKind, 'utf16CodeUnits');
+    for (const r of run0.tool.driver.rules) assert.match(r.helpUri, new RegExp(`/docs/rules/${r.id}\\.md$`));
+    for (const res of run0.results) assert.equal(run0.tool.driver.rules[res.ruleIndex]!.id, res.ruleId);
+    assert.deepEqual(new Set(run0.results.map((r) => r.level)), new Set(['warning', 'note', 'error']));
+  });
+});

@@ -19,7 +19,7 @@ export const rule: PolicyRule = {
     return [
       {
         code: 'role-only-grant',
-        message: `this permit depends only on membership of role \`${scope.uid.id}\`: any agent in the role may make the call for any purpose, with any arguments. Add a condition on the call's purpose, data or destination (\`context.session.purpose == "…"\`, \`context.session.data_class\`) or on its arguments (\`context.input.…\`)`,
+        message: `this permit depends only on membership of role \`${scope.uid.id}\`: any agent in the role may make the call for any purpose, with any arguments. Add a condition on the call's purpose, data or destination (\`context.session.…\`, such as \`context.session.purpose == "…"\`) or on its arguments (\`context.input.…\`)`,
         span: principalSpan(policy),
       },
     ];

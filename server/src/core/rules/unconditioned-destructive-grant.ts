@@ -22,7 +22,7 @@ export const rule: PolicyRule = {
     return [
       {
         code: 'unconditioned-destructive-grant',
-        message: `this permit covers the destructive ${plural(destructive.length, 'tool')} ${shown} with no condition on the call: add conditions on its arguments (\`context.input.…\`) or its task (\`context.session.purpose\`, \`context.session.ticket_id\`)`,
+        message: `this permit covers the destructive ${plural(destructive.length, 'tool')} ${shown} with no condition on the call: add conditions on its arguments (\`context.input.…\`) or on its task (\`context.session.…\`)`,
         span: actionSpan(policy),
       },
     ];
