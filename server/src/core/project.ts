@@ -197,7 +197,7 @@ export class Project {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => !f.file || f.file === file));
         if (lint) findings.push(...this.manifestLint(m).filter((f) => !f.file || f.file === file));
       }
-      const kept = applySuppressions(findings.filter((f) => !f.file || f.file === file), yamlSuppressions(text), file);
+      const kept = applySuppressions(findings.filter((f) => !f.file || f.file === file), yamlSuppressions(text), file, text);
       addYamlSuppressionFixes(kept, text, file);
       return { file, diagnostics: this.toDiagnostics(file, text, kept) };
     } else if (isPolicyFile(file)) {
@@ -226,7 +226,7 @@ export class Project {
           for (const r of setRules) findings.push(...r.check({ policies: set, config }).filter((f) => f.file === file).map((f) => ({ ...f, file: undefined })));
         }
       }
-      const kept = applySuppressions(findings, cedarSuppressions(policies), file);
+      const kept = applySuppressions(findings, cedarSuppressions(policies), file, text);
       for (const f of kept) f.fixes = [...(f.fixes ?? []), ...suppressionFix(f, policies, text, file)];
       return { file, diagnostics: this.toDiagnostics(file, text, dedupe(kept)) };
     } else if (isToolListFile(file)) {

@@ -1,7 +1,7 @@
 import { knownRuleIds } from './config';
 import type { PolicyInfo } from './cedar/policyCheck';
 import { didYouMean } from './text';
-import type { Finding, Span } from './types';
+import type { Finding, Fix, Span } from './types';
 
 const CEDAR_DIRECTIVE = /^\/\/\s*agent-policy-ignore\b[ \t]*(.*)$/;
 const YAML_DIRECTIVE = /#\s*agent-policy-ignore\b[ \t]*(.*)$/;
@@ -87,7 +87,7 @@ function isInsideQuotes(line: string, at: number): boolean {
  * Drops the findings that a suppression silences, and reports the suppressions that silence nothing (or
  * name an unknown rule) as `unused-suppression`.
  */
-export function applySuppressions(findings: Finding[], suppressions: Suppression[], file: string): Finding[] {
+export function applySuppressions(findings: Finding[], suppressions: Suppression[], file: string, text: string): Finding[] {
   if (suppressions.length === 0) return findings;
   const kept = findings.filter((f) => {
     if (f.file && f.file !== file) return true;
@@ -101,15 +101,34 @@ export function applySuppressions(findings: Finding[], suppressions: Suppression
     for (const { id, span } of s.ids) {
       if (s.used.has(id)) continue;
       const hint = known.includes(id) ? undefined : didYouMean(id, known);
+      const removal = removeFix(s, id, span, text, file);
       kept.push({
         code: 'unused-suppression',
         message: known.includes(id)
           ? `\`${id}\` is suppressed here but reports nothing: remove the suppression`
           : `unknown rule \`${id}\` in a suppression${hint ? `; did you mean \`${hint}\`?` : ''}`,
         span,
-        fixes: hint ? [{ title: `Change to '${hint}'`, preferred: true, edits: [{ file, span, newText: hint }] }] : undefined,
+        fixes: [...(hint ? [{ title: `Change to '${hint}'`, preferred: true, edits: [{ file, span, newText: hint }] }] : []), removal],
       });
     }
   }
   return kept;
+}
+
+/** Removes one rule id from a suppression comment, or the whole comment line when it is the only id. */
+function removeFix(s: Suppression, id: string, span: Span, text: string, file: string): Fix {
+  if (s.ids.length === 1) {
+    const lineStart = text.lastIndexOf('\n', s.span.start - 1) + 1;
+    const ownLine = text.slice(lineStart, s.span.start).trim() === '';
+    let end = s.span.end;
+    if (ownLine && text[end] === '\r') end++;
+    if (ownLine && text[end] === '\n') end++;
+    const start = ownLine ? lineStart : s.span.start - (/[ \t]*$/.exec(text.slice(0, s.span.start))![0].length);
+    return { title: 'Remove the suppression', edits: [{ file, span: { start, end }, newText: '' }] };
+  }
+  const i = s.ids.findIndex((x) => x.span.start === span.start);
+  const next = s.ids[i + 1];
+  const prev = s.ids[i - 1];
+  const cut = next ? { start: span.start, end: next.span.start } : { start: prev!.span.end, end: span.end };
+  return { title: `Remove \`${id}\` from the suppression`, edits: [{ file, span: cut, newText: '' }] };
 }
