@@ -1,6 +1,7 @@
 import { defaultConfig, type LintConfig } from './config';
 import { ruleMeta, RULES, type Level } from './rules';
 import { didYouMean } from './text';
+import { parseDuration } from './manifest/model';
 import type { Finding } from './types';
 import { isPlainObject, keySpanAt, parseYaml, spanAt } from './yamlDoc';
 
@@ -67,6 +68,10 @@ export function applyRules(config: LintConfig, rules: RulesSetting): { path: str
         }
         if (typeof optValue !== typeof spec.default) {
           problems.push({ path: [id, opt], atKey: false, message: `\`${id}.${opt}\` must be a ${typeof spec.default}` });
+          continue;
+        }
+        if (spec.format === 'duration' && parseDuration(String(optValue)) === undefined) {
+          problems.push({ path: [id, opt], atKey: false, message: `\`${id}.${opt}\` must be a duration such as 30s, 15m, 1h or 7d` });
           continue;
         }
         (config.options[id] ??= {})[opt] = optValue;

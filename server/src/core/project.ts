@@ -226,7 +226,7 @@ export class Project {
           for (const r of setRules) findings.push(...r.check({ policies: set, config }).filter((f) => f.file === file).map((f) => ({ ...f, file: undefined })));
         }
       }
-      const kept = applySuppressions(findings, cedarSuppressions(policies), file, text);
+      const kept = applySuppressions(findings, cedarSuppressions(policies, tokens), file, text);
       for (const f of kept) f.fixes = [...(f.fixes ?? []), ...suppressionFix(f, policies, text, file)];
       return { file, diagnostics: this.toDiagnostics(file, text, dedupe(kept)) };
     } else if (isToolListFile(file)) {

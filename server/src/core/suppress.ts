@@ -1,5 +1,6 @@
 import { knownRuleIds } from './config';
 import type { PolicyInfo } from './cedar/policyCheck';
+import type { Token } from './cedar/split';
 import { didYouMean } from './text';
 import type { Finding, Fix, Span } from './types';
 
@@ -13,6 +14,8 @@ interface Suppression {
   /** What it silences. */
   scope: Span;
   used: Set<string>;
+  /** A Cedar directive that is not among the comments directly above a policy: it silences nothing. */
+  detached?: boolean;
 }
 
 function parseIds(list: string, offset: number): { id: string; span: Span }[] {
@@ -23,8 +26,14 @@ function parseIds(list: string, offset: number): { id: string; span: Span }[] {
 }
 
 /** `// agent-policy-ignore a, b` among the comments directly above a policy silences those rules for that policy. */
-export function cedarSuppressions(policies: PolicyInfo[]): Suppression[] {
+export function cedarSuppressions(policies: PolicyInfo[], tokens: Token[]): Suppression[] {
   const out: Suppression[] = [];
+  const attached = new Set(policies.flatMap((p) => p.slice.leadingComments.map((c) => c.span.start)));
+  for (const t of tokens) {
+    if (t.kind !== 'comment' || attached.has(t.start)) continue;
+    const m = CEDAR_DIRECTIVE.exec(t.value);
+    if (m) out.push({ ids: parseIds(m[1]!, t.start + t.value.length - m[1]!.length), span: { start: t.start, end: t.end }, scope: { start: -1, end: -1 }, used: new Set(), detached: true });
+  }
   for (const p of policies) {
     for (const c of p.slice.leadingComments) {
       const m = CEDAR_DIRECTIVE.exec(c.text);
@@ -104,7 +113,9 @@ export function applySuppressions(findings: Finding[], suppressions: Suppression
       const removal = removeFix(s, id, span, text, file);
       kept.push({
         code: 'unused-suppression',
-        message: known.includes(id)
+        message: s.detached
+          ? `this suppression is not on the lines directly above a policy, so it silences nothing: put it above the policy's annotations, with no blank line in between`
+          : known.includes(id)
           ? `\`${id}\` is suppressed here but reports nothing: remove the suppression`
           : `unknown rule \`${id}\` in a suppression${hint ? `; did you mean \`${hint}\`?` : ''}`,
         span,

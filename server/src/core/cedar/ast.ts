@@ -22,7 +22,7 @@ export function localType(type: string): string {
 
 export type PrincipalScope =
   | { kind: 'any' } // `principal` or `principal is Agent`
-  | { kind: 'agent'; uid: Uid } // `principal == Agent::"x"` (or `in` an agent)
+  | { kind: 'agent'; uid: Uid } // `principal == Agent::"x"` (or `in` an agent): one named entity
   | { kind: 'role'; uid: Uid } // `principal in Role::"r"` (or `is Agent in Role::"r"`)
   | { kind: 'slot' }; // a template slot: narrowed when linked
 
@@ -32,7 +32,8 @@ export function principalScope(p: PolicyJson): PrincipalScope {
     case 'All':
       return { kind: 'any' };
     case '==':
-      return 'slot' in c ? { kind: 'slot' } : entityScope(uidOf(c.entity)!);
+      // `principal == Role::"r"` names one entity (and never matches an agent): it is not a role grant.
+      return 'slot' in c ? { kind: 'slot' } : { kind: 'agent', uid: uidOf(c.entity)! };
     case 'in':
       return 'slot' in c ? { kind: 'slot' } : entityScope(uidOf(c.entity)!);
     case 'is': {
@@ -44,6 +45,13 @@ export function principalScope(p: PolicyJson): PrincipalScope {
 
 function entityScope(uid: Uid): PrincipalScope {
   return localType(uid.type) === 'Role' ? { kind: 'role', uid } : { kind: 'agent', uid };
+}
+
+/** The server a resource scope names (`resource == McpServer::"s"` or `resource in McpServer::"s"`), if any. */
+export function resourceServer(p: PolicyJson): string | undefined {
+  const c = p.resource;
+  const uid = (c.op === '==' || c.op === 'in') && !('slot' in c) ? uidOf(c.entity) : c.op === 'is' && c.in && !('slot' in c.in) ? uidOf(c.in.entity) : undefined;
+  return uid && localType(uid.type) === 'McpServer' ? uid.id : undefined;
 }
 
 export type ActionScope =
@@ -171,8 +179,13 @@ export function unguardedTagReads(p: PolicyJson): string[] {
         return a.right === child && containsHasTag(a.left, key);
       }
       if ('if-then-else' in po) {
-        const a = po['if-then-else'] as { if: CedarExpr; then: CedarExpr };
-        return a.then === child && containsHasTag(a.if, key);
+        const a = po['if-then-else'] as { if: CedarExpr; then: CedarExpr; else: CedarExpr };
+        return (a.then === child && containsHasTag(a.if, key)) || (a.else === child && containsNegatedHasTag(a.if, key));
+      }
+      if ('||' in po) {
+        // `!e.hasTag(k) || e.getTag(k) …`: the right side only runs when the tag exists.
+        const a = po['||'] as { left: CedarExpr; right: CedarExpr };
+        return a.right === child && containsNegatedHasTag(a.left, key);
       }
       return false;
     });
@@ -181,7 +194,15 @@ export function unguardedTagReads(p: PolicyJson): string[] {
   return out;
 }
 
-function containsHasTag(e: CedarExpr, key: string): boolean {
+/** `!e.hasTag(k)`, possibly among `||` alternatives. */
+function containsNegatedHasTag(e: CedarExpr, key: string): boolean {
+  const o = e as Record<string, unknown>;
+  if ('!' in o) return containsHasTag((o['!'] as { arg: CedarExpr }).arg, key, false);
+  if ('||' in o) return children(e).some((c) => containsNegatedHasTag(c, key));
+  return false;
+}
+
+function containsHasTag(e: CedarExpr, key: string, throughAnd = true): boolean {
   let found = false;
   const visit = (x: CedarExpr) => {
     const o = x as Record<string, unknown>;
@@ -189,7 +210,7 @@ function containsHasTag(e: CedarExpr, key: string): boolean {
       const h = o.hasTag as { left: CedarExpr; right: CedarExpr };
       if (JSON.stringify([h.left, h.right]) === key) found = true;
     }
-    if ('&&' in o) for (const c of children(x)) visit(c);
+    if (throughAnd && '&&' in o) for (const c of children(x)) visit(c);
   };
   visit(e);
   return found;

@@ -20,7 +20,7 @@ export interface RuleMeta {
   /** Why it matters, one or two sentences (SARIF fullDescription). */
   rationale: string;
   /** Options the rule reads from `.agent-policy.yaml` / `agentPolicy.rules`, with their defaults. */
-  options?: Record<string, { description: string; default: string | number | boolean }>;
+  options?: Record<string, { description: string; default: string | number | boolean; /** Extra check of a string option. */ format?: 'duration' }>;
 }
 
 /** Public home of the rule pages; the server may point at the copies shipped in the extension instead. */

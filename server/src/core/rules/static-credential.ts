@@ -12,7 +12,7 @@ export const rule: ManifestRule = {
     description: 'An agent whose identity is a shared service account or a static API key, or whose credential lives longer than `maxCredentialTtl`.',
     rationale:
       'An agent is a workload with its own, short-lived identity. A shared service account makes every agent that uses it indistinguishable to the policies; a static key or a long-lived token keeps working long after it leaked.',
-    options: { maxCredentialTtl: { description: 'The longest acceptable credential lifetime (a duration such as 15m, 1h, 1d).', default: '1h' } },
+    options: { maxCredentialTtl: { description: 'The longest acceptable credential lifetime (a duration such as 15m, 1h, 1d).', default: '1h', format: 'duration' } },
   },
   check({ manifest, config }) {
     if (!manifest) return [];

@@ -1,4 +1,4 @@
-import { actionScope, readsContext } from '../cedar/ast';
+import { actionScope, readsContext, resourceServer } from '../cedar/ast';
 import type { PolicyRule } from './meta';
 import { actionSpan, plural } from './util';
 
@@ -15,7 +15,9 @@ export const rule: PolicyRule = {
   check({ policy, manifest }) {
     if (policy.json.effect !== 'permit' || !manifest) return [];
     const scope = actionScope(policy.json);
-    const covered = scope.kind === 'tools' ? manifest.tools.filter((t) => scope.tools.includes(t.name)) : manifest.tools;
+    // A permit scoped to one server only covers that server's tools.
+    const server = resourceServer(policy.json);
+    const covered = (scope.kind === 'tools' ? manifest.tools.filter((t) => scope.tools.includes(t.name)) : manifest.tools).filter((t) => server === undefined || t.server === server);
     const destructive = covered.filter((t) => t.destructive).map((t) => t.name);
     if (destructive.length === 0 || readsContext(policy.json, 'input') || readsContext(policy.json, 'session')) return [];
     const shown = destructive.slice(0, 5).map((n) => `\`${n}\``).join(', ') + (destructive.length > 5 ? `, and ${destructive.length - 5} more` : '');
