@@ -1,3 +1,4 @@
+import './node/v8guard';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SEVERITY_ORDER, type CoreDiagnostic, type Severity } from './core/types';

@@ -1,3 +1,4 @@
+import './node/v8guard';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,7 +19,7 @@ import {
   type TextEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { Project } from './core/project';
+import { Project, type FileReport } from './core/project';
 import { isManifestFile, isPolicyFile, isToolListFile } from './core/manifest/model';
 import { ruleDocsUrl, DOCS_BASE_URL } from './core/rules';
 import type { CoreDiagnostic, FixWithRanges } from './core/types';
@@ -127,16 +128,23 @@ function ensureProject(p: string) {
 
 const DEBOUNCE_MS = 200;
 
+/**
+ * Checks files in the background: debounced, several at a time in round-robin (so a small file is not stuck
+ * behind a 5 MB one), cancellable (a newer edit abandons a check in flight) and never publishing results for
+ * a document version that is no longer current.
+ */
 class Scheduler {
-  private queue: string[] = [];
+  private pending: string[] = [];
   private queued = new Set<string>();
   /** Files whose next check skips the lint (typed into with lint.run = onSave). */
   private noLint = new Set<string>();
+  private active = new Map<string, { gen: number; version: number | undefined; steps: Generator<void, FileReport> }>();
   private running = false;
   private timers = new Map<string, NodeJS.Timeout>();
   /** Bumped whenever a file must be checked again; a check in flight for an older generation is abandoned. */
   private generation = new Map<string, number>();
   private problems = new Map<string, number>();
+  private static readonly PARALLEL = 4;
 
   debounce(file: string, lint: boolean) {
     clearTimeout(this.timers.get(file));
@@ -163,8 +171,8 @@ class Scheduler {
     if (!this.queued.has(file)) {
       this.queued.add(file);
       // Open documents first: they are what the user is looking at.
-      if (documents.get(pathToUri(file))) this.queue.unshift(file);
-      else this.queue.push(file);
+      if (documents.get(pathToUri(file))) this.pending.unshift(file);
+      else this.pending.push(file);
     }
     void this.run();
   }
@@ -183,10 +191,29 @@ class Scheduler {
     this.running = true;
     this.status('checking');
     try {
-      while (this.queue.length) {
-        const file = this.queue.shift()!;
-        this.queued.delete(file);
-        await this.checkOne(file);
+      while (this.pending.length || this.active.size) {
+        while (this.active.size < Scheduler.PARALLEL && this.pending.length) this.start(this.pending.shift()!);
+        for (const [file, job] of [...this.active]) {
+          if (this.generation.get(file) !== job.gen) {
+            this.active.delete(file); // superseded: a newer check is queued
+            continue;
+          }
+          let r: IteratorResult<void, FileReport>;
+          try {
+            r = job.steps.next();
+          } catch (err) {
+            this.active.delete(file);
+            connection.console.error(`checking ${file} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+            continue;
+          }
+          if (!r.done) continue;
+          this.active.delete(file);
+          const now = documents.get(pathToUri(file));
+          if (now?.version !== job.version) continue; // never publish for a stale version
+          this.problems.set(file, r.value.diagnostics.length);
+          await connection.sendDiagnostics({ uri: pathToUri(file), version: job.version, diagnostics: r.value.diagnostics.map(toLsp) });
+        }
+        await yieldToEventLoop();
       }
     } finally {
       this.running = false;
@@ -194,36 +221,14 @@ class Scheduler {
     }
   }
 
-  private async checkOne(file: string) {
+  private start(file: string) {
+    this.queued.delete(file);
     const pr = projectOf(file);
     if (!pr) return;
     if (pr.host.readFile(file) === undefined) return this.clear(file);
-    const gen = this.generation.get(file);
-    const doc = documents.get(pathToUri(file));
-    const version = doc?.version;
     const lint = !this.noLint.has(file);
     this.noLint.delete(file);
-    const steps = pr.project.checkSteps(file, { lint });
-    let report;
-    try {
-      for (;;) {
-        const r = steps.next();
-        if (r.done) {
-          report = r.value;
-          break;
-        }
-        await yieldToEventLoop();
-        if (this.generation.get(file) !== gen) return; // superseded: a newer check is queued
-      }
-    } catch (err) {
-      connection.console.error(`checking ${file} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      return;
-    }
-    await yieldToEventLoop();
-    const now = documents.get(pathToUri(file));
-    if (this.generation.get(file) !== gen || now?.version !== version) return; // never publish for a stale version
-    this.problems.set(file, report.diagnostics.length);
-    await connection.sendDiagnostics({ uri: pathToUri(file), version, diagnostics: report.diagnostics.map(toLsp) });
+    this.active.set(file, { gen: this.generation.get(file)!, version: documents.get(pathToUri(file))?.version, steps: pr.project.checkSteps(file, { lint }) });
   }
 
   private status(state: StatusParams['state']) {

@@ -5,6 +5,8 @@ import { CONFIG_FILE, mergeConfig, parseConfigFile, type RulesSetting } from './
 import { engineFixes } from './cedar/fixes';
 import { policyReferences } from './cedar/references';
 import { LINT_RULES, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
+import type { SetMember } from './rules/meta';
+import { splitPoliciesSteps, tokenizeSteps } from './cedar/split';
 import { applySuppressions, cedarSuppressions, yamlSuppressions } from './suppress';
 import type { PolicyInfo } from './cedar/policyCheck';
 import { matchesGlob } from './glob';
@@ -12,6 +14,7 @@ import { loadManifest, type ManifestHost, type ManifestResult } from './manifest
 import { DEFAULT_NAMESPACE, DEFAULT_POLICY_GLOBS, isManifestFile, isPolicyFile, isToolListFile, type Manifest } from './manifest/model';
 import { parseToolList } from './manifest/toolList';
 import { basename, dirname, hashText, joinPath, LineIndex } from './text';
+import { TimeSlice } from './timeSlice';
 import type { CoreDiagnostic, Finding, Fix } from './types';
 
 /** What the project needs from its adapter (language server, CLI, tests): files and their texts. */
@@ -57,7 +60,8 @@ export class Project {
   /** The editor's `agentPolicy.rules` setting; `.agent-policy.yaml` wins over it for the rules it sets. */
   settingsRules: RulesSetting | undefined;
   private manifests = new Map<string, ManifestEntry>();
-  private analyses = new Map<string, { key: string; analysis: PolicyFileAnalysis }>();
+  private analyses = new Map<string, { text: string; key: string; analysis: PolicyFileAnalysis }>();
+  private idsCache = new Map<string, { text: string; members: SetMember[] }>();
   private configMemo: { key: string; config: LintConfig; findings: Finding[] } | undefined;
 
   constructor(readonly host: ProjectHost, cache?: PolicyCache) {
@@ -167,18 +171,25 @@ export class Project {
   *analysePolicyFileSteps(file: string, text: string): Generator<void, PolicyFileAnalysis> {
     const manifest = this.coveringManifest(file);
     const schema = manifest?.model ? { schema: manifest.model.schema, key: manifest.model.key } : undefined;
-    const key = `${hashText(text)}|${schema?.key ?? '-'}|${manifest?.file ?? '-'}`;
+    // The text itself is part of the key (comparing strings is cheaper than hashing 5 MB).
+    const key = `${schema?.key ?? '-'}|${manifest?.file ?? '-'}`;
     const hit = this.analyses.get(file);
-    if (hit && hit.key === key && hit.analysis.manifest === manifest) return hit.analysis;
+    if (hit && hit.key === key && hit.text === text && hit.analysis.manifest === manifest) return hit.analysis;
     const result = yield* checkPolicyFileSteps(text, schema, this.cache);
     const analysis = { file, text, manifest, result };
-    this.analyses.set(file, { key, analysis });
+    this.analyses.set(file, { text, key, analysis });
     return analysis;
   }
 
-  analysePolicyFile(file: string): PolicyFileAnalysis | undefined {
-    const text = this.host.readFile(file);
-    return text === undefined ? undefined : runToEnd(this.analysePolicyFileSteps(file, text));
+  /** The ids of a policy file's policies, without the engine (cached by text). */
+  private *policyIdsSteps(file: string, text: string): Generator<void, SetMember[]> {
+    const hit = this.idsCache.get(file);
+    if (hit && hit.text === text) return hit.members;
+    const time = new TimeSlice();
+    const slices = yield* splitPoliciesSteps(text, yield* tokenizeSteps(text, time), time);
+    const members = slices.map((sl) => ({ file, policyId: sl.id?.value ?? `policy${sl.index}`, id: sl.id, parsed: true }));
+    this.idsCache.set(file, { text, members });
+    return members;
   }
 
   /** Diagnostics of one file, whatever its kind. */
@@ -207,10 +218,17 @@ export class Project {
       const first = policies[0]?.slice.headSpan ?? policies[0]?.slice.bodySpan;
       if (!a.manifest) findings.push(notCovered(text, first, 'no agent manifest covers this file, so only its syntax is checked; add it to a manifest\'s `policies` globs to validate it against the tools'));
       else if (!a.manifest.model) findings.push(notCovered(text, first, `only the syntax of this file is checked: its manifest \`${basename(a.manifest.file)}\` has errors that prevent generating the Cedar schema`));
-      if (a.manifest?.manifest && a.manifest.model) for (const p of policies) findings.push(...policyReferences(p, a.manifest.manifest, file, tokens));
+      const time = new TimeSlice();
+      if (a.manifest?.manifest && a.manifest.model) {
+        for (const p of policies) {
+          if (time.due()) yield;
+          findings.push(...policyReferences(p, a.manifest.manifest, file, tokens));
+        }
+      }
       if (lint) {
         const rules = LINT_RULES.filter((r): r is PolicyRule => r.kind === 'policy' && on(r.meta.id));
         for (const p of policies) {
+          if (time.due()) yield;
           if (!p.json) continue; // no rule fires on a policy that does not parse
           const ctx = { file, text, policy: p as PolicyInfo & { json: NonNullable<PolicyInfo['json']> }, manifest: a.manifest?.manifest, model: a.manifest?.model, namespace: a.manifest?.manifest?.namespace ?? DEFAULT_NAMESPACE, config };
           for (const r of rules) for (const f of r.check(ctx)) findings.push({ policyId: p.id, ...f });
@@ -218,15 +236,26 @@ export class Project {
         const setRules = LINT_RULES.filter((r): r is PolicySetRule => r.kind === 'set' && on(r.meta.id));
         if (setRules.length) {
           const members = a.manifest ? this.policyFilesOf(a.manifest) : [file];
-          const set: { file: string; policy: PolicyInfo }[] = [];
+          const set: SetMember[] = [];
           for (const f of members.includes(file) ? members : [...members, file]) {
-            const other = f === file ? a : this.analysePolicyFile(f);
-            for (const p of other?.result.policies ?? []) if (p.json) set.push({ file: f, policy: p });
+            if (f === file) {
+              for (const p of policies) set.push({ file, policyId: p.id, id: p.slice.id, parsed: !!p.json });
+              continue;
+            }
+            // Siblings: their full analysis if it is at hand, else just their ids (cheap for a 5 MB sibling).
+            const otherText = this.host.readFile(f);
+            if (otherText === undefined) continue;
+            const cached = this.analyses.get(f);
+            if (cached && cached.text === otherText) {
+              for (const p of cached.analysis.result.policies) set.push({ file: f, policyId: p.id, id: p.slice.id, parsed: !!p.json });
+            } else {
+              for (const m of yield* this.policyIdsSteps(f, otherText)) set.push(m);
+            }
           }
           for (const r of setRules) findings.push(...r.check({ policies: set, config }).filter((f) => f.file === file).map((f) => ({ ...f, file: undefined })));
         }
       }
-      const kept = applySuppressions(findings, cedarSuppressions(policies, tokens), file, text);
+      const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text);
       for (const f of kept) f.fixes = [...(f.fixes ?? []), ...suppressionFix(f, policies, text, file)];
       return { file, diagnostics: this.toDiagnostics(file, text, dedupe(kept)) };
     } else if (isToolListFile(file)) {
@@ -256,6 +285,7 @@ export class Project {
 
   /** Places findings of `file` as diagnostics, applying rule levels. */
   toDiagnostics(file: string, text: string, findings: Finding[]): CoreDiagnostic[] {
+    if (findings.length === 0) return [];
     const index = new LineIndex(text);
     const out: CoreDiagnostic[] = [];
     const otherIndexes = new Map<string, LineIndex | undefined>();

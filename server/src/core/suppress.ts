@@ -26,8 +26,9 @@ function parseIds(list: string, offset: number): { id: string; span: Span }[] {
 }
 
 /** `// agent-policy-ignore a, b` among the comments directly above a policy silences those rules for that policy. */
-export function cedarSuppressions(policies: PolicyInfo[], tokens: Token[]): Suppression[] {
+export function cedarSuppressions(text: string, policies: PolicyInfo[], tokens: Token[]): Suppression[] {
   const out: Suppression[] = [];
+  if (!text.includes('agent-policy-ignore')) return out;
   const attached = new Set(policies.flatMap((p) => p.slice.leadingComments.map((c) => c.span.start)));
   for (const t of tokens) {
     if (t.kind !== 'comment' || attached.has(t.start)) continue;

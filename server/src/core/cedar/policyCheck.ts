@@ -1,7 +1,8 @@
 import { hashText, utf8ToUtf16Many } from '../text';
 import type { Finding, Span } from '../types';
 import { parsePolicy, validatePolicies, type EngineError, type PolicyJson, type SchemaJson } from './engine';
-import { splitPolicies, tokenize, type PolicySlice, type Token } from './split';
+import { splitPoliciesSteps, tokenizeSteps, type PolicySlice, type Token } from './split';
+import { TimeSlice } from '../timeSlice';
 
 /** One policy of a file, as the rules and the simulator see it. */
 export interface PolicyInfo {
@@ -10,6 +11,8 @@ export interface PolicyInfo {
   id: string;
   /** The text handed to the engine (leading comments included); offsets in it start at `slice.span.start`. */
   text: string;
+  /** Hash of `text` (with the template flag): the cache key of the engine's results. */
+  key: string;
   /** Cedar's JSON AST; undefined when the policy does not parse. */
   json?: PolicyJson;
   /** Strict-validation errors (already placed in the file), when the file is covered by a manifest. */
@@ -38,8 +41,12 @@ export class PolicyCache {
 
   constructor(private readonly limit = 50_000) {}
 
-  parse(text: string, template: boolean): ParseEntry {
-    const key = `${template ? 't' : 'p'}${hashText(text)}`;
+  /** The cache key of a policy's text. */
+  static keyOf(text: string, template: boolean): string {
+    return `${template ? 't' : 'p'}${hashText(text)}`;
+  }
+
+  parse(text: string, template: boolean, key = PolicyCache.keyOf(text, template)): ParseEntry {
     let hit = this.parsed.get(key);
     if (!hit) {
       this.parses++;
@@ -50,14 +57,14 @@ export class PolicyCache {
     return hit;
   }
 
-  getValidation(schemaKey: string, text: string, template: boolean): ValidationEntry | undefined {
-    return this.validated.get(`${schemaKey}|${template ? 't' : 'p'}${hashText(text)}`);
+  getValidation(schemaKey: string, policyKey: string): ValidationEntry | undefined {
+    return this.validated.get(`${schemaKey}|${policyKey}`);
   }
 
-  setValidation(schemaKey: string, text: string, template: boolean, entry: ValidationEntry) {
+  setValidation(schemaKey: string, policyKey: string, entry: ValidationEntry) {
     this.validations++;
     this.bound(this.validated);
-    this.validated.set(`${schemaKey}|${template ? 't' : 'p'}${hashText(text)}`, entry);
+    this.validated.set(`${schemaKey}|${policyKey}`, entry);
   }
 
   private bound(map: Map<string, unknown>) {
@@ -86,23 +93,28 @@ export const VALIDATION_BATCH = 100;
  * batches and give up when the text changed again; `checkPolicyFile` runs it to the end.
  */
 export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | undefined, cache: PolicyCache): Generator<void, PolicyFileResult> {
-  const tokens = tokenize(text);
-  const slices = splitPolicies(text, tokens);
+  const time = new TimeSlice();
+  const tokens = yield* tokenizeSteps(text, time);
+  const slices = yield* splitPoliciesSteps(text, tokens, time);
   const findings: Finding[] = [];
   const policies: PolicyInfo[] = [];
-  let n = 0;
   for (const slice of slices) {
+    if (time.due()) yield;
     const ptext = text.slice(slice.span.start, slice.span.end);
-    const info: PolicyInfo = { slice, id: slice.id?.value ?? `policy${slice.index}`, text: ptext, validationErrors: [] };
-    const parsed = cache.parse(ptext, slice.isTemplate);
+    const key = PolicyCache.keyOf(ptext, slice.isTemplate);
+    const info: PolicyInfo = { slice, id: slice.id?.value ?? `policy${slice.index}`, text: ptext, key, validationErrors: [] };
+    const parsed = cache.parse(ptext, slice.isTemplate, key);
     if ('json' in parsed) info.json = parsed.json;
     else for (const e of parsed.errors) findings.push(toFinding('cedar-syntax', e, info, tokens, stripParsePrefix));
     policies.push(info);
-    if (++n % (VALIDATION_BATCH * 4) === 0) yield;
   }
   if (!schema) return { policies, findings, tokens };
 
-  const pending = policies.filter((p) => p.json && !cache.getValidation(schema.key, p.text, p.slice.isTemplate));
+  const pending: PolicyInfo[] = [];
+  for (const p of policies) {
+    if (time.due()) yield;
+    if (p.json && !cache.getValidation(schema.key, p.key)) pending.push(p);
+  }
   for (let i = 0; i < pending.length; i += VALIDATION_BATCH) {
     const batch = pending.slice(i, i + VALIDATION_BATCH);
     const statics: Record<string, string> = {};
@@ -112,13 +124,14 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     batch.forEach((p, k) => {
       const key = `p${k}`;
       const errors = [...(r.errors.get(key) ?? []), ...r.general];
-      cache.setValidation(schema.key, p.text, p.slice.isTemplate, { errors, warnings: r.warnings.get(key) ?? [] });
+      cache.setValidation(schema.key, p.key, { errors, warnings: r.warnings.get(key) ?? [] });
     });
     yield;
   }
   for (const p of policies) {
+    if (time.due()) yield;
     if (!p.json) continue;
-    const v = cache.getValidation(schema.key, p.text, p.slice.isTemplate);
+    const v = cache.getValidation(schema.key, p.key);
     if (!v) continue;
     for (const e of v.errors) p.validationErrors.push(toFinding('cedar-validation', e, p, tokens, stripPolicyPrefix));
     // The validator's warnings (an impossible policy, say) are noise next to a real error in the same policy.

@@ -1,4 +1,12 @@
+import { TimeSlice } from '../timeSlice';
 import type { Span } from '../types';
+
+function runSteps<T>(gen: Generator<void, T>): T {
+  for (;;) {
+    const r = gen.next();
+    if (r.done) return r.value;
+  }
+}
 
 export type TokenKind = 'ident' | 'string' | 'number' | 'punct' | 'slot' | 'comment' | 'unknown';
 
@@ -14,10 +22,16 @@ const PUNCT2 = ['::', '==', '!=', '<=', '>=', '&&', '||'];
 
 /** Tokenizes Cedar text. Never fails: anything unexpected becomes an `unknown` token. */
 export function tokenize(text: string): Token[] {
+  return runSteps(tokenizeSteps(text));
+}
+
+/** `tokenize` in time slices (see TimeSlice). */
+export function* tokenizeSteps(text: string, slice = new TimeSlice()): Generator<void, Token[]> {
   const out: Token[] = [];
   let i = 0;
   const n = text.length;
   while (i < n) {
+    if (slice.due()) yield;
     const c = text.charCodeAt(i);
     if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0xfeff) {
       i++;
@@ -114,6 +128,11 @@ export interface PolicySlice {
  * the top level starts a new policy).
  */
 export function splitPolicies(text: string, tokens: Token[] = tokenize(text)): PolicySlice[] {
+  return runSteps(splitPoliciesSteps(text, tokens));
+}
+
+/** `splitPolicies` in time slices (see TimeSlice). */
+export function* splitPoliciesSteps(text: string, tokens: Token[], slice = new TimeSlice()): Generator<void, PolicySlice[]> {
   const slices: PolicySlice[] = [];
   let cur: Token[] = [];
   let depth = 0;
@@ -130,6 +149,7 @@ export function splitPolicies(text: string, tokens: Token[] = tokenize(text)): P
   };
 
   for (let k = 0; k < tokens.length; k++) {
+    if (slice.due()) yield;
     const t = tokens[k]!;
     if (t.kind === 'comment') {
       if (cur.length === 0) {

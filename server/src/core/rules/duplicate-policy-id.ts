@@ -14,20 +14,20 @@ export const rule: PolicySetRule = {
   check({ policies }) {
     const first = new Map<string, { file: string; span: { start: number; end: number } }>();
     const out: Finding[] = [];
-    for (const { file, policy } of policies) {
-      const id = policy.slice.id;
+    for (const { file, id, policyId, parsed } of policies) {
       if (!id) continue;
       const prev = first.get(id.value);
       if (!prev) {
         first.set(id.value, { file, span: id.span });
         continue;
       }
+      if (!parsed) continue; // no rule fires on a policy that does not parse
       out.push({
         code: 'duplicate-policy-id',
         file,
         message: `another policy already has the id \`${id.value}\`: ids must be unique in a policy set`,
         span: id.span,
-        policyId: policy.id,
+        policyId,
         related: [{ file: prev.file, span: prev.span, message: `first policy with the id \`${id.value}\`` }],
       });
     }

@@ -1,4 +1,4 @@
-import type { Finding, Severity } from '../types';
+import type { Finding, Severity, Span } from '../types';
 import type { PolicyInfo } from '../cedar/policyCheck';
 import type { CedarModel } from '../cedar/schemaGen';
 import type { Manifest } from '../manifest/model';
@@ -63,9 +63,18 @@ export interface ManifestRule {
   check(ctx: ManifestRuleContext): Finding[];
 }
 
-/** What a policy-set rule sees: every parsed policy of one policy set (the files a manifest covers). */
+/** One policy of a policy set, as far as set rules need it (cheap to get for large sibling files). */
+export interface SetMember {
+  file: string;
+  policyId: string;
+  id?: { value: string; span: Span };
+  /** False when the policy is known not to parse: no rule reports on it. */
+  parsed: boolean;
+}
+
+/** What a policy-set rule sees: every policy of one policy set (the files a manifest covers). */
 export interface PolicySetRuleContext {
-  policies: { file: string; policy: PolicyInfo }[];
+  policies: SetMember[];
   config: LintConfig;
 }
 
