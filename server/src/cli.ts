@@ -1,4 +1,5 @@
 import './node/v8guard';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SEVERITY_ORDER, type CoreDiagnostic, type Severity } from './core/types';
@@ -7,16 +8,23 @@ import { projectFor, resolveTargets } from './node/workspace';
 import { toNativePath, toCorePath } from './node/fsHost';
 import { cedarVersion } from './core/cedar/engine';
 import { toGithubAnnotations, toSarif } from './report';
+import type { PolicyRef } from './core/simulate';
+import type { ScenarioOutcome } from './core/scenarios';
+import { LineIndex } from './core/text';
 
 const USAGE = `agent-policy — check, lint and simulate Cedar policies for AI agents
 
 Usage:
   agent-policy check [PATH...] [--format pretty|json|sarif|github] [--fail-level error|warning|info]
+  agent-policy simulate --agent ID --tool NAME [--args JSON|@file] [--context JSON|@file]
+                        [--via AGENT]... [--manifest FILE] [--format pretty|json]
+  agent-policy test [PATH...] [--format pretty|json|junit]
   agent-policy schema [PATH]
   agent-policy --version | --help
 
 PATH is a file or folder (default: the current folder).
-Exit codes: 0 nothing at or above the fail level, 1 something is, 2 usage error or unreadable input.`;
+Exit codes: check 0 when nothing is at or above the fail level, 1 when something is; simulate 0 allow,
+1 deny; test 0 all scenarios pass, 1 any fails; every command 2 for a usage error or unreadable input.`;
 
 class UsageError extends Error {}
 
@@ -35,6 +43,10 @@ export function main(argv: string[], io: Io): number {
         return check(rest, io);
       case 'schema':
         return schema(rest, io);
+      case 'simulate':
+        return simulateCommand(rest, io);
+      case 'test':
+        return testCommand(rest, io);
       case '--version':
       case '-v':
         io.out(`agent-policy ${VERSION} (Cedar ${cedarVersion()})`);
@@ -155,6 +167,202 @@ function schema(args: string[], io: Io): number {
   }
   io.out(entry.model.text.trimEnd());
   return 0;
+}
+
+class InputError extends Error {}
+
+/** A JSON argument given inline or as `@file`. */
+function jsonArg(value: string | undefined, flag: string, cwd: string): unknown {
+  if (value === undefined) return undefined;
+  let text = value;
+  if (value.startsWith('@')) {
+    try {
+      text = fs.readFileSync(path.resolve(cwd, value.slice(1)), 'utf8');
+    } catch {
+      throw new InputError(`${flag}: cannot read ${value.slice(1)}`);
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InputError(`${flag}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+function simulateCommand(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: false,
+    options: {
+      agent: { type: 'string' },
+      tool: { type: 'string' },
+      args: { type: 'string' },
+      context: { type: 'string' },
+      via: { type: 'string', multiple: true },
+      manifest: { type: 'string' },
+      format: { type: 'string', short: 'f' },
+    },
+  });
+  void positionals;
+  const format = oneOf(values.format, ['pretty', 'json'] as const, 'pretty', '--format');
+  if (!values.agent || !values.tool) throw new UsageError('simulate needs --agent and --tool');
+  let input;
+  try {
+    input = { agent: values.agent, tool: values.tool, args: jsonArg(values.args, '--args', io.cwd) ?? {}, context: jsonArg(values.context, '--context', io.cwd) ?? {}, via: values.via ?? [] };
+  } catch (err) {
+    if (err instanceof InputError) {
+      io.err(`agent-policy: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const { targets, errors } = resolveTargets(values.manifest ? [values.manifest] : [], io.cwd);
+  if (errors.length) {
+    for (const e of errors) io.err(`agent-policy: ${e}`);
+    return 2;
+  }
+  const target = targets[0]!;
+  const manifests = target.files.filter(isManifestFile);
+  if (manifests.length === 0) {
+    io.err(`agent-policy: no agent manifest found${values.manifest ? ` at ${values.manifest}` : ' in the current folder'} (use --manifest FILE)`);
+    return 2;
+  }
+  if (manifests.length > 1) {
+    io.err(`agent-policy: several manifests here; choose one with --manifest:\n${manifests.map((m) => `  ${rel(io, m)}`).join('\n')}`);
+    return 2;
+  }
+  const project = projectFor(target);
+  const r = project.simulate(manifests[0], input);
+  const where = (ref: PolicyRef) => {
+    const text = project.host.readFile(ref.file) ?? '';
+    return { id: ref.id, file: rel(io, ref.file), range: new LineIndex(text).range(ref.span) };
+  };
+  if (format === 'json') {
+    io.out(
+      JSON.stringify(
+        {
+          decision: r.decision,
+          determining: r.determining.map(where),
+          errors: r.errors.map((e) => ({ policyId: e.id, message: e.message })),
+          failOpenRisk: r.failOpenRisk,
+          requestErrors: r.requestErrors,
+          request: r.request ?? null,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    const c = (code: number, s: string) => (io.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+    const lines = [r.decision === 'allow' ? c(32, '✓ ALLOW') : c(31, '✗ DENY'), `  ${r.reason}`];
+    if (r.chain.length > 1) for (const step of r.chain) lines.push(`  ${step.decision === 'allow' ? '✓' : '✗'} ${step.agent}: ${step.reason}`);
+    for (const d of r.determining) {
+      const w = where(d);
+      lines.push(`  ${d.effect ?? 'policy'} ${d.id}  ${w.file}:${w.range.start.line + 1}:${w.range.start.character + 1}`);
+    }
+    for (const e of r.requestErrors) lines.push(c(31, `  request error: ${e}`));
+    for (const e of r.errors) lines.push(c(33, `  ${e.effect ?? 'policy'} ${e.id} errored: ${e.message}`));
+    if (r.failOpenRisk) lines.push(c(33, '  ⚠ fail-open risk: a forbid errored and Cedar skipped it'));
+    for (const n of r.notes) lines.push(c(2, `  note: ${n}`));
+    if (r.request) lines.push(c(2, `  request: ${JSON.stringify({ principal: r.request.principal, action: r.request.action, resource: r.request.resource, context: r.request.context })}`));
+    io.out(lines.join('\n'));
+  }
+  return r.decision === 'allow' ? 0 : 1;
+}
+
+function testCommand(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', short: 'f' } } });
+  const format = oneOf(values.format, ['pretty', 'json', 'junit'] as const, 'pretty', '--format');
+  const { targets, errors } = resolveTargets(positionals, io.cwd);
+  if (errors.length) {
+    for (const e of errors) io.err(`agent-policy: ${e}`);
+    return 2;
+  }
+  const suites: { file: string; outcomes: ScenarioOutcome[]; error?: string }[] = [];
+  for (const t of targets) {
+    const project = projectFor(t);
+    for (const f of t.files.filter(isManifestFile)) {
+      const entry = project.manifest(f);
+      if (!entry?.manifest) continue;
+      if (!entry.manifest.scenarios.length) continue;
+      if (!entry.model) {
+        suites.push({ file: f, outcomes: [], error: 'the manifest has errors that prevent generating the Cedar schema' });
+        continue;
+      }
+      suites.push({ file: f, outcomes: project.runScenarios(entry) });
+    }
+  }
+  const passed = suites.reduce((n, s) => n + s.outcomes.filter((o) => o.passed).length, 0);
+  const failed = suites.reduce((n, s) => n + s.outcomes.filter((o) => !o.passed).length + (s.error ? 1 : 0), 0);
+  if (format === 'json') {
+    io.out(
+      JSON.stringify(
+        {
+          version: 1,
+          manifests: suites.map((s) => ({
+            file: rel(io, s.file),
+            ...(s.error ? { error: s.error } : {}),
+            scenarios: s.outcomes.map((o) => ({
+              name: o.scenario.name,
+              expect: o.scenario.expect,
+              decision: o.result.decision,
+              passed: o.passed,
+              summary: o.summary,
+              determining: o.result.determining.map((d) => d.id),
+              ...(o.result.requestErrors.length ? { requestErrors: o.result.requestErrors } : {}),
+            })),
+          })),
+          summary: { passed, failed },
+        },
+        null,
+        2,
+      ),
+    );
+  } else if (format === 'junit') {
+    io.out(junit(suites, rel.bind(null, io)));
+  } else {
+    const c = (code: number, s: string) => (io.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+    const lines: string[] = [];
+    for (const s of suites) {
+      lines.push(c(4, rel(io, s.file)));
+      if (s.error) lines.push(c(31, `  ✗ ${s.error}`));
+      for (const o of s.outcomes) lines.push(`  ${o.passed ? c(32, '✓') : c(31, '✗')} ${o.scenario.name}  ${c(2, o.summary.replace(/^[✓✗] /, ''))}`);
+      lines.push('');
+    }
+    if (suites.length === 0) lines.push('no scenarios found');
+    lines.push(`${failed ? c(31, `${failed} failed`) : c(32, 'all passed')}, ${passed} passed (${passed + failed} scenarios)`);
+    io.out(lines.join('\n'));
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+function xml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function junit(suites: { file: string; outcomes: ScenarioOutcome[]; error?: string }[], rel: (f: string) => string): string {
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const total = suites.reduce((n, s) => n + s.outcomes.length + (s.error ? 1 : 0), 0);
+  const failures = suites.reduce((n, s) => n + s.outcomes.filter((o) => !o.passed).length + (s.error ? 1 : 0), 0);
+  out.push(`<testsuites name="agent-policy scenarios" tests="${total}" failures="${failures}">`);
+  for (const s of suites) {
+    const name = rel(s.file);
+    const f = s.outcomes.filter((o) => !o.passed).length + (s.error ? 1 : 0);
+    out.push(`  <testsuite name="${xml(name)}" tests="${s.outcomes.length + (s.error ? 1 : 0)}" failures="${f}">`);
+    if (s.error) out.push(`    <testcase classname="${xml(name)}" name="manifest"><failure message="${xml(s.error)}"/></testcase>`);
+    for (const o of s.outcomes) {
+      const head = `    <testcase classname="${xml(name)}" name="${xml(o.scenario.name)}"`;
+      if (o.passed) out.push(`${head}/>`);
+      else out.push(`${head}><failure message="${xml(o.summary.replace(/^✗ /, ''))}">${xml([...o.result.requestErrors, ...o.result.notes].join('\n'))}</failure></testcase>`);
+    }
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>');
+  return out.join('\n');
+}
+
+function rel(io: Io, f: string): string {
+  return path.relative(io.cwd, toNativePath(f)).split(path.sep).join('/') || '.';
 }
 
 if (require.main === module) {

@@ -4,7 +4,78 @@ export const Methods = {
   schema: 'agentPolicy/schema',
   /** Notification (server → client): checking state and problem count, for the status bar. */
   status: 'agentPolicy/status',
+  /** Request: simulate a tool call (agent, tool, args, context, delegation chain). */
+  simulate: 'agentPolicy/simulate',
+  /** Request: the manifests with their agents, tools and example arguments (for the Simulate command). */
+  simulationTargets: 'agentPolicy/simulationTargets',
+  /** Request: the edit that appends a scenario to a manifest (the client applies it on the user's click). */
+  scenarioEdit: 'agentPolicy/scenarioEdit',
+  /** Notification (server → client): one decision-log record per simulation, as a JSON-ready object. */
+  decisionLog: 'agentPolicy/decisionLog',
 } as const;
+
+export interface Range {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+export interface SimulateParams {
+  /** The manifest to simulate against; the first manifest of the workspace when absent. */
+  manifestUri?: string;
+  /** Or: run this scenario of the manifest (its index in `scenarios`). */
+  scenarioIndex?: number;
+  agent?: string;
+  tool?: string;
+  args?: unknown;
+  context?: unknown;
+  via?: string[];
+}
+
+export interface PolicyLocation {
+  id: string;
+  uri: string;
+  range: Range;
+  effect?: 'permit' | 'forbid';
+}
+
+export interface SimulateResponse {
+  manifestUri?: string;
+  agent: string;
+  tool: string;
+  args: unknown;
+  context: unknown;
+  via: string[];
+  decision: 'allow' | 'deny';
+  reason: string;
+  determining: PolicyLocation[];
+  errors: (PolicyLocation & { message: string })[];
+  failOpenRisk: boolean;
+  requestErrors: string[];
+  notes: string[];
+  chain: { agent: string; decision: 'allow' | 'deny'; reason: string }[];
+  request?: { principal: string; action: string; resource: string; context: unknown };
+  /** For a scenario: what it expects, and whether it passed. */
+  scenario?: { name: string; expect: 'allow' | 'deny'; passed: boolean; summary: string };
+}
+
+export interface SimulationTarget {
+  uri: string;
+  name: string;
+  namespace: string;
+  agents: { id: string; description?: string; roles: string[] }[];
+  tools: { name: string; title?: string; description?: string; server: string; readOnly: boolean; destructive: boolean; exampleArgs: unknown }[];
+  exampleContext: unknown;
+}
+
+export interface SimulationTargetsResult {
+  manifests: SimulationTarget[];
+  error?: string;
+}
+
+export interface ScenarioEditParams {
+  manifestUri: string;
+  scenario: { name: string; agent: string; tool: string; args: unknown; context: unknown; via?: string[]; expect: 'allow' | 'deny' };
+}
 
 export interface SchemaParams {
   /** A manifest, policy file or tool list; the first manifest of the workspace when absent. */

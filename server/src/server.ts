@@ -8,6 +8,8 @@ import {
   createConnection,
   DiagnosticSeverity,
   DidChangeConfigurationNotification,
+  CodeLensRefreshRequest,
+  type CodeLens,
   FileChangeType,
   ProposedFeatures,
   TextDocuments,
@@ -20,12 +22,28 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Project, type FileReport } from './core/project';
+import { runToEnd } from './core/cedar/policyCheck';
 import { isManifestFile, isPolicyFile, isToolListFile } from './core/manifest/model';
 import { ruleDocsUrl, DOCS_BASE_URL } from './core/rules';
 import type { CoreDiagnostic, FixWithRanges } from './core/types';
 import { ServerHost } from './node/serverHost';
 import { toCorePath, toNativePath, isRelevantFile } from './node/fsHost';
-import { Methods, type SchemaParams, type SchemaResult, type StatusParams } from './protocol';
+import {
+  Methods,
+  type ScenarioEditParams,
+  type SchemaParams,
+  type SchemaResult,
+  type SimulateParams,
+  type SimulateResponse,
+  type SimulationTargetsResult,
+  type StatusParams,
+} from './protocol';
+import { simulate, type PolicyRef, type SimulationResult } from './core/simulate';
+import { judgeScenario } from './core/scenarios';
+import { redact, sampleValue } from './core/sampleValues';
+import { appendScenarioEdit } from './core/scenarioEdit';
+import { LineIndex } from './core/text';
+import type { ManifestEntry } from './core/project';
 import type { RulesSetting } from './core/configFile';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -39,6 +57,7 @@ interface Settings {
 }
 let settings: Settings = { validateOnType: true, lintRun: 'onType', rules: undefined };
 let canPullConfiguration = false;
+let canRefreshCodeLens = false;
 
 /** One project per workspace folder. */
 const projects: { host: ServerHost; project: Project }[] = [];
@@ -74,10 +93,12 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     }
   }
   canPullConfiguration = !!params.capabilities.workspace?.configuration;
+  canRefreshCodeLens = !!params.capabilities.workspace?.codeLens?.refreshSupport;
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      codeLensProvider: { resolveProvider: false },
     },
     serverInfo: { name: 'agent-policy-server' },
   };
@@ -212,6 +233,7 @@ class Scheduler {
           if (now?.version !== job.version) continue; // never publish for a stale version
           this.problems.set(file, r.value.diagnostics.length);
           await connection.sendDiagnostics({ uri: pathToUri(file), version: job.version, diagnostics: r.value.diagnostics.map(toLsp) });
+          if (isManifestFile(file) && canRefreshCodeLens) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
         }
         await yieldToEventLoop();
       }
@@ -359,6 +381,126 @@ connection.onRequest(Methods.schema, (params: SchemaParams): SchemaResult => {
     return { manifestUri: pathToUri(entry.file), schema: entry.model.text };
   }
   return { error: 'no agent manifest (*.agents.yaml) found in the workspace' };
+});
+
+// ---- Simulation ----
+
+/** Ranges of policies, from the texts the project already holds. */
+function locate(pr: { project: Project }, ref: PolicyRef) {
+  const text = pr.project.host.readFile(ref.file) ?? '';
+  return { id: ref.id, uri: pathToUri(ref.file), range: new LineIndex(text).range(ref.span), effect: ref.effect };
+}
+
+function manifestFor(uri: string | undefined): { pr: (typeof projects)[number]; entry: ManifestEntry } | undefined {
+  const p = uri ? uriToPath(uri) : undefined;
+  for (const pr of p ? [projectOf(p)].filter((x) => x !== undefined) : projects) {
+    const entry = p && isManifestFile(p) ? pr.project.manifest(p) : p && isPolicyFile(p) ? pr.project.coveringManifest(p) : pr.project.allManifests()[0];
+    if (entry) return { pr, entry };
+  }
+  return undefined;
+}
+
+function toResponse(pr: (typeof projects)[number], entry: ManifestEntry | undefined, r: SimulationResult, input: { agent: string; tool: string; args: unknown; context: unknown; via: string[] }): SimulateResponse {
+  return {
+    manifestUri: entry ? pathToUri(entry.file) : undefined,
+    ...input,
+    decision: r.decision,
+    reason: r.reason,
+    determining: r.determining.map((d) => locate(pr, d)),
+    errors: r.errors.map((e) => ({ ...locate(pr, e), message: e.message })),
+    failOpenRisk: r.failOpenRisk,
+    requestErrors: r.requestErrors,
+    notes: r.notes,
+    chain: r.chain.map((c) => ({ agent: c.agent, decision: c.decision, reason: c.reason })),
+    request: r.request,
+  };
+}
+
+connection.onRequest(Methods.simulate, (params: SimulateParams): SimulateResponse => {
+  const found = manifestFor(params.manifestUri);
+  const empty = { agent: params.agent ?? '', tool: params.tool ?? '', args: params.args ?? {}, context: params.context ?? {}, via: params.via ?? [] };
+  if (!found) {
+    const r = simulate(undefined, { files: [] }, empty);
+    return { ...empty, decision: r.decision, reason: r.reason, determining: [], errors: [], failOpenRisk: false, requestErrors: r.requestErrors, notes: [], chain: [] };
+  }
+  const { pr, entry } = found;
+  const scenario = params.scenarioIndex !== undefined ? entry.manifest?.scenarios.find((s) => s.index === params.scenarioIndex) : undefined;
+  const input = scenario ? { agent: scenario.agent, tool: scenario.tool, args: scenario.args, context: scenario.context, via: scenario.via } : empty;
+  const set = runToEnd(pr.project.policySetSteps(entry));
+  const result = simulate(entry, set, input);
+  const response = toResponse(pr, entry, result, input);
+  if (scenario) {
+    const o = judgeScenario(scenario, result);
+    response.scenario = { name: scenario.name, expect: scenario.expect, passed: o.passed, summary: o.summary };
+  }
+  // The decision log: one JSON record per explicit simulation, sensitive arguments redacted.
+  const tool = entry.manifest?.tools.find((t) => t.name === input.tool);
+  void connection.sendNotification(Methods.decisionLog, {
+    time: new Date().toISOString(),
+    manifest: path.posix.basename(entry.file),
+    agent: input.agent,
+    ...(input.via.length ? { via: input.via } : {}),
+    tool: input.tool,
+    args: tool ? redact(input.args, tool.inputSchema) : input.args,
+    context: entry.manifest?.context ? redact(input.context, entry.manifest.context) : input.context,
+    decision: result.decision,
+    policies: result.determining.map((d) => d.id),
+    ...(result.errors.length ? { errored: result.errors.map((e) => e.id) } : {}),
+    ...(result.failOpenRisk ? { failOpenRisk: true } : {}),
+    ...(result.requestErrors.length ? { requestErrors: result.requestErrors } : {}),
+    ...(scenario ? { scenario: scenario.name } : {}),
+  });
+  return response;
+});
+
+connection.onRequest(Methods.simulationTargets, (): SimulationTargetsResult => {
+  const manifests = projects.flatMap(({ project }) =>
+    project.allManifests().flatMap((e) => {
+      const m = e.manifest;
+      if (!m) return [];
+      return [
+        {
+          uri: pathToUri(e.file),
+          name: path.posix.relative(project.host.root, e.file),
+          namespace: m.namespace,
+          agents: m.agents.map((a) => ({ id: a.id, description: a.description, roles: a.roles })),
+          tools: m.tools.map((t) => ({ name: t.name, title: t.title, description: t.description, server: t.server, readOnly: t.readOnly, destructive: t.destructive, exampleArgs: sampleValue(t.inputSchema) ?? {} })),
+          exampleContext: m.context ? (sampleValue(m.context) ?? {}) : {},
+        },
+      ];
+    }),
+  );
+  return manifests.length ? { manifests } : { manifests, error: 'no agent manifest (*.agents.yaml) found in the workspace' };
+});
+
+connection.onRequest(Methods.scenarioEdit, (params: ScenarioEditParams): { edit?: WorkspaceEdit; error?: string } => {
+  const file = uriToPath(params.manifestUri);
+  const pr = file ? projectOf(file) : undefined;
+  const text = file && pr ? pr.host.readFile(file) : undefined;
+  if (!file || !pr || text === undefined) return { error: 'the manifest cannot be read' };
+  const e = appendScenarioEdit(file, text, params.scenario);
+  if (!e) return { error: 'the manifest cannot be edited safely (fix its syntax first)' };
+  const ix = new LineIndex(text);
+  return { edit: { changes: { [params.manifestUri]: [{ range: ix.range(e.span), newText: e.newText }] } } };
+});
+
+connection.onCodeLens((params): CodeLens[] => {
+  const file = uriToPath(params.textDocument.uri);
+  if (!file || !isManifestFile(file)) return [];
+  const pr = projectOf(file);
+  const entry = pr?.project.manifest(file);
+  if (!pr || !entry?.manifest || !entry.model) return [];
+  const text = pr.host.readFile(file) ?? '';
+  const ix = new LineIndex(text);
+  const outcomes = pr.project.runScenarios(entry);
+  return outcomes.flatMap((o) => {
+    const range = ix.range(o.scenario.nameSpan);
+    const args = [params.textDocument.uri, o.scenario.index];
+    return [
+      { range, command: { title: '▶ Simulate', command: 'agentPolicy.simulateScenario', arguments: args } },
+      { range, command: { title: o.summary, command: 'agentPolicy.simulateScenario', arguments: args } },
+    ];
+  });
 });
 
 documents.listen(connection);

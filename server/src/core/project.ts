@@ -6,6 +6,8 @@ import { engineFixes } from './cedar/fixes';
 import { policyReferences } from './cedar/references';
 import { LINT_RULES, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
 import type { SetMember } from './rules/meta';
+import { simulate, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
+import { judgeScenario, scenarioFinding, type ScenarioOutcome } from './scenarios';
 import { splitPoliciesSteps, tokenizeSteps } from './cedar/split';
 import { applySuppressions, cedarSuppressions, yamlSuppressions } from './suppress';
 import type { PolicyInfo } from './cedar/policyCheck';
@@ -159,10 +161,14 @@ export class Project {
       for (const p of this.policyFilesOf(m)) out.add(p);
       for (const imp of m.importHashes.keys()) out.add(imp);
     }
-    // Policy ids are unique per policy set: a policy file's siblings may gain or lose a duplicate.
+    // Policy ids are unique per policy set: a policy file's siblings may gain or lose a duplicate; and the
+    // manifest's scenarios are simulated against the policies.
     if (isPolicyFile(file)) {
       const m = this.coveringManifest(file);
-      if (m) for (const p of this.policyFilesOf(m)) out.add(p);
+      if (m) {
+        out.add(m.file);
+        for (const p of this.policyFilesOf(m)) out.add(p);
+      }
     }
     return [...out];
   }
@@ -207,6 +213,17 @@ export class Project {
       if (m) {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => !f.file || f.file === file));
         if (lint) findings.push(...this.manifestLint(m).filter((f) => !f.file || f.file === file));
+        if (m.model && m.manifest?.scenarios.length) {
+          const agents = new Set(m.manifest.agents.map((a) => a.id));
+          const tools = new Set(m.manifest.tools.map((t) => t.name));
+          for (const o of yield* this.runScenariosSteps(m)) {
+            // A scenario naming an agent or tool that does not exist is already an unknown-reference.
+            const s = o.scenario;
+            if (!agents.has(s.agent) || !tools.has(s.tool) || s.via.some((v) => !agents.has(v))) continue;
+            const f = scenarioFinding(o);
+            if (f) findings.push(f);
+          }
+        }
       }
       const kept = applySuppressions(findings.filter((f) => !f.file || f.file === file), yamlSuppressions(text), file, text);
       addYamlSuppressionFixes(kept, text, file);
@@ -267,6 +284,39 @@ export class Project {
       }
     }
     return { file, diagnostics: this.toDiagnostics(file, text, dedupe(findings)) };
+  }
+
+  /** The policy set of a manifest: every policy file it covers, analysed. */
+  *policySetSteps(entry: ManifestEntry): Generator<void, PolicySetInput> {
+    const files: PolicySetInput['files'] = [];
+    for (const f of this.policyFilesOf(entry)) {
+      const text = this.host.readFile(f);
+      if (text === undefined) continue;
+      const a = yield* this.analysePolicyFileSteps(f, text);
+      files.push({ file: f, policies: a.result.policies });
+    }
+    return { files };
+  }
+
+  /** Simulates a tool call against a manifest (the closest one when `manifestFile` is not given). */
+  simulate(manifestFile: string | undefined, input: SimulationInput): SimulationResult {
+    const entry = manifestFile ? this.manifest(manifestFile) : this.allManifests()[0];
+    const set = entry ? runToEnd(this.policySetSteps(entry)) : { files: [] };
+    return simulate(entry, set, input);
+  }
+
+  /** Runs a manifest's scenarios. */
+  *runScenariosSteps(entry: ManifestEntry): Generator<void, ScenarioOutcome[]> {
+    const set = yield* this.policySetSteps(entry);
+    const out: ScenarioOutcome[] = [];
+    for (const s of entry.manifest?.scenarios ?? []) {
+      out.push(judgeScenario(s, simulate(entry, set, { agent: s.agent, tool: s.tool, args: s.args, context: s.context, via: s.via })));
+    }
+    return out;
+  }
+
+  runScenarios(entry: ManifestEntry): ScenarioOutcome[] {
+    return runToEnd(this.runScenariosSteps(entry));
   }
 
   private manifestLint(m: ManifestEntry): Finding[] {

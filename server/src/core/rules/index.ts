@@ -6,6 +6,7 @@ import { meta as unknownReference } from './unknown-reference';
 import { meta as policyNotCovered } from './policy-not-covered';
 import { meta as argumentNotInCedar } from './argument-not-in-cedar';
 import { meta as unusedSuppression } from './unused-suppression';
+import { meta as scenarioFailed } from './scenario-failed';
 import { rule as wildcardGrant } from './wildcard-grant';
 import { rule as wildcardPrincipal } from './wildcard-principal';
 import { rule as wildcardAction } from './wildcard-action';
@@ -41,6 +42,7 @@ export const RULES: readonly RuleMeta[] = [
   manifestInvalid,
   unknownReference,
   ...LINT_RULES.map((r) => r.meta),
+  scenarioFailed,
   policyNotCovered,
   argumentNotInCedar,
   unusedSuppression,

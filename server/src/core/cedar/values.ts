@@ -1,0 +1,94 @@
+import type { CAttr, CType } from './ctype';
+import type { CedarValue, EntityJson } from './engine';
+
+/**
+ * Converts JSON values (tool arguments, session context, agent attributes) into Cedar values, driven by the
+ * same type model the schema was generated from. Fields the schema left out of Cedar are dropped, `null`
+ * optional fields are dropped, and objects with `additionalProperties` become entities with tags.
+ */
+export class ValueConverter {
+  readonly entities: EntityJson[] = [];
+  readonly errors: string[] = [];
+  private n = 0;
+
+  constructor(private readonly namespace: string, private readonly idPrefix: string) {}
+
+  attrs(value: Record<string, unknown>, attrs: Record<string, CAttr>, path: string): Record<string, CedarValue> {
+    const out: Record<string, CedarValue> = {};
+    for (const [k, a] of Object.entries(attrs)) {
+      const v = value[k];
+      if (v === undefined || v === null) {
+        if (a.required) this.errors.push(`${path}.${k}: required, but missing`);
+        continue;
+      }
+      const c = this.convert(v, a.type, `${path}.${k}`);
+      if (c !== undefined) out[k] = c;
+    }
+    return out;
+  }
+
+  convert(value: unknown, type: CType, path: string): CedarValue | undefined {
+    switch (type.kind) {
+      case 'String':
+        return typeof value === 'string' ? value : this.fail(path, 'a string', value);
+      case 'Long':
+        if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+        return this.fail(path, 'an integer (within ±2^53)', value);
+      case 'Bool':
+        return typeof value === 'boolean' ? value : this.fail(path, 'a boolean', value);
+      case 'Decimal': {
+        if (typeof value !== 'number' || !Number.isFinite(value)) return this.fail(path, 'a number', value);
+        const text = decimalText(value);
+        if (!text) {
+          this.errors.push(`${path}: ${value} cannot be a Cedar decimal (at most 4 decimal places, between -922337203685477.5808 and 922337203685477.5807)`);
+          return undefined;
+        }
+        return { __extn: { fn: 'decimal', arg: text } };
+      }
+      case 'Set': {
+        if (!Array.isArray(value)) return this.fail(path, 'an array', value);
+        const out: CedarValue[] = [];
+        value.forEach((v, i) => {
+          const c = this.convert(v, type.element, `${path}[${i}]`);
+          if (c !== undefined) out.push(c);
+        });
+        return out;
+      }
+      case 'Record': {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return this.fail(path, 'an object', value);
+        return this.attrs(value as Record<string, unknown>, type.attrs, path);
+      }
+      case 'Tagged': {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return this.fail(path, 'an object', value);
+        const obj = value as Record<string, unknown>;
+        const attrs = this.attrs(obj, type.attrs, path);
+        const tags: Record<string, CedarValue> = {};
+        if (type.tags) {
+          for (const [k, v] of Object.entries(obj)) {
+            if (k in type.attrs || v === null) continue;
+            const c = this.convert(v, type.tags, `${path}.${k}`);
+            if (c !== undefined) tags[k] = c;
+          }
+        }
+        const uid = { type: `${this.namespace}::${type.entityType}`, id: `${this.idPrefix}${path}#${++this.n}` };
+        this.entities.push({ uid, attrs, parents: [], tags });
+        return { __entity: uid };
+      }
+    }
+  }
+
+  private fail(path: string, expected: string, got: unknown): undefined {
+    this.errors.push(`${path}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`);
+    return undefined;
+  }
+}
+
+/** The text of a Cedar decimal literal for a number, or undefined when Cedar's decimal cannot hold it exactly. */
+export function decimalText(n: number): string | undefined {
+  if (!Number.isFinite(n) || Math.abs(n) > 922337203685477) return undefined;
+  const s = String(n);
+  if (/e/i.test(s)) return undefined;
+  const [int, frac = ''] = s.split('.');
+  if (frac.length > 4) return undefined;
+  return `${int}.${frac || '0'}`;
+}

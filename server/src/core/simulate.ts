@@ -1,0 +1,230 @@
+import { authorizePrepared, preparse, type AuthorizationRequest, type CedarValue, type EntityJson } from './cedar/engine';
+import { CALL_TOOL } from './cedar/schemaGen';
+import { ValueConverter } from './cedar/values';
+import type { PolicyInfo } from './cedar/policyCheck';
+import { compileSchema, validateValue } from './jsonSchema';
+import type { JsonObject, Manifest } from './manifest/model';
+import type { ManifestEntry } from './project';
+import { didYouMean, hashText } from './text';
+import type { Span } from './types';
+
+/** A tool call to simulate: agent X calls tool Y with arguments Z, for the task described by the context. */
+export interface SimulationInput {
+  agent: string;
+  tool: string;
+  args?: unknown;
+  context?: unknown;
+  /** The delegation chain, first to last: `via: [A]` means A handed the task to `agent`. */
+  via?: string[];
+}
+
+export interface PolicyRef {
+  id: string;
+  file: string;
+  span: Span;
+  effect?: 'permit' | 'forbid';
+}
+
+export interface AgentDecision {
+  agent: string;
+  decision: 'allow' | 'deny';
+  determining: PolicyRef[];
+  errors: (PolicyRef & { message: string })[];
+  failOpenRisk: boolean;
+  /** Why, in one line: "support-refund-small allowed it", "no policy applied", "denied by no-confidential-email". */
+  reason: string;
+}
+
+export interface SimulationResult {
+  decision: 'allow' | 'deny';
+  /** The policies that determined the decision (of the agent that decided it). */
+  determining: PolicyRef[];
+  /** Policies that errored during evaluation (Cedar skipped them). */
+  errors: (PolicyRef & { message: string })[];
+  /** A forbid errored and was skipped: the decision may be an allow that the forbid was meant to block. */
+  failOpenRisk: boolean;
+  /** Why the request itself was refused before or by the engine (schema errors, unknown names...). */
+  requestErrors: string[];
+  /** Notes that do not change the decision (permits left out because they do not parse, say). */
+  notes: string[];
+  /** The exact Cedar request of the final agent. */
+  request?: { principal: string; action: string; resource: string; context: Record<string, CedarValue> };
+  entities?: EntityJson[];
+  /** One decision per agent of a delegated call, first to last. */
+  chain: AgentDecision[];
+  reason: string;
+}
+
+/** The policies of one policy set, as the simulator needs them. */
+export interface PolicySetInput {
+  files: { file: string; policies: PolicyInfo[] }[];
+}
+
+interface Prepared {
+  id: string;
+  schemaId: string;
+  refs: Map<string, PolicyRef>;
+  notes: string[];
+  blocking: string[];
+}
+
+const preparedSets = new Map<string, Prepared>();
+
+/**
+ * Preparses the policy set once per content (the engine keeps it): unchanged policy sets are not
+ * re-parsed between simulations. Policies that do not parse are left out; if one of them might be a forbid,
+ * the set cannot be evaluated safely and every simulation denies.
+ */
+function prepare(entry: ManifestEntry, set: PolicySetInput): Prepared {
+  const parts: string[] = [entry.model!.key];
+  for (const f of set.files) for (const p of f.policies) parts.push(`${f.file}\u0000${p.slice.span.start}\u0000${p.key}\u0000${p.json ? 1 : 0}`);
+  const setKey = hashText(parts.join('\u0001'));
+  const hit = preparedSets.get(setKey);
+  if (hit) return hit;
+  const statics: Record<string, string> = {};
+  const refs = new Map<string, PolicyRef>();
+  const notes: string[] = [];
+  const blocking: string[] = [];
+  let n = 0;
+  for (const f of set.files) {
+    for (const p of f.policies) {
+      const ref: PolicyRef = { id: p.id, file: f.file, span: p.slice.bodySpan, effect: p.slice.effect };
+      if (p.slice.isTemplate) {
+        notes.push(`template \`${p.id}\` (${shortName(f.file)}) is not linked, so it takes no part`);
+        continue;
+      }
+      if (!p.json) {
+        if (p.slice.effect === 'permit') notes.push(`permit \`${p.id}\` (${shortName(f.file)}) does not parse and is left out`);
+        else blocking.push(`${p.slice.effect === 'forbid' ? 'forbid' : 'policy'} \`${p.id}\` (${shortName(f.file)}) does not parse: without it the policy set cannot be evaluated safely`);
+        continue;
+      }
+      const key = `p${n++}`;
+      statics[key] = p.text;
+      refs.set(key, ref);
+    }
+  }
+  const id = `set-${setKey}`;
+  const schemaId = `schema-${entry.model!.key}`;
+  const errs = preparse(id, statics, {}, schemaId, entry.model!.schema);
+  for (const e of errs) blocking.push(`the engine refused the policy set: ${e.message}`);
+  const prepared = { id, schemaId, refs, notes, blocking };
+  if (preparedSets.size > 50) preparedSets.clear();
+  preparedSets.set(setKey, prepared);
+  return prepared;
+}
+
+function shortName(file: string): string {
+  return file.slice(file.lastIndexOf('/') + 1);
+}
+
+/** Simulates a tool call against a manifest and its policy set. Anything unexpected ends in deny, with the reason. */
+export function simulate(entry: ManifestEntry | undefined, set: PolicySetInput, input: SimulationInput): SimulationResult {
+  const result: SimulationResult = { decision: 'deny', determining: [], errors: [], failOpenRisk: false, requestErrors: [], notes: [], chain: [], reason: '' };
+  const deny = (why: string[]): SimulationResult => {
+    result.requestErrors.push(...why);
+    result.decision = 'deny';
+    result.reason = why[0] ?? 'denied';
+    return result;
+  };
+  try {
+    const m = entry?.manifest;
+    const model = entry?.model;
+    if (!entry || !m) return deny(['no agent manifest: there is nothing to simulate against']);
+    if (!model) return deny([`the manifest ${shortName(entry.file)} has errors that prevent generating the Cedar schema; fix them first`]);
+    const chainIds = [...(input.via ?? []), input.agent];
+    const problems: string[] = [];
+    for (const a of chainIds) if (!m.agents.some((x) => x.id === a)) problems.push(unknown('agent', a, m.agents.map((x) => x.id)));
+    const tool = m.tools.find((t) => t.name === input.tool);
+    if (!tool || tool.name === CALL_TOOL) problems.push(unknown('tool', input.tool, m.tools.map((t) => t.name)));
+    for (let i = 0; i + 1 < chainIds.length; i++) {
+      const from = m.agents.find((x) => x.id === chainIds[i]);
+      if (from && !from.delegatesTo.includes(chainIds[i + 1]!)) problems.push(`\`${chainIds[i]}\` may not hand tasks to \`${chainIds[i + 1]}\` (it is not in its delegates_to)`);
+    }
+    if (problems.length || !tool) return deny(problems);
+
+    const args = input.args ?? {};
+    const context = input.context ?? {};
+    problems.push(...schemaProblems(tool.inputSchema, args, 'args'));
+    problems.push(...schemaProblems(m.context ?? { type: 'object' }, context, 'context'));
+    if (problems.length) return deny(problems);
+
+    const conv = new ValueConverter(m.namespace, 'call/');
+    const cInput = conv.convert(args, model.inputTypes.get(tool.name)!, 'args');
+    const cSession = conv.convert(context, model.sessionType, 'context');
+    const entities = [...agentEntities(m, model.agentType, conv), ...conv.entities];
+    if (conv.errors.length || cInput === undefined || cSession === undefined) return deny(conv.errors.length ? conv.errors : ['the call cannot be expressed in Cedar']);
+
+    const prepared = prepare(entry, set);
+    result.notes.push(...prepared.notes);
+    if (prepared.blocking.length) return deny(prepared.blocking);
+
+    const ns = m.namespace;
+    const ctx = { input: cInput, session: cSession };
+    const resource = { type: `${ns}::McpServer`, id: tool.server };
+    const action = { type: `${ns}::Action`, id: tool.name };
+    for (const agentId of chainIds) {
+      const req: AuthorizationRequest = { principal: { type: `${ns}::Agent`, id: agentId }, action, resource, context: ctx, entities };
+      const answer = authorizePrepared(prepared.id, prepared.schemaId, req);
+      if ('errors' in answer) {
+        const why = answer.errors.map((e) => `the engine refused the request: ${e.message}`);
+        result.chain.push({ agent: agentId, decision: 'deny', determining: [], errors: [], failOpenRisk: false, reason: why[0] ?? 'refused' });
+        return deny(why);
+      }
+      const d = answer.decision;
+      const determining = d.reason.map((k) => prepared.refs.get(k)).filter((r): r is PolicyRef => r !== undefined);
+      const errors = d.errored.map((e) => ({ ...(prepared.refs.get(e.policyId) ?? { id: e.policyId, file: '', span: { start: 0, end: 0 } }), message: e.message }));
+      const failOpenRisk = errors.some((e) => e.effect === 'forbid');
+      const reason =
+        d.decision === 'allow'
+          ? `allowed by ${determining.map((r) => r.id).join(', ')}`
+          : determining.length
+            ? `denied by ${determining.map((r) => r.id).join(', ')}`
+            : 'no policy applied';
+      result.chain.push({ agent: agentId, decision: d.decision, determining, errors, failOpenRisk, reason });
+    }
+    const denied = result.chain.find((c) => c.decision === 'deny');
+    const final = result.chain[result.chain.length - 1]!;
+    const decider = denied ?? final;
+    result.decision = denied ? 'deny' : 'allow';
+    result.determining = decider.determining;
+    const seen = new Set<string>();
+    result.errors = result.chain.flatMap((c) => c.errors).filter((e) => !seen.has(`${e.id}|${e.message}`) && !!seen.add(`${e.id}|${e.message}`));
+    result.failOpenRisk = result.chain.some((c) => c.failOpenRisk);
+    result.reason = chainIds.length > 1 && denied ? `${denied.agent} in the delegation chain: ${denied.reason}` : decider.reason;
+    result.request = { principal: `${ns}::Agent::${JSON.stringify(input.agent)}`, action: `${ns}::Action::${JSON.stringify(tool.name)}`, resource: `${ns}::McpServer::${JSON.stringify(tool.server)}`, context: ctx as Record<string, CedarValue> };
+    result.entities = entities;
+    return result;
+  } catch (err) {
+    return deny([`the simulator failed: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+}
+
+function unknown(kind: string, name: string, known: string[]): string {
+  const hint = didYouMean(name, known);
+  return `unknown ${kind} \`${name}\`${hint ? `; did you mean \`${hint}\`?` : ''}`;
+}
+
+/** Every JSON Schema error of a value, with its JSON path (`args/amount: must be >= 0`). */
+export function schemaProblems(schema: unknown, value: unknown, root: string): string[] {
+  const compiled = compileSchema(schema);
+  if (!compiled.validate) return compiled.errors.map((e) => `${root}: the schema is invalid (${e.message})`);
+  return validateValue(compiled.validate, value, schema).map((e) => {
+    const p = e.path.length ? `${root}/${e.path.join('/')}` : root;
+    return `${p}: ${e.message.replace(/^`[^`]*` |^the document /, '')}`;
+  });
+}
+
+function agentEntities(m: Manifest, agentType: Record<string, import('./cedar/ctype').CAttr>, conv: ValueConverter): EntityJson[] {
+  const ns = m.namespace;
+  const out: EntityJson[] = [];
+  for (const r of m.roles) out.push({ uid: { type: `${ns}::Role`, id: r.name }, attrs: {}, parents: [] });
+  for (const s of m.servers) out.push({ uid: { type: `${ns}::McpServer`, id: s.name }, attrs: {}, parents: [] });
+  for (const a of m.agents) {
+    out.push({
+      uid: { type: `${ns}::Agent`, id: a.id },
+      attrs: conv.attrs(a.attributes as JsonObject, agentType, `agents.${a.id}.attributes`),
+      parents: a.roles.filter((r) => m.roles.some((x) => x.name === r)).map((r) => ({ type: `${ns}::Role`, id: r })),
+    });
+  }
+  return out;
+}
