@@ -1,0 +1,281 @@
+// Drives the VS Code workbench (code-server in Debian's Chromium, through playwright-core) as a person would:
+// Explorer, editor, hovers, Problems panel, F1. Shared by the UI suites; waits on what is on screen, never sleeps.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+// page.evaluate() bodies run in the browser; the project compiles without the DOM library.
+declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare function getComputedStyle(e: any): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** What the harness (scripts/e2e/run.mjs) tells the UI suites, through the environment. */
+export interface UiEnv {
+  /** Workbench URL opening the workspace (with the extension-development payload in dev mode). */
+  url: string;
+  /** The scratch copy of examples/ that the workbench opened. */
+  workspace: string;
+  /** 'dev': extension loaded from the source folder; 'vsix': installed from the packaged .vsix. */
+  mode: 'dev' | 'vsix';
+  shots: string;
+  tag: string;
+  chromium: string;
+  browserDir: string;
+}
+
+export function uiEnv(): UiEnv {
+  const need = (name: string) => {
+    const v = process.env[name];
+    if (!v) throw new Error(`${name} is not set: run the UI tests through the harness (npm run test:e2e)`);
+    return v;
+  };
+  const mode = process.env.AGENT_POLICY_E2E_MODE === 'vsix' ? 'vsix' : 'dev';
+  return {
+    url: need('AGENT_POLICY_E2E_URL'),
+    workspace: need('AGENT_POLICY_E2E_WORKSPACE'),
+    mode,
+    shots: process.env.AGENT_POLICY_E2E_SHOTS ?? path.resolve('test/e2e/screenshots'),
+    tag: process.env.AGENT_POLICY_E2E_TAG ?? mode,
+    chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    browserDir: need('AGENT_POLICY_E2E_BROWSER_DIR'),
+  };
+}
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Opens the workbench on the workspace and waits until it is restored. */
+export async function openWorkbench(env: UiEnv): Promise<{ ctx: BrowserContext; page: Page }> {
+  const home = path.join(env.browserDir, 'home');
+  fs.mkdirSync(home, { recursive: true });
+  const ctx = await chromium.launchPersistentContext(path.join(env.browserDir, 'profile'), {
+    executablePath: env.chromium,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: CHROMIUM_ARGS,
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
+  });
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  await page.goto(env.url);
+  await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: 60_000 });
+  if (await page.evaluate(() => !!window.driver)) await page.evaluate(() => window.driver.whenWorkbenchRestored());
+  return { ctx, page };
+}
+
+/** Runs a command from F1 by its full title ("Agent Policy: Show Generated Cedar Schema"). */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactText(title) }) });
+  await row.first().waitFor({ timeout: 10_000 });
+  await row.first().click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+function exactText(s: string): RegExp {
+  return new RegExp(`^\\s*${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+}
+
+/** An Explorer row by its name. */
+export function explorerRow(page: Page, name: string): Locator {
+  return page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactText(name) }) });
+}
+
+/** Opens `relPath` (`/`-separated, relative to the workspace) from the Explorer: expands its folders, double-clicks it. */
+export async function openFromExplorer(page: Page, relPath: string): Promise<void> {
+  const parts = relPath.split('/');
+  for (const dir of parts.slice(0, -1)) {
+    const row = explorerRow(page, dir).first();
+    await row.waitFor({ timeout: 30_000 });
+    if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+    await page.waitForFunction((el: any) => el.getAttribute('aria-expanded') === 'true', await row.elementHandle(), { timeout: 10_000 });
+  }
+  const file = explorerRow(page, parts.at(-1)!).first();
+  await file.waitFor({ timeout: 30_000 });
+  await file.dblclick();
+  await activeTab(page, parts.at(-1)!);
+}
+
+/** Waits until the active editor tab is `label`. */
+export async function activeTab(page: Page, label: string): Promise<void> {
+  await page.locator('.editor-group-container.active .tab.active').filter({ hasText: label }).waitFor({ timeout: 20_000 });
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line').first().waitFor({ timeout: 20_000 });
+}
+
+/** Moves the cursor with Go to Line (Ctrl+G), 1-based line and column; the line is then on screen. */
+export async function goTo(page: Page, line: number, column: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  await page.locator('#status\\.editor\\.selection').filter({ hasText: `Ln ${line}, Col ${column}` }).waitFor({ timeout: 10_000 });
+}
+
+export interface Squiggle {
+  kind: string; // 'error' | 'warning' | 'info' | 'hint'
+  /** The characters drawn above the squiggle (measured from the rendered glyphs). */
+  text: string;
+  /** Centre of the squiggle, in page pixels (for hovering). */
+  x: number;
+  y: number;
+}
+
+/**
+ * The squiggles Monaco draws on a rendered line of the active editor (1-based line number), each with the
+ * characters it underlines: the rendered text whose glyph centres fall inside the squiggle.
+ */
+export async function squigglesOnLine(page: Page, line: number): Promise<{ lineText: string; squiggles: Squiggle[] } | undefined> {
+  return page.evaluate((lineNumber: number) => {
+    const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+    if (!editor) return undefined;
+    const num = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].find((e: any) => e.textContent.trim() === String(lineNumber));
+    if (!num) return undefined;
+    const top = num.getBoundingClientRect().top;
+    const same = (e: any) => Math.abs(e.getBoundingClientRect().top - top) < 2;
+    const viewLine = [...editor.querySelectorAll('.view-lines .view-line')].find(same);
+    if (!viewLine) return undefined;
+    const chars: { ch: string; x: number }[] = [];
+    const walker = document.createTreeWalker(viewLine, 4 /* NodeFilter.SHOW_TEXT */);
+    const range = document.createRange();
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      for (let i = 0; i < n.textContent.length; i++) {
+        range.setStart(n, i);
+        range.setEnd(n, i + 1);
+        const r = range.getBoundingClientRect();
+        chars.push({ ch: n.textContent[i] === '\u00a0' ? ' ' : n.textContent[i], x: r.left + r.width / 2 });
+      }
+    }
+    const squiggles = [...editor.querySelectorAll('.view-overlays [class*="squiggly-"]')].filter(same).map((s: any) => {
+      const r = s.getBoundingClientRect();
+      const kind = /squiggly-(error|warning|info|hint)/.exec(s.className)?.[1] ?? 'unknown';
+      return { kind, text: chars.filter((c) => c.x > r.left && c.x < r.right).map((c) => c.ch).join(''), x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    });
+    return { lineText: chars.map((c) => c.ch).join(''), squiggles };
+  }, line);
+}
+
+/** Waits until `check` (evaluated in Node against the page) is truthy; fails saying what it waited for. */
+export async function until<T>(check: () => Promise<T | undefined | false | null>, what: () => string, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 100)); // polling interval, not a synchronisation
+  }
+}
+
+export interface ProblemEntry {
+  /** Path relative to the workspace, `/`-separated. */
+  file: string;
+  severity: string;
+  message: string;
+  line: number;
+  column: number;
+  /** The row's text as shown (message, source(code), [Ln, Col]). */
+  text: string;
+}
+
+/**
+ * Every entry of the Problems panel, with its file (from the file row above it). The list is virtual (only the
+ * rows on screen exist), so this scrolls it from top to bottom with the mouse wheel, collecting rows by index.
+ */
+export async function problemsPanelEntries(page: Page): Promise<ProblemEntry[]> {
+  const list = page.locator('.markers-panel .monaco-list').first();
+  await list.waitFor({ state: 'visible', timeout: 10_000 });
+  const box = await list.boundingBox();
+  if (!box) throw new Error('the Problems panel has no size');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const rows = new Map<number, { label: string; text: string }>();
+  const visible = (): Promise<{ index: number; label: string; text: string; last: boolean }[]> =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('.markers-panel .monaco-list-rows > .monaco-list-row')].map((e: any) => ({
+        index: Number(e.getAttribute('data-index')),
+        label: e.getAttribute('aria-label') ?? '',
+        text: e.textContent ?? '',
+        last: e.getAttribute('data-last-element') === 'true',
+      })),
+    );
+  const scrollToTop = async () => {
+    for (let i = 0; i < 200; i++) {
+      const now = await visible();
+      if (!now.length || now.some((r) => r.index === 0)) return;
+      const first = Math.min(...now.map((r) => r.index));
+      await page.mouse.wheel(0, -Math.max(100, box.height / 2));
+      await until(async () => (await visible()).some((r) => r.index < first), () => 'the Problems list to scroll up', 5_000);
+    }
+  };
+  await scrollToTop();
+  for (let i = 0; i < 500; i++) {
+    const now = await visible();
+    for (const r of now) rows.set(r.index, r);
+    if (!now.length || now.some((r) => r.last)) break;
+    const before = Math.max(...now.map((r) => r.index));
+    await page.mouse.wheel(0, Math.max(100, box.height / 2));
+    await until(async () => (await visible()).some((r) => r.index > before || r.last), () => 'the Problems list to scroll', 5_000);
+  }
+  await scrollToTop();
+  await page.mouse.move(0, 0); // no tooltip over the list
+  const out: ProblemEntry[] = [];
+  let file = '';
+  for (const [, r] of [...rows].sort((x, y) => x[0] - y[0])) {
+    const header = /^\d+ problems? in file (.+) of folder (.+)$/.exec(r.label);
+    if (header) {
+      file = header[2] === '.' ? header[1] : `${header[2]}/${header[1]}`;
+      continue;
+    }
+    const m = /^(Error|Warning|Info)[^:]*: ([\s\S]*) at line (\d+) and character (\d+)\./.exec(r.label);
+    if (m) out.push({ file, severity: m[1].toLowerCase(), message: m[2], line: Number(m[3]), column: Number(m[4]), text: r.text });
+  }
+  return out;
+}
+
+/** Opens the Problems panel (Ctrl+Shift+M) and waits until it shows entries. */
+export async function showProblems(page: Page): Promise<void> {
+  if (!(await page.locator('.markers-panel').isVisible())) await page.keyboard.press('Control+Shift+M');
+  await page.locator('.markers-panel').waitFor({ state: 'visible', timeout: 10_000 });
+}
+
+/** The text the status-bar item of the extension shows (e.g. "4 problems"). */
+export function statusItem(page: Page): Locator {
+  return page.locator('[id="agent-policy-studio.agent-policy-studio.agentPolicy.status"]');
+}
+
+/** Text of the active editor's rendered lines. */
+export async function editorText(page: Page): Promise<string> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.editor-group-container.active .monaco-editor .view-lines .view-line')]
+      .sort((a: any, b: any) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+      .map((e: any) => e.textContent.replace(/\u00a0/g, ' '))
+      .join('\n'),
+  );
+}
+
+/** Saves a screenshot as `<shots>/<tag>-<name>.png` after checking that no notification toast covers the workbench. */
+export async function screenshot(page: Page, env: UiEnv, name: string): Promise<string> {
+  fs.mkdirSync(env.shots, { recursive: true });
+  const toasts = page.locator('.notifications-toasts .notification-toast');
+  if (await toasts.count()) await runCommand(page, 'Notifications: Clear All Notifications');
+  await page.mouse.move(0, 0); // no stray hover unless the caller made one (see screenshotWithHover)
+  const file = path.join(env.shots, `${env.tag}-${name}.png`);
+  await page.screenshot({ path: file, animations: 'disabled' });
+  return file;
+}
+
+/** Saves a screenshot while a hover is shown (the mouse stays where it is). */
+export async function screenshotWithHover(page: Page, env: UiEnv, name: string): Promise<string> {
+  fs.mkdirSync(env.shots, { recursive: true });
+  const file = path.join(env.shots, `${env.tag}-${name}.png`);
+  // The hover fades in: wait until it is fully opaque, so the screenshot shows it as a person sees it.
+  await page.waitForFunction(() => [...document.querySelectorAll('.monaco-hover')].some((h: any) => {
+    if (!h.offsetParent) return false;
+    for (let e = h; e; e = e.parentElement) if (getComputedStyle(e).opacity !== '1') return false;
+    return true;
+  }), undefined, { timeout: 10_000 });
+  await page.screenshot({ path: file, animations: 'disabled' });
+  return file;
+}
