@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { Methods, type SchemaParams, type SchemaResult, type StatusParams } from '../../server/src/protocol';
+import { Methods, type SchemaParams, type SchemaResult, type SimulateParams, type SimulateResponse, type StatusParams } from '../../server/src/protocol';
+import { Simulator } from './simulate';
 
 export const SCHEMA_SCHEME = 'agent-policy-schema';
 
@@ -17,6 +18,11 @@ let output: vscode.LogOutputChannel;
 export interface AgentPolicyApi {
   client(): LanguageClient | undefined;
   status(): StatusParams | undefined;
+  /** The simulation the result panel shows, and its HTML (for tests). */
+  shownSimulation(): SimulateResponse | undefined;
+  simulationHtml(): string | undefined;
+  /** Saves the shown simulation as a scenario without asking (for tests; the panel's button asks). */
+  saveShownAsScenario(name: string, expect: 'allow' | 'deny'): Promise<boolean>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<AgentPolicyApi> {
@@ -31,6 +37,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
   statusItem.show();
   context.subscriptions.push(statusItem);
   let lastStatus: StatusParams | undefined;
+
+  const simulator = new Simulator(() => client);
+  context.subscriptions.push(simulator);
 
   const schemas = new SchemaDocuments();
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEMA_SCHEME, schemas));
@@ -66,6 +75,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
         statusItem.tooltip = `Agent Policy Studio: ${s.problems === 0 ? 'no problems' : `${s.problems} problem${s.problems === 1 ? '' : 's'}`} — click to open the Problems view`;
       }
     });
+    client.onNotification(Methods.decisionLog, (record: unknown) => simulator.logDecision(record));
     statusItem.text = '$(sync~spin) Agent Policy';
     await client.start();
     output.info('Agent Policy language server started');
@@ -98,8 +108,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
     }),
   );
 
+  context.subscriptions.push(
+    vscode.commands.registerCommand('agentPolicy.simulate', (params?: SimulateParams) => simulator.simulateCommand(params)),
+    vscode.commands.registerCommand('agentPolicy.simulateScenario', (manifestUri: string, index: number) => simulator.simulateScenario(manifestUri, index)),
+  );
+
   await start();
-  return { client: () => client, status: () => lastStatus };
+  return {
+    client: () => client,
+    status: () => lastStatus,
+    shownSimulation: () => simulator.panel.shown,
+    simulationHtml: () => simulator.panel.html,
+    saveShownAsScenario: async (name, expect) => {
+      const shown = simulator.panel.shown;
+      return shown ? simulator.saveAsScenario(shown, { name, expect }) : false;
+    },
+  };
 }
 
 export async function deactivate(): Promise<void> {

@@ -25,15 +25,37 @@ export interface ProjectHost extends ManifestHost {
   listFiles(): string[];
 }
 
-export interface ManifestEntry {
-  file: string;
-  result: ManifestResult;
-  manifest?: Manifest;
-  model?: CedarModel;
+/**
+ * A loaded manifest. Its Cedar model is generated on first use: deciding which manifest covers a policy file
+ * needs only the manifests' globs, so the manifests of a large repository are not all turned into schemas.
+ */
+export class ManifestEntry {
+  readonly importHashes = new Map<string, string>();
+  private generated: { model?: CedarModel; findings: Finding[] } | undefined;
+
+  constructor(
+    readonly file: string,
+    readonly result: ManifestResult,
+    readonly textHash: string,
+  ) {}
+
+  get manifest(): Manifest | undefined {
+    return this.result.manifest;
+  }
+
+  private generate() {
+    this.generated ??= this.result.manifest ? generateCedarModel(this.result.manifest, this.result.sources) : { findings: [] };
+    return this.generated;
+  }
+
+  get model(): CedarModel | undefined {
+    return this.generate().model;
+  }
+
   /** Findings of the schema generator (in the manifest or in an imported tool list). */
-  modelFindings: Finding[];
-  textHash: string;
-  importHashes: Map<string, string>;
+  get modelFindings(): Finding[] {
+    return this.generate().findings;
+  }
 }
 
 export interface FileReport {
@@ -105,17 +127,12 @@ export class Project {
     const hit = this.manifests.get(file);
     if (hit && hit.textHash === textHash && [...hit.importHashes].every(([f, h]) => hashOf(this.host.readFile(f)) === h)) return hit;
     const result = loadManifest(file, text, this.host);
-    const entry: ManifestEntry = { file, result, manifest: result.manifest, modelFindings: [], textHash, importHashes: new Map() };
+    const entry = new ManifestEntry(file, result, textHash);
     for (const imp of result.manifest?.imports ?? []) entry.importHashes.set(imp, hashOf(result.texts.get(imp)));
     // A missing import must be noticed when it appears, so remember it as "absent".
     for (const s of result.manifest?.servers ?? []) {
       const missing = s.importPath && !s.importFile ? joinPath(result.manifest!.dir, s.importPath) : undefined;
       if (missing) entry.importHashes.set(missing, hashOf(undefined));
-    }
-    if (result.manifest) {
-      const gen = generateCedarModel(result.manifest, result.sources);
-      entry.model = gen.model;
-      entry.modelFindings = gen.findings;
     }
     this.manifests.set(file, entry);
     return entry;

@@ -129,8 +129,8 @@ export function simulate(entry: ManifestEntry | undefined, set: PolicySetInput, 
   try {
     const m = entry?.manifest;
     const model = entry?.model;
-    if (!entry || !m) return deny(['no agent manifest: there is nothing to simulate against']);
-    if (!model) return deny([`the manifest ${shortName(entry.file)} has errors that prevent generating the Cedar schema; fix them first`]);
+    if (!entry) return deny(['no agent manifest: there is nothing to simulate against']);
+    if (!m || !model) return deny([`the manifest ${shortName(entry.file)} has errors that prevent generating the Cedar schema; fix them first`]);
     const chainIds = [...(input.via ?? []), input.agent];
     const problems: string[] = [];
     for (const a of chainIds) if (!m.agents.some((x) => x.id === a)) problems.push(unknown('agent', a, m.agents.map((x) => x.id)));

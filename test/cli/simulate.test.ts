@@ -1,0 +1,92 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO } from '../helpers/memoryHost';
+import { assertCall, simulationTable } from '../helpers/simulationTable';
+
+const CLI = path.join(REPO, 'dist', 'cli.js');
+/** A copy of the examples that is its own workspace (the CLI does not walk the whole repository). */
+const EXAMPLES = (() => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apol-cli-ex-'));
+  fs.cpSync(path.join(REPO, 'examples'), dir, { recursive: true });
+  fs.mkdirSync(path.join(dir, '.git'));
+  return dir;
+})();
+function run(args: string[], cwd = EXAMPLES) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface SimJson {
+  decision: string;
+  determining: { id: string; file: string; range: { start: { line: number } } }[];
+  errors: { policyId: string; message: string }[];
+  failOpenRisk: boolean;
+  requestErrors: string[];
+  request: unknown;
+}
+
+describe('CLI: agent-policy simulate', function () {
+  this.timeout(120000);
+  const { manifest, calls } = simulationTable();
+
+  it('decides the table of calls over the examples, with exit code 0 for allow and 1 for deny', () => {
+    for (const c of calls) {
+      const args = ['simulate', '--manifest', manifest, '--agent', c.agent, '--tool', c.tool, '--args', JSON.stringify(c.args), '--context', JSON.stringify(c.context), '--format', 'json'];
+      for (const v of c.via ?? []) args.push('--via', v);
+      const r = run(args);
+      const out = JSON.parse(r.stdout) as SimJson;
+      assertCall(c, { decision: out.decision, determining: out.determining.map((d) => d.id), failOpenRisk: out.failOpenRisk, requestErrors: out.requestErrors });
+      assert.equal(r.code, out.decision === 'allow' ? 0 : 1, c.name);
+      assert.deepEqual(Object.keys(out).sort(), ['decision', 'determining', 'errors', 'failOpenRisk', 'request', 'requestErrors']);
+    }
+  });
+
+  it('reads --args and --context from files, and prints a readable result', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apol-sim-'));
+    fs.writeFileSync(path.join(dir, 'args.json'), JSON.stringify({ order_id: 'o-1', amount: 1500 }));
+    fs.writeFileSync(path.join(dir, 'ctx.json'), JSON.stringify({ task_id: 't', purpose: 'billing' }));
+    const r = run(['simulate', '--manifest', 'acme.agents.yaml', '--agent', 'refund-agent', '--tool', 'issue_refund', '--args', `@${path.join(dir, 'args.json')}`, '--context', `@${path.join(dir, 'ctx.json')}`]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^✓ ALLOW\n  allowed by billing-refund\n/);
+    assert.match(r.stdout, /permit billing-refund  policies\/refunds\.cedar:3:1/);
+    assert.match(r.stdout, /⚠ fail-open risk/);
+  });
+
+  it('exits 2 on usage errors and unreadable input', () => {
+    assert.equal(run(['simulate', '--agent', 'support-bot']).code, 2);
+    assert.equal(run(['simulate', '--manifest', 'acme.agents.yaml', '--agent', 'a', '--tool', 't', '--args', '{not json']).code, 2);
+    assert.equal(run(['simulate', '--manifest', 'acme.agents.yaml', '--agent', 'a', '--tool', 't', '--args', '@/no/such/file']).code, 2);
+    assert.equal(run(['simulate', '--manifest', 'nope.agents.yaml', '--agent', 'a', '--tool', 't']).code, 2);
+    const several = run(['simulate', '--agent', 'a', '--tool', 't']);
+    assert.equal(several.code, 2);
+    assert.match(several.stderr, /several manifests here; choose one with --manifest/);
+  });
+});
+
+describe('CLI: agent-policy test', function () {
+  this.timeout(60000);
+  it('runs the scenarios: exit 1 when one fails, with pretty, json and junit reports', () => {
+    const pretty = run(['test', '.']);
+    assert.equal(pretty.code, 1);
+    assert.match(pretty.stdout, /✗ refunds above 1,000 need an approver {2}expected deny, got allow — billing-refund/);
+    assert.match(pretty.stdout, /1 failed, 6 passed \(7 scenarios\)/);
+    const json = JSON.parse(run(['test', '--format', 'json']).stdout) as { summary: { passed: number; failed: number }; manifests: { file: string; scenarios: { name: string; passed: boolean }[] }[] };
+    assert.deepEqual(json.summary, { passed: 6, failed: 1 });
+    assert.equal(json.manifests[0]!.file, 'acme.agents.yaml');
+    const junit = run(['test', '--format', 'junit']).stdout;
+    assert.match(junit, /<testsuites name="agent-policy scenarios" tests="7" failures="1">/);
+    assert.match(junit, /<testcase classname="acme.agents.yaml" name="refunds above 1,000 need an approver"><failure message="expected deny, got allow/);
+  });
+
+  it('exits 0 when every scenario passes', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apol-test-'));
+    fs.mkdirSync(path.join(dir, '.git'));
+    fs.writeFileSync(path.join(dir, 'a.agents.yaml'), 'version: 1\nagents: { bot: {} }\ntools:\n  - name: t\n    inputSchema: { type: object }\nscenarios:\n  - { name: nothing is allowed by default, agent: bot, tool: t, expect: deny }\n');
+    const r = run(['test'], dir);
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /all passed, 1 passed \(1 scenarios\)/);
+  });
+});

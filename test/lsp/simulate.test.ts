@@ -1,0 +1,99 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CodeLensRequest } from 'vscode-languageserver-protocol/node';
+import { copyToTemp } from '../helpers/examples';
+import { TestClient, uriOf } from '../helpers/lspClient';
+import { assertCall, simulationTable } from '../helpers/simulationTable';
+import type { SimulateResponse, SimulationTargetsResult } from '../../server/src/protocol';
+
+describe('language server: agentPolicy/simulate and scenarios', function () {
+  this.timeout(120000);
+  let ws: string;
+  let client: TestClient;
+
+  before(async () => {
+    ws = copyToTemp();
+    client = new TestClient(ws);
+    await client.start();
+  });
+
+  after(async () => {
+    await client.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('decides the table of calls over the examples as the core does', async () => {
+    const { manifest, calls } = simulationTable();
+    for (const c of calls) {
+      const r = (await client.conn.sendRequest('agentPolicy/simulate', { manifestUri: uriOf(path.join(ws, manifest)), agent: c.agent, tool: c.tool, args: c.args, context: c.context, via: c.via })) as SimulateResponse;
+      assertCall(c, { decision: r.decision, determining: r.determining.map((d) => d.id), failOpenRisk: r.failOpenRisk, requestErrors: r.requestErrors, notes: r.notes });
+    }
+  });
+
+  it('gives each determining policy as a location, and logs the decision with sensitive fields redacted', async () => {
+    const mark = client.notifications.length;
+    const r = (await client.conn.sendRequest('agentPolicy/simulate', {
+      agent: 'support-bot',
+      tool: 'send_email',
+      args: { to: 'jane@customers.acme.example', subject: 'x', body: 'x' },
+      context: { task_id: 't', purpose: 'support', data_class: 'confidential' },
+    })) as SimulateResponse;
+    assert.equal(r.decision, 'deny');
+    const d = r.determining[0]!;
+    assert.equal(d.uri, uriOf(path.join(ws, 'policies/guardrails.cedar')));
+    const lines = fs.readFileSync(path.join(ws, 'policies/guardrails.cedar'), 'utf8').split('\n');
+    assert.equal(lines[d.range.start.line], '@id("no-confidential-email")');
+    const log = await client.waitFor('a decision-log record', () => client.notifications.slice(mark).find((x) => x.method === 'agentPolicy/decisionLog'));
+    const rec = log.params as { agent: string; tool: string; decision: string; policies: string[]; time: string };
+    assert.deepEqual([rec.agent, rec.tool, rec.decision, rec.policies], ['support-bot', 'send_email', 'deny', ['no-confidential-email']]);
+    assert.ok(!Number.isNaN(Date.parse(rec.time)));
+  });
+
+  it('runs a scenario by its index and judges it', async () => {
+    const manifest = uriOf(path.join(ws, 'acme.agents.yaml'));
+    const ok = (await client.conn.sendRequest('agentPolicy/simulate', { manifestUri: manifest, scenarioIndex: 0 })) as SimulateResponse;
+    assert.deepEqual(ok.scenario, { name: 'support may refund small amounts', expect: 'allow', passed: true, summary: ok.scenario!.summary });
+    assert.match(ok.scenario!.summary, /^✓ allow — support-refund-small/);
+  });
+
+  it('shows each scenario\'s result as code lenses, after the manifest was checked', async () => {
+    const file = path.join(ws, 'acme.agents.yaml');
+    await client.open(file, fs.readFileSync(file, 'utf8'));
+    await client.waitForPublish(file, (p) => p.version === 1);
+    const lenses = (await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: uriOf(file) } })) ?? [];
+    const titles = lenses.map((l) => l.command!.title);
+    assert.equal(titles.filter((t) => t === '▶ Simulate').length, 7);
+    assert.ok(titles.includes('✓ allow — support-refund-small ⚠ refund-large-needs-approval errored and was skipped (fail-open)'), titles.join('\n'));
+    assert.ok(titles.some((t) => t.startsWith('✗ expected deny, got allow — billing-refund')), titles.join('\n'));
+    assert.ok(lenses.every((l) => l.command!.command === 'agentPolicy.simulateScenario'));
+  });
+
+  it('lists the manifests with their agents, tools and valid example arguments', async () => {
+    const t = (await client.conn.sendRequest('agentPolicy/simulationTargets', {})) as SimulationTargetsResult;
+    const acme = t.manifests.find((m) => m.name === 'acme.agents.yaml')!;
+    assert.ok(t.manifests.some((m) => m.name === 'sandbox/lab.agents.yaml'));
+    const refund = acme.tools.find((x) => x.name === 'issue_refund')!;
+    assert.equal(refund.destructive, true);
+    assert.equal(acme.tools.find((x) => x.name === 'get_order')!.readOnly, true);
+    // The example arguments and context are valid: simulating them raises no request error.
+    const r = (await client.conn.sendRequest('agentPolicy/simulate', { manifestUri: acme.uri, agent: 'refund-agent', tool: 'issue_refund', args: refund.exampleArgs, context: acme.exampleContext })) as SimulateResponse;
+    assert.deepEqual(r.requestErrors, []);
+  });
+
+  it('returns the edit that appends a scenario, and the server re-runs it once applied', async () => {
+    const manifest = path.join(ws, 'acme.agents.yaml');
+    const r = (await client.conn.sendRequest('agentPolicy/scenarioEdit', {
+      manifestUri: uriOf(manifest),
+      scenario: { name: 'billing reads orders', agent: 'refund-agent', tool: 'get_order', args: { order_id: 'o-1' }, context: { task_id: 't', purpose: 'billing' }, expect: 'allow' },
+    })) as { edit: { changes: Record<string, { range: { start: { line: number } }; newText: string }[]> } };
+    const [edit] = r.edit.changes[uriOf(manifest)]!;
+    const lines = fs.readFileSync(manifest, 'utf8').split('\n');
+    lines.splice(edit!.range.start.line, 0, ...edit!.newText.replace(/\n$/, '').split('\n'));
+    await client.change(manifest, 2, lines.join('\n'));
+    await client.waitForPublish(manifest, (p) => p.version === 2);
+    const lenses = (await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: uriOf(manifest) } })) ?? [];
+    assert.equal(lenses.filter((l) => l.command!.title === '▶ Simulate').length, 8);
+    assert.ok(lenses.some((l) => l.command!.title === '✓ allow — billing-read-orders'));
+  });
+});
