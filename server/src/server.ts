@@ -374,7 +374,7 @@ connection.onRequest(Methods.schema, (params: SchemaParams): SchemaResult => {
     let entry;
     if (p && isManifestFile(p)) entry = pr.project.manifest(p);
     else if (p && isPolicyFile(p)) entry = pr.project.coveringManifest(p);
-    else if (p && isToolListFile(p)) entry = pr.project.allManifests().find((m) => m.importHashes.has(p));
+    else if (p && isToolListFile(p)) entry = pr.project.allManifests().find((m) => m.imports.has(p));
     entry ??= pr.project.allManifests()[0];
     if (!entry) continue;
     if (!entry.model) return { manifestUri: pathToUri(entry.file), error: 'the manifest has errors that prevent generating a schema; see the Problems panel' };

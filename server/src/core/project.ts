@@ -30,13 +30,17 @@ export interface ProjectHost extends ManifestHost {
  * needs only the manifests' globs, so the manifests of a large repository are not all turned into schemas.
  */
 export class ManifestEntry {
-  readonly importHashes = new Map<string, string>();
+  /** The texts of the tool lists it imports (undefined: missing), by file: a change to one reloads the manifest. */
+  readonly imports = new Map<string, string | undefined>();
   private generated: { model?: CedarModel; findings: Finding[] } | undefined;
+  private static serial = 0;
+  /** Changes whenever the manifest is loaded again (cheap identity for caches that depend on it). */
+  readonly serial = ++ManifestEntry.serial;
 
   constructor(
     readonly file: string,
     readonly result: ManifestResult,
-    readonly textHash: string,
+    readonly text: string,
   ) {}
 
   get manifest(): Manifest | undefined {
@@ -86,6 +90,7 @@ export class Project {
   private manifests = new Map<string, ManifestEntry>();
   private analyses = new Map<string, { text: string; key: string; analysis: PolicyFileAnalysis }>();
   private idsCache = new Map<string, { text: string; members: SetMember[] }>();
+  private coverage = new Map<string, { key: string; files: string[] }>();
   private configMemo: { key: string; config: LintConfig; findings: Finding[] } | undefined;
 
   constructor(readonly host: ProjectHost, cache?: PolicyCache) {
@@ -123,16 +128,16 @@ export class Project {
       this.manifests.delete(file);
       return undefined;
     }
-    const textHash = hashText(text);
+    // Texts are compared, not hashed: the host hands back the same string while a file is unchanged.
     const hit = this.manifests.get(file);
-    if (hit && hit.textHash === textHash && [...hit.importHashes].every(([f, h]) => hashOf(this.host.readFile(f)) === h)) return hit;
+    if (hit && hit.text === text && [...hit.imports].every(([f, t]) => this.host.readFile(f) === t)) return hit;
     const result = loadManifest(file, text, this.host);
-    const entry = new ManifestEntry(file, result, textHash);
-    for (const imp of result.manifest?.imports ?? []) entry.importHashes.set(imp, hashOf(result.texts.get(imp)));
-    // A missing import must be noticed when it appears, so remember it as "absent".
+    const entry = new ManifestEntry(file, result, text);
+    for (const imp of result.manifest?.imports ?? []) entry.imports.set(imp, result.texts.get(imp));
+    // A missing import must be noticed when it appears, so remember it as absent.
     for (const s of result.manifest?.servers ?? []) {
       const missing = s.importPath && !s.importFile ? joinPath(result.manifest!.dir, s.importPath) : undefined;
-      if (missing) entry.importHashes.set(missing, hashOf(undefined));
+      if (missing) entry.imports.set(missing, undefined);
     }
     this.manifests.set(file, entry);
     return entry;
@@ -158,25 +163,27 @@ export class Project {
     return covering[0];
   }
 
-  /** Policy files covered by a manifest (each assigned to its closest manifest only). */
+  /** Policy files covered by a manifest (each assigned to its closest manifest only). Memoised while the files and manifests are the same. */
   policyFilesOf(entry: ManifestEntry): string[] {
-    return this.host
-      .listFiles()
-      .filter(isPolicyFile)
-      .filter((f) => this.coveringManifest(f)?.file === entry.file)
-      .sort();
+    const policyFiles = this.host.listFiles().filter(isPolicyFile);
+    const key = `${this.allManifests().map((m) => m.serial).join(',')}|${policyFiles.join('\n')}`;
+    const hit = this.coverage.get(entry.file);
+    if (hit && hit.key === key) return hit.files;
+    const files = policyFiles.filter((f) => this.coveringManifest(f)?.file === entry.file).sort();
+    this.coverage.set(entry.file, { key, files });
+    return files;
   }
 
   /** Files whose diagnostics may change when `file` changes (including `file` itself). */
   dependentsOf(file: string): string[] {
     if (file === this.configFile) return [file, ...this.host.listFiles()];
     const out = new Set<string>([file]);
-    const manifests = isManifestFile(file) ? [this.manifest(file)] : isToolListFile(file) ? this.allManifests().filter((m) => m.importHashes.has(file)) : [];
+    const manifests = isManifestFile(file) ? [this.manifest(file)] : isToolListFile(file) ? this.allManifests().filter((m) => m.imports.has(file)) : [];
     for (const m of manifests) {
       if (!m) continue;
       out.add(m.file);
       for (const p of this.policyFilesOf(m)) out.add(p);
-      for (const imp of m.importHashes.keys()) out.add(imp);
+      for (const imp of m.imports.keys()) out.add(imp);
     }
     // Policy ids are unique per policy set: a policy file's siblings may gain or lose a duplicate; and the
     // manifest's scenarios are simulated against the policies.
@@ -293,7 +300,7 @@ export class Project {
       for (const f of kept) f.fixes = [...(f.fixes ?? []), ...suppressionFix(f, policies, text, file)];
       return { file, diagnostics: this.toDiagnostics(file, text, dedupe(kept)) };
     } else if (isToolListFile(file)) {
-      const importers = this.allManifests().filter((m) => m.importHashes.has(file));
+      const importers = this.allManifests().filter((m) => m.imports.has(file));
       if (importers.length === 0) findings.push(...parseToolList(text).findings);
       for (const m of importers) {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => f.file === file));

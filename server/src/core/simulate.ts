@@ -75,7 +75,20 @@ const preparedSets = new Map<string, Prepared>();
  * re-parsed between simulations. Policies that do not parse are left out; if one of them might be a forbid,
  * the set cannot be evaluated safely and every simulation denies.
  */
+let lastPrepared: { schemaKey: string; policies: PolicyInfo[][]; prepared: Prepared } | undefined;
+
 function prepare(entry: ManifestEntry, set: PolicySetInput): Prepared {
+  // Fast path: the very same analyses as last time (the project hands back cached results while files are unchanged).
+  const lists = set.files.map((f) => f.policies);
+  if (lastPrepared && lastPrepared.schemaKey === entry.model!.key && lastPrepared.policies.length === lists.length && lists.every((l, i) => l === lastPrepared!.policies[i])) {
+    return lastPrepared.prepared;
+  }
+  const prepared = prepareByContent(entry, set);
+  lastPrepared = { schemaKey: entry.model!.key, policies: lists, prepared };
+  return prepared;
+}
+
+function prepareByContent(entry: ManifestEntry, set: PolicySetInput): Prepared {
   const parts: string[] = [entry.model!.key];
   for (const f of set.files) for (const p of f.policies) parts.push(`${f.file}\u0000${p.slice.span.start}\u0000${p.key}\u0000${p.json ? 1 : 0}`);
   const setKey = hashText(parts.join('\u0001'));
