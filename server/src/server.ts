@@ -22,7 +22,6 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Project, type FileReport } from './core/project';
-import { runToEnd } from './core/cedar/policyCheck';
 import { isManifestFile, isPolicyFile, isToolListFile } from './core/manifest/model';
 import { ruleDocsUrl, DOCS_BASE_URL } from './core/rules';
 import type { CoreDiagnostic, FixWithRanges } from './core/types';
@@ -426,8 +425,7 @@ connection.onRequest(Methods.simulate, (params: SimulateParams): SimulateRespons
   const { pr, entry } = found;
   const scenario = params.scenarioIndex !== undefined ? entry.manifest?.scenarios.find((s) => s.index === params.scenarioIndex) : undefined;
   const input = scenario ? { agent: scenario.agent, tool: scenario.tool, args: scenario.args, context: scenario.context, via: scenario.via } : empty;
-  const set = runToEnd(pr.project.policySetSteps(entry));
-  const result = simulate(entry, set, input);
+  const result = pr.project.simulate(entry.file, input);
   const response = toResponse(pr, entry, result, input);
   if (scenario) {
     const o = judgeScenario(scenario, result);

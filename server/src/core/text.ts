@@ -45,19 +45,6 @@ export class LineIndex {
   range(span: Span): Range {
     return { start: this.positionAt(span.start), end: this.positionAt(span.end) };
   }
-
-  /** Offset of the end of the line holding `offset`, before its line break. */
-  lineEnd(offset: number): number {
-    const { line } = this.positionAt(offset);
-    const next = line + 1 < this.starts.length ? this.starts[line + 1]! : this.text.length;
-    let end = next;
-    while (end > this.starts[line]! && (this.text.charCodeAt(end - 1) === 10 || this.text.charCodeAt(end - 1) === 13)) end--;
-    return end;
-  }
-
-  lineStart(offset: number): number {
-    return this.starts[this.positionAt(offset).line]!;
-  }
 }
 
 /**

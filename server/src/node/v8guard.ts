@@ -9,5 +9,3 @@ import * as v8 from 'node:v8';
 
 const major = Number(process.versions.v8.split('.')[0]);
 if (major > 0 && major < 12) v8.setFlagsFromString('--no-turbofan');
-
-export const turbofanDisabled = major > 0 && major < 12;

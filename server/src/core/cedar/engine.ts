@@ -145,14 +145,6 @@ export function authorizePrepared(policySetId: string, schemaId: string, req: Au
   );
 }
 
-/** One authorization that parses everything it is given (the reference path, used by tests and benchmarks). */
-export function authorize(policies: Record<string, string>, schema: SchemaJson | undefined, req: AuthorizationRequest): { decision: EngineDecision } | { errors: EngineError[] } {
-  return guard(
-    () => answer(cedar.isAuthorized({ ...req, policies: { staticPolicies: policies }, ...(schema ? { schema, validateRequest: true } : {}) })),
-    (message) => ({ errors: [{ message, spans: [] }] }),
-  );
-}
-
 function answer(r: AuthorizationAnswer): { decision: EngineDecision } | { errors: EngineError[] } {
   if (r.type === 'failure') return { errors: flatten(r.errors) };
   return {

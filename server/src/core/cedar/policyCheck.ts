@@ -90,7 +90,7 @@ export const VALIDATION_BATCH = 100;
 /**
  * Checks one policy file: splits it, parses each policy on its own, then validates the parseable ones in
  * strict mode against the schema (when there is one). A generator, so that a caller can pause between
- * batches and give up when the text changed again; `checkPolicyFile` runs it to the end.
+ * batches and give up when the text changed again; `runToEnd` runs it to the end.
  */
 export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | undefined, cache: PolicyCache): Generator<void, PolicyFileResult> {
   const time = new TimeSlice();
@@ -139,10 +139,6 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     findings.push(...p.validationErrors);
   }
   return { policies, findings, tokens };
-}
-
-export function checkPolicyFile(text: string, schema: SchemaForCheck | undefined, cache: PolicyCache): PolicyFileResult {
-  return runToEnd(checkPolicyFileSteps(text, schema, cache));
 }
 
 export function runToEnd<T>(gen: Generator<void, T>): T {
