@@ -98,8 +98,9 @@ export function render(r: SimulateResponse, n: string): string {
   a.policy { color: var(--vscode-textLink-foreground); font-family: var(--vscode-editor-font-family); text-decoration: none; }
   a.policy:hover { text-decoration: underline; }
   .where, .muted { color: var(--vscode-descriptionForeground); }
-  .effect { display: inline-block; min-width: 46px; font-size: 0.85em; padding: 0 5px; border-radius: 3px; text-align: center; background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); }
-  .effect.forbid { background: var(--vscode-inputValidation-errorBackground, #5a1d1d); }
+  .effect { display: inline-block; min-width: 46px; font-size: 0.85em; padding: 0 5px; border-radius: 3px; text-align: center; border: 1px solid currentColor; }
+  .effect.permit { color: var(--vscode-testing-iconPassed, #2ea043); }
+  .effect.forbid { color: var(--vscode-errorForeground, #f85149); }
   .warning { border: 1px solid var(--vscode-inputValidation-warningBorder, #b89500); background: var(--vscode-inputValidation-warningBackground, #352a05); padding: 8px 12px; border-radius: 4px; margin: 12px 0; }
   .scenario { padding: 6px 10px; border-radius: 4px; margin: 12px 0 0; border: 1px solid var(--vscode-panel-border, #444); }
   .scenario.fail { border-color: var(--vscode-testing-iconFailed, #f85149); }
