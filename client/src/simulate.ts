@@ -116,7 +116,9 @@ export class Simulator implements vscode.Disposable {
     if (m.type === 'openPolicy') {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(m.uri));
       const range = new vscode.Range(m.range.start.line, m.range.start.character, m.range.end.line, m.range.end.character);
-      const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(range.start, range.start) });
+      // Never in the panel's own group, and never as a preview tab that would replace the panel.
+      const column = this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
+      const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preview: false, selection: new vscode.Range(range.start, range.start) });
       editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
       editor.setDecorations(this.highlight, [range]);
       setTimeout(() => editor.setDecorations(this.highlight, []), 4000);

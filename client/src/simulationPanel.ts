@@ -19,6 +19,10 @@ export class SimulationPanel {
     return this.panel?.webview.html;
   }
 
+  get viewColumn(): vscode.ViewColumn | undefined {
+    return this.panel?.viewColumn;
+  }
+
   show(result: SimulateResponse) {
     this.current = result;
     if (!this.panel) {
@@ -88,7 +92,7 @@ export function render(r: SimulateResponse, n: string): string {
 <style nonce="${n}">
   body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 0 20px 24px; line-height: 1.45; }
   .decision { font-size: 2.6em; font-weight: 700; margin: 18px 0 2px; letter-spacing: 0.02em; }
-  .decision.allow, .allow { color: var(--vscode-testing-iconPassed, #2ea043); }
+  .decision.allow, .allow { color: var(--vscode-charts-green, #388a34); }
   .decision.deny, .deny { color: var(--vscode-testing-iconFailed, #f85149); }
   .reason { font-size: 1.15em; margin: 0 0 4px; }
   .call { color: var(--vscode-descriptionForeground); margin: 0 0 14px; }
@@ -99,7 +103,7 @@ export function render(r: SimulateResponse, n: string): string {
   a.policy:hover { text-decoration: underline; }
   .where, .muted { color: var(--vscode-descriptionForeground); }
   .effect { display: inline-block; min-width: 46px; font-size: 0.85em; padding: 0 5px; border-radius: 3px; text-align: center; border: 1px solid currentColor; }
-  .effect.permit { color: var(--vscode-testing-iconPassed, #2ea043); }
+  .effect.permit { color: var(--vscode-charts-green, #388a34); }
   .effect.forbid { color: var(--vscode-errorForeground, #f85149); }
   .warning { border: 1px solid var(--vscode-inputValidation-warningBorder, #b89500); background: var(--vscode-inputValidation-warningBackground, #352a05); padding: 8px 12px; border-radius: 4px; margin: 12px 0; }
   .scenario { padding: 6px 10px; border-radius: 4px; margin: 12px 0 0; border: 1px solid var(--vscode-panel-border, #444); }

@@ -279,3 +279,162 @@ export async function screenshotWithHover(page: Page, env: UiEnv, name: string):
   await page.screenshot({ path: file, animations: 'disabled' });
   return file;
 }
+
+// ---------------------------------------------------------------- quick fixes, code lenses, quick input, webviews
+
+/** Opens the quick-fix menu at the cursor (Ctrl+.) and waits until it lists `title`; returns that entry. */
+export async function openQuickFixMenu(page: Page, title: string): Promise<Locator> {
+  const menu = page.locator('.action-widget:visible').first();
+  // Right after a file opens, the first Ctrl+. can find no code actions yet (the light bulb comes a moment later, and
+  // VS Code then shows nothing): press again, as a person would, until the menu opens.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Control+.');
+    const opened = await menu.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false);
+    if (opened) break;
+    if (attempt === 4) throw new Error('the quick-fix menu did not open after pressing Ctrl+. four times');
+    await page.keyboard.press('Escape'); // a "no code actions" message, if any
+  }
+  const item = menu.locator('.monaco-list-row.action').filter({ hasText: title });
+  await item.first().waitFor({ timeout: 10_000 }).catch(async () => {
+    const shown = await menu.locator('.monaco-list-row').allTextContents();
+    throw new Error(`the quick-fix menu (Ctrl+.) has no "${title}"; it lists: ${shown.map((t) => `"${t.trim()}"`).join(', ')}`);
+  });
+  return item.first();
+}
+
+/** The titles of the quick-fix menu's entries (not its group headers). */
+export async function quickFixTitles(page: Page): Promise<string[]> {
+  return (await page.locator('.action-widget:visible .monaco-list-row.action').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+/** Waits until the quick-fix menu is closed. */
+export async function quickFixMenuClosed(page: Page): Promise<void> {
+  await until(async () => (await page.locator('.action-widget:visible').count()) === 0, () => 'the quick-fix menu to close', 10_000);
+}
+
+/**
+ * Reverts every editor with unsaved changes (File: Revert File on each dirty tab). The workbench keeps unsaved
+ * changes as backups on the server and restores them in the next window of the workspace: a suite that edits must
+ * call this, even when it fails, so that the suites after it see the files as they are on disk.
+ */
+export async function revertDirtyEditors(page: Page): Promise<void> {
+  const dirty = page.locator('.editor-group-container .tab.dirty');
+  for (let i = 0; i < 20 && (await dirty.count()) > 0; i++) {
+    const before = await dirty.count();
+    await dirty.first().click();
+    await runCommand(page, 'File: Revert File');
+    await until(async () => (await dirty.count()) < before, () => 'the editor to be reverted', 10_000);
+  }
+  if (await dirty.count()) throw new Error(`${await dirty.count()} editors still have unsaved changes`);
+}
+
+/** Screenshot as it is on screen, menus included (no clean-up: the caller opened what it wants to show). */
+export async function screenshotAsIs(page: Page, env: UiEnv, name: string): Promise<string> {
+  fs.mkdirSync(env.shots, { recursive: true });
+  const file = path.join(env.shots, `${env.tag}-${name}.png`);
+  await page.screenshot({ path: file, animations: 'disabled' });
+  return file;
+}
+
+/**
+ * The code lenses drawn above a line of the active editor (1-based), as the texts of their links, or undefined when
+ * the line is not rendered. Monaco draws a line's lenses in one `.codelens-decoration` just above the line.
+ */
+export async function codeLensesAbove(page: Page, line: number): Promise<string[] | undefined> {
+  return page.evaluate((lineNumber: number) => {
+    const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+    if (!editor) return undefined;
+    const num = [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].find((e: any) => e.textContent.trim() === String(lineNumber));
+    if (!num) return undefined;
+    const top = num.getBoundingClientRect().top;
+    const lenses = [...editor.querySelectorAll('.codelens-decoration')]
+      .map((e: any) => ({ e, bottom: e.getBoundingClientRect().bottom, height: e.getBoundingClientRect().height }))
+      .filter((x) => x.height > 0 && x.bottom <= top + 2 && top - x.bottom < x.height + 8);
+    if (!lenses.length) return [];
+    const closest = lenses.sort((a, b) => b.bottom - a.bottom)[0].e;
+    return [...closest.querySelectorAll('a')].map((a: any) => a.textContent.replace(/\u00a0/g, ' ').trim());
+  }, line);
+}
+
+/**
+ * Clicks the link of a code lens above a line of the active editor (1-based), by its text. Lenses are re-rendered
+ * whenever the server refreshes them: a link that went away between finding and clicking it is looked up again.
+ */
+export async function clickCodeLens(page: Page, line: number, text: string): Promise<void> {
+  let last = '';
+  await until(async () => {
+    const handle = await page.evaluateHandle(({ lineNumber, label }: { lineNumber: number; label: string }) => {
+      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+      const num = editor && [...editor.querySelectorAll('.margin-view-overlays .line-numbers')].find((e: any) => e.textContent.trim() === String(lineNumber));
+      if (!num) return null;
+      const top = num.getBoundingClientRect().top;
+      const above = [...editor.querySelectorAll('.codelens-decoration')].filter((e: any) => {
+        const r = e.getBoundingClientRect();
+        return r.height > 0 && r.bottom <= top + 2 && top - r.bottom < r.height + 8;
+      });
+      return above.flatMap((e: any) => [...e.querySelectorAll('a')]).find((a: any) => a.textContent.replace(/\u00a0/g, ' ').trim() === label) ?? null;
+    }, { lineNumber: line, label: text });
+    const el = handle.asElement();
+    if (!el) return (last = 'not found'), false;
+    return el.click({ timeout: 2_000 }).then(() => true, (e: Error) => ((last = e.message.split('\n')[0]), false));
+  }, () => `a click on the code lens "${text}" above line ${line} (${last})`, 10_000);
+}
+
+/** Runs a command from F1 that goes on asking (quick picks, input boxes): returns once the quick input shows `nextTitle`. */
+export async function startCommand(page: Page, title: string, nextTitle: RegExp): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactText(title) }) });
+  await row.first().waitFor({ timeout: 10_000 });
+  await row.first().click();
+  await quickInputTitled(page, nextTitle);
+}
+
+/** Waits until the quick input (pick or input box) is visible with a title matching `title`. */
+export async function quickInputTitled(page: Page, title: RegExp, timeoutMs = 20_000): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  let seen = '';
+  await until(async () => {
+    seen = (await widget.isVisible()) ? ((await widget.locator('.quick-input-title').textContent().catch(() => '')) ?? '') : '(hidden)';
+    return title.test(seen);
+  }, () => `the quick input titled ${title} (it shows "${seen}")`, timeoutMs);
+}
+
+/** A row of the open quick pick by its label (exact). */
+export function quickPickRow(page: Page, label: string): Locator {
+  return page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactText(label) }) });
+}
+
+/** Picks `label` in the open quick pick: types it to filter, clicks its row. */
+export async function pick(page: Page, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.fill(label);
+  const row = quickPickRow(page, label).first();
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
+}
+
+/** The content of the visible webview panel (VS Code nests it: iframe.webview → iframe#active-frame). */
+export function webviewContent(page: Page) {
+  // Webviews are not inside the editor group: VS Code lays them over it, in a container of their own.
+  return page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
+}
+
+/** Shows or hides the primary side bar (Ctrl+B), e.g. to give a screenshot's editors the width. */
+export async function setSideBar(page: Page, visible: boolean): Promise<void> {
+  const bar = page.locator('.part.sidebar');
+  if ((await bar.isVisible()) === visible) return;
+  await page.keyboard.press('Control+B');
+  await bar.waitFor({ state: visible ? 'visible' : 'hidden', timeout: 10_000 });
+}
+
+/** Waits until `locator` (e.g. inside a webview) shows text matching `text` (case-sensitive); says what it showed instead. */
+export async function waitForText(locator: Locator, text: RegExp, what: string, timeoutMs = 20_000): Promise<string> {
+  let seen: string | null = null;
+  return until(async () => {
+    seen = await locator.first().textContent({ timeout: 1_000 }).catch(() => null);
+    return seen !== null && text.test(seen) && seen;
+  }, () => `${what} to show ${text}; it shows ${seen === null ? '(nothing yet)' : JSON.stringify(seen.trim().slice(0, 200))}`, timeoutMs);
+}

@@ -1,0 +1,33 @@
+// The `scenarios:` of an agent manifest, read from its YAML without the extension and without the `vscode` API
+// (shared by the extension-host and UI suites): what each scenario calls, what it expects, and where its name is
+// (the line its code lenses sit on).
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+
+export interface ScenarioItem {
+  index: number;
+  name: string;
+  /** 0-based line of the scenario's `name:` value. */
+  line: number;
+  agent: string;
+  tool: string;
+  args: unknown;
+  context: unknown;
+  via?: string[];
+  expect: 'allow' | 'deny';
+  reasons?: string[];
+}
+
+export function readScenarios(text: string, where = 'the manifest'): ScenarioItem[] {
+  const yaml = parseDocument(text);
+  if (yaml.errors.length) throw new Error(`${where} is not valid YAML: ${yaml.errors[0]!.message}`);
+  const seq = yaml.get('scenarios', true);
+  if (!isSeq(seq)) throw new Error(`${where} has no "scenarios:" list`);
+  return seq.items.map((item, index) => {
+    if (!isMap(item)) throw new Error(`scenario ${index} of ${where} is not a mapping`);
+    const name = item.get('name', true);
+    if (!isScalar(name) || !name.range) throw new Error(`scenario ${index} of ${where} has no name`);
+    const js = item.toJSON() as Omit<ScenarioItem, 'index' | 'line' | 'name'>;
+    const line = text.slice(0, name.range[0]).split('\n').length - 1;
+    return { ...js, index, name: String(name.value), line };
+  });
+}
