@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { readMistakesFile, textAt, type MistakeRow } from '../support/mistakes';
 import {
+  screenshotIfFailed,
   goTo, openFromExplorer, openQuickFixMenu, openWorkbench, quickFixMenuClosed, quickFixTitles, revertDirtyEditors, runCommand, screenshotAsIs, squigglesOnLine, uiEnv, until, type UiEnv,
 } from './workbench';
 
@@ -62,10 +63,7 @@ describe(`quick fixes in the editor (${process.env.AGENT_POLICY_E2E_MODE === 'vs
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      fs.mkdirSync(env.shots, { recursive: true });
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: path.join(env.shots, `${env.tag}-FAILED-${name}.png`) }).catch(() => undefined);
+    if (await screenshotIfFailed(this.currentTest, page, env)) {
       await page.keyboard.press('Escape'); // a menu left open
     }
     await revertDirtyEditors(page); // even after a failure: the next suites must see the files as on disk

@@ -8,6 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { readMistakesFile, type MistakeRow } from '../support/mistakes';
 import { readScenarios, type ScenarioItem } from '../support/scenarios';
 import {
+  screenshotIfFailed,
   activeTab, clickCodeLens, codeLensesAbove, editorText, goTo, openFromExplorer, openWorkbench, pick, quickInputTitled, quickPickRow,
   revertDirtyEditors, runCommand, screenshot, screenshotAsIs, setSideBar, startCommand, uiEnv, until, waitForText, webviewContent, type UiEnv,
 } from './workbench';
@@ -61,10 +62,7 @@ describe(`simulating tool calls in the UI (${process.env.AGENT_POLICY_E2E_MODE =
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      fs.mkdirSync(env.shots, { recursive: true });
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: path.join(env.shots, `${env.tag}-FAILED-${name}.png`) }).catch(() => undefined);
+    if (await screenshotIfFailed(this.currentTest, page, env)) {
       await page.keyboard.press('Escape'); // a quick input left open
       await setSideBar(page, true).catch(() => undefined);
     }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { derivePlainFix, formatPlainRange, readMistakesFile, textAt, type MistakeRow } from '../support/mistakes';
 import {
+  screenshotIfFailed,
   activeTab, editorText, goTo, openFromExplorer, openWorkbench, problemsPanelEntries, runCommand, screenshot,
   screenshotWithHover, showProblems, squigglesOnLine, statusItem, uiEnv, until, type ProblemEntry, type UiEnv,
 } from './workbench';
@@ -38,10 +39,7 @@ describe(`VS Code UI (${process.env.AGENT_POLICY_E2E_MODE === 'vsix' ? 'extensio
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      fs.mkdirSync(env.shots, { recursive: true });
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: path.join(env.shots, `${env.tag}-FAILED-${name}.png`) }).catch(() => undefined);
+    if (await screenshotIfFailed(this.currentTest, page, env)) {
     }
   });
 

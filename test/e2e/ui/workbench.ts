@@ -438,3 +438,12 @@ export async function waitForText(locator: Locator, text: RegExp, what: string, 
     return seen !== null && text.test(seen) && seen;
   }, () => `${what} to show ${text}; it shows ${seen === null ? '(nothing yet)' : JSON.stringify(seen.trim().slice(0, 200))}`, timeoutMs);
 }
+
+/** After a failed test: a screenshot named after it (into the git-ignored screenshots folder). Returns whether it failed. */
+export async function screenshotIfFailed(test: Mocha.Test | undefined, page: Page | undefined, env: UiEnv): Promise<boolean> {
+  if (test?.state !== 'failed' || !page) return false;
+  fs.mkdirSync(env.shots, { recursive: true });
+  const name = test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+  await page.screenshot({ path: path.join(env.shots, `${env.tag}-FAILED-${name}.png`) }).catch(() => undefined);
+  return true;
+}
