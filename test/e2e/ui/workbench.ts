@@ -62,15 +62,20 @@ export async function openWorkbench(env: UiEnv): Promise<{ ctx: BrowserContext; 
   return { ctx, page };
 }
 
-/** Runs a command from F1 by its full title ("Agent Policy: Show Generated Cedar Schema"). */
-export async function runCommand(page: Page, title: string): Promise<void> {
+/** Picks a command in F1 by its full title ("Agent Policy: Show Generated Cedar Schema"). */
+async function chooseCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await input.fill(`>${title}`);
   const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactText(title) }) });
   await row.first().waitFor({ timeout: 10_000 });
   await row.first().click();
+}
+
+/** Runs a command from F1 that asks nothing more. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await chooseCommand(page, title);
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
 }
 
@@ -382,13 +387,7 @@ export async function clickCodeLens(page: Page, line: number, text: string): Pro
 
 /** Runs a command from F1 that goes on asking (quick picks, input boxes): returns once the quick input shows `nextTitle`. */
 export async function startCommand(page: Page, title: string, nextTitle: RegExp): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactText(title) }) });
-  await row.first().waitFor({ timeout: 10_000 });
-  await row.first().click();
+  await chooseCommand(page, title);
   await quickInputTitled(page, nextTitle);
 }
 
