@@ -367,19 +367,11 @@ connection.onCodeAction((params) => {
 // ---- Custom requests ----
 
 connection.onRequest(Methods.schema, (params: SchemaParams): SchemaResult => {
-  const p = params.uri ? uriToPath(params.uri) : undefined;
-  const candidates = p ? [projectOf(p)].filter((x) => x !== undefined) : projects;
-  for (const pr of candidates) {
-    let entry;
-    if (p && isManifestFile(p)) entry = pr.project.manifest(p);
-    else if (p && isPolicyFile(p)) entry = pr.project.coveringManifest(p);
-    else if (p && isToolListFile(p)) entry = pr.project.allManifests().find((m) => m.imports.has(p));
-    entry ??= pr.project.allManifests()[0];
-    if (!entry) continue;
-    if (!entry.model) return { manifestUri: pathToUri(entry.file), error: 'the manifest has errors that prevent generating a schema; see the Problems panel' };
-    return { manifestUri: pathToUri(entry.file), schema: entry.model.text };
-  }
-  return { error: 'no agent manifest (*.agents.yaml) found in the workspace' };
+  const found = manifestFor(params.uri);
+  if (!found) return { error: 'no agent manifest (*.agents.yaml) found in the workspace' };
+  const { entry } = found;
+  if (!entry.model) return { manifestUri: pathToUri(entry.file), error: 'the manifest has errors that prevent generating a schema; see the Problems panel' };
+  return { manifestUri: pathToUri(entry.file), schema: entry.model.text };
 });
 
 // ---- Simulation ----
@@ -387,16 +379,32 @@ connection.onRequest(Methods.schema, (params: SchemaParams): SchemaResult => {
 /** Ranges of policies, from the texts the project already holds. */
 function locate(pr: { project: Project }, ref: PolicyRef) {
   const text = pr.project.host.readFile(ref.file) ?? '';
-  return { id: ref.id, uri: pathToUri(ref.file), range: new LineIndex(text).range(ref.span), effect: ref.effect };
+  return { id: ref.id, uri: pathToUri(ref.file), range: lineIndexOf(ref.file, text).range(ref.span), effect: ref.effect };
 }
 
+/** The manifest a file belongs to (itself, the one covering a policy, the one importing a tool list), else the workspace's first. */
 function manifestFor(uri: string | undefined): { pr: (typeof projects)[number]; entry: ManifestEntry } | undefined {
   const p = uri ? uriToPath(uri) : undefined;
   for (const pr of p ? [projectOf(p)].filter((x) => x !== undefined) : projects) {
-    const entry = p && isManifestFile(p) ? pr.project.manifest(p) : p && isPolicyFile(p) ? pr.project.coveringManifest(p) : pr.project.allManifests()[0];
+    let entry: ManifestEntry | undefined;
+    if (p && isManifestFile(p)) entry = pr.project.manifest(p);
+    else if (p && isPolicyFile(p)) entry = pr.project.coveringManifest(p);
+    else if (p && isToolListFile(p)) entry = pr.project.allManifests().find((m) => m.imports.has(p));
+    entry ??= pr.project.allManifests()[0];
     if (entry) return { pr, entry };
   }
   return undefined;
+}
+
+/** Line indexes of the texts the server holds, kept while a text is unchanged (a 5 MB file is not re-indexed per request). */
+const lineIndexes = new Map<string, LineIndex>();
+function lineIndexOf(file: string, text: string): LineIndex {
+  let ix = lineIndexes.get(file);
+  if (!ix || ix.text !== text) {
+    ix = new LineIndex(text);
+    lineIndexes.set(file, ix);
+  }
+  return ix;
 }
 
 function toResponse(pr: (typeof projects)[number], entry: ManifestEntry | undefined, r: SimulationResult, input: { agent: string; tool: string; args: unknown; context: unknown; via: string[] }): SimulateResponse {
@@ -478,7 +486,7 @@ connection.onRequest(Methods.scenarioEdit, (params: ScenarioEditParams): { edit?
   if (!file || !pr || text === undefined) return { error: 'the manifest cannot be read' };
   const e = appendScenarioEdit(file, text, params.scenario);
   if (!e) return { error: 'the manifest cannot be edited safely (fix its syntax first)' };
-  const ix = new LineIndex(text);
+  const ix = lineIndexOf(file, text);
   return { edit: { changes: { [params.manifestUri]: [{ range: ix.range(e.span), newText: e.newText }] } } };
 });
 
@@ -488,8 +496,7 @@ connection.onCodeLens((params): CodeLens[] => {
   const pr = projectOf(file);
   const entry = pr?.project.manifest(file);
   if (!pr || !entry?.manifest || !entry.model) return [];
-  const text = pr.host.readFile(file) ?? '';
-  const ix = new LineIndex(text);
+  const ix = lineIndexOf(file, pr.host.readFile(file) ?? '');
   const outcomes = pr.project.runScenarios(entry);
   return outcomes.flatMap((o) => {
     const range = ix.range(o.scenario.nameSpan);

@@ -91,6 +91,7 @@ export class Project {
   private analyses = new Map<string, { text: string; key: string; analysis: PolicyFileAnalysis }>();
   private idsCache = new Map<string, { text: string; members: SetMember[] }>();
   private coverage = new Map<string, { key: string; files: string[] }>();
+  private scenarioMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; outcomes: ScenarioOutcome[] }>();
   private configMemo: { key: string; config: LintConfig; findings: Finding[] } | undefined;
 
   constructor(readonly host: ProjectHost, cache?: PolicyCache) {
@@ -332,10 +333,15 @@ export class Project {
   /** Runs a manifest's scenarios. */
   *runScenariosSteps(entry: ManifestEntry): Generator<void, ScenarioOutcome[]> {
     const set = yield* this.policySetSteps(entry);
+    // The same manifest and the same analyses (the check just ran them, the code lenses ask again): same outcomes.
+    const lists = set.files.map((f) => f.policies);
+    const hit = this.scenarioMemo.get(entry.file);
+    if (hit && hit.entry === entry && hit.lists.length === lists.length && lists.every((l, i) => l === hit.lists[i])) return hit.outcomes;
     const out: ScenarioOutcome[] = [];
     for (const s of entry.manifest?.scenarios ?? []) {
       out.push(judgeScenario(s, simulate(entry, set, { agent: s.agent, tool: s.tool, args: s.args, context: s.context, via: s.via })));
     }
+    this.scenarioMemo.set(entry.file, { entry, lists, outcomes: out });
     return out;
   }
 

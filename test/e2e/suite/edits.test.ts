@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { derivePlainFix, textAt } from '../support/mistakes';
 import {
-  activateExtension, check, codeOf, describeDiagnostic, exampleUri, fixFromMistakeText, formatRange, matchesRow,
-  openExample, readMistakesTable, relPath, replace, resetEditors, revert, waitForDiagnostics, waitForTableState, workspaceRoot,
+  startEachTestFromDocumentedState, check, codeOf, describeDiagnostic, exampleUri, fixFromMistakeText, formatRange, matchesRow,
+  openExample, readMistakesTable, relPath, replace, revert, waitForDiagnostics, workspaceRoot,
 } from './helpers';
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -14,14 +14,7 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 describe('diagnostics follow edits', () => {
   const rows = readMistakesTable();
 
-  before(async () => {
-    await activateExtension();
-    await waitForTableState(rows, 30_000);
-  });
-  afterEach(async () => {
-    await resetEditors();
-    await waitForTableState(rows); // the next test starts from the documented state
-  });
+  startEachTestFromDocumentedState(rows);
 
   // The rows whose "mistake" text says how to fix them ("did you mean `x`", "a typo for `x`", "`a` instead of `b`").
   const fixable = rows.filter((r) => {

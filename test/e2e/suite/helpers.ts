@@ -267,3 +267,18 @@ export function fixFromMistakeText(doc: vscode.TextDocument, row: Mistake): Fix 
 export function check(cond: unknown, message: string): asserts cond {
   if (!cond) throw new Error(message);
 }
+
+/**
+ * Mocha hooks for a suite that edits the examples: start once the extension shows the documented state,
+ * and after each test undo the edits and wait for that state again.
+ */
+export function startEachTestFromDocumentedState(rows: Mistake[]): void {
+  before(async () => {
+    await activateExtension();
+    await waitForTableState(rows, 30_000);
+  });
+  afterEach(async () => {
+    await resetEditors();
+    await waitForTableState(rows);
+  });
+}

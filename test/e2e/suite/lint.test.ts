@@ -3,8 +3,9 @@
 // as the light bulb would — removes the finding without leaving an `unused-suppression` behind.
 import * as vscode from 'vscode';
 import {
-  activateExtension, agentDiagnostics, check, codeOf, describeDiagnostic, fixFromMistakeText, formatRange, matchesRow,
-  openExample, readMistakesTable, resetEditors, severityName, waitFor, waitForDiagnostics, waitForTableState, type Mistake,
+  activateExtension,
+  startEachTestFromDocumentedState, agentDiagnostics, check, codeOf, describeDiagnostic, fixFromMistakeText, formatRange, matchesRow,
+  openExample, readMistakesTable, severityName, waitFor, waitForDiagnostics, type Mistake,
 } from './helpers';
 
 /** The lint file of the examples, and the rules this suite exercises there (each must have a row in the table). */
@@ -47,14 +48,7 @@ describe('security lint and its quick fixes', () => {
     return r;
   };
 
-  before(async () => {
-    await activateExtension();
-    await waitForTableState(rows, 30_000);
-  });
-  afterEach(async () => {
-    await resetEditors();
-    await waitForTableState(rows); // the next test starts from the documented state
-  });
+  startEachTestFromDocumentedState(rows);
 
   it(`opening ${DRAFTS} shows the lint findings of the README table, at their ranges`, async () => {
     for (const code of LINT_RULES) row(code);

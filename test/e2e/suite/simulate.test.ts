@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 import { readScenarios, type ScenarioItem } from '../support/scenarios';
 import {
-  activateExtension, agentDiagnostics, check, codeOf, openExample, readMistakesTable, relPath, resetEditors, waitFor, waitForTableState,
+  activateExtension,
+  startEachTestFromDocumentedState, agentDiagnostics, check, codeOf, openExample, readMistakesTable, relPath, waitFor, waitForTableState,
 } from './helpers';
 
 const MANIFEST = 'acme.agents.yaml';
@@ -82,14 +83,7 @@ function policyLinks(html: string): { id: string; uri: string; range: vscode.Ran
 describe('simulating tool calls', () => {
   const rows = readMistakesTable();
 
-  before(async () => {
-    await activateExtension();
-    await waitForTableState(rows, 30_000);
-  });
-  afterEach(async () => {
-    await resetEditors();
-    await waitForTableState(rows);
-  });
+  startEachTestFromDocumentedState(rows);
 
   it(`each scenario of ${MANIFEST} has a "▶ Simulate" lens and a lens with its result; the failing one says what went wrong`, async () => {
     const doc = (await openExample(MANIFEST)).document;
