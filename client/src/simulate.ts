@@ -122,6 +122,8 @@ export class Simulator implements vscode.Disposable {
       editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
       editor.setDecorations(this.highlight, [range]);
       setTimeout(() => editor.setDecorations(this.highlight, []), 4000);
+      // The policy keeps the focus the link gave it, even if the panel reports its click late.
+      this.panel.giveBackFocus(() => void vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, preserveFocus: false }), 1000);
     } else if (m.type === 'saveScenario') {
       await this.saveAsScenario(shown);
     }

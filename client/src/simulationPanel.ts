@@ -23,6 +23,20 @@ export class SimulationPanel {
     return this.panel?.viewColumn;
   }
 
+  /**
+   * Calls `refocus` if the panel becomes the active editor within `ms`. A click in the webview focuses it, and the
+   * webview may report that focus only after the extension has answered the click by focusing an editor.
+   */
+  giveBackFocus(refocus: () => void, ms: number) {
+    if (!this.panel) return;
+    const sub = this.panel.onDidChangeViewState((e) => {
+      if (!e.webviewPanel.active) return;
+      sub.dispose();
+      refocus();
+    });
+    setTimeout(() => sub.dispose(), ms);
+  }
+
   show(result: SimulateResponse) {
     this.current = result;
     if (!this.panel) {

@@ -253,10 +253,18 @@ describe(`simulating tool calls in the UI (${process.env.AGENT_POLICY_E2E_MODE =
     // Saved to disk: one more scenario, this call, expecting deny.
     const file = path.join(env.workspace, MANIFEST);
     let saved: ScenarioItem[] = [];
+    let unreadable = '';
     await until(async () => {
-      saved = readScenarios(fs.readFileSync(file, 'utf8'), MANIFEST);
+      // The editor's save truncates the file, then writes it: a read in between sees a partial file.
+      try {
+        saved = readScenarios(fs.readFileSync(file, 'utf8'), MANIFEST);
+        unreadable = '';
+      } catch (e) {
+        unreadable = e instanceof Error ? e.message : String(e);
+        return false;
+      }
       return saved.length === scenarios.length + 1;
-    }, () => `${MANIFEST} on disk to have ${scenarios.length + 1} scenarios (it has ${saved.length})`);
+    }, () => `${MANIFEST} on disk to have ${scenarios.length + 1} scenarios (it has ${saved.length}${unreadable ? `; last read: ${unreadable}` : ''})`);
     const s = saved.at(-1)!;
     check(s.name === name && s.agent === EMAIL_CALL.agent && s.tool === EMAIL_CALL.tool && s.expect === 'deny' && JSON.stringify(s.args) === JSON.stringify(EMAIL_CALL.args)
       && JSON.stringify(s.context) === JSON.stringify(EMAIL_CALL.context), `the saved scenario is ${JSON.stringify(s)}`);
