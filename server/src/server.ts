@@ -10,6 +10,10 @@ import {
   DidChangeConfigurationNotification,
   CodeLensRefreshRequest,
   type CodeLens,
+  CompletionItemKind,
+  type CompletionItem,
+  type Hover,
+  MarkupKind,
   FileChangeType,
   ProposedFeatures,
   TextDocuments,
@@ -42,6 +46,7 @@ import { judgeScenario } from './core/scenarios';
 import { redact, sampleValue } from './core/sampleValues';
 import { appendScenarioEdit } from './core/scenarioEdit';
 import { LineIndex } from './core/text';
+import { completeAt, hoverAt, type AssistKind } from './core/cedar/assist';
 import type { ManifestEntry } from './core/project';
 import type { RulesSetting } from './core/configFile';
 
@@ -98,6 +103,8 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       codeLensProvider: { resolveProvider: false },
+      completionProvider: { triggerCharacters: ['.', '"'] },
+      hoverProvider: true,
     },
     serverInfo: { name: 'agent-policy-server' },
   };
@@ -362,6 +369,48 @@ connection.onCodeAction((params) => {
     }
   }
   return actions;
+});
+
+// ---- Completion and hover in policy files, from the covering manifest ----
+
+/** An open policy file, its text and line index, and the manifest that covers it. */
+function policyContext(uri: string) {
+  const doc = documents.get(uri);
+  const p = uriToPath(uri);
+  if (!doc || !p || !isPolicyFile(p)) return undefined;
+  const manifest = projectOf(p)?.project.coveringManifest(p)?.manifest;
+  const text = doc.getText();
+  return { text, lines: lineIndexOf(p, text), manifest };
+}
+
+const COMPLETION_KINDS: Record<AssistKind, CompletionItemKind> = {
+  property: CompletionItemKind.Property,
+  value: CompletionItemKind.EnumMember,
+  tool: CompletionItemKind.Function,
+  agent: CompletionItemKind.Class,
+  role: CompletionItemKind.Interface,
+  server: CompletionItemKind.Module,
+};
+
+connection.onCompletion((params): CompletionItem[] => {
+  const ctx = policyContext(params.textDocument.uri);
+  if (!ctx) return [];
+  const items = completeAt(ctx.text, ctx.lines.offsetAt(params.position), ctx.manifest);
+  return items.map((i) => ({
+    label: i.label,
+    kind: COMPLETION_KINDS[i.kind],
+    detail: i.detail,
+    documentation: i.documentation ? { kind: MarkupKind.Markdown, value: i.documentation } : undefined,
+    sortText: i.sortText,
+    textEdit: { range: ctx.lines.range(i.replace), newText: i.insertText ?? i.label },
+  }));
+});
+
+connection.onHover((params): Hover | null => {
+  const ctx = policyContext(params.textDocument.uri);
+  if (!ctx) return null;
+  const h = hoverAt(ctx.text, ctx.lines.offsetAt(params.position), ctx.manifest);
+  return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: ctx.lines.range(h.span) } : null;
 });
 
 // ---- Custom requests ----

@@ -132,7 +132,8 @@ function uniqueEntityName(ctx: MapContext, raw: string): string {
 
 const RESERVED_TYPES = new Set(['Agent', 'Role', 'McpServer', 'Action', 'String', 'Long', 'Bool', 'Boolean', 'Set', 'Record', 'Entity', 'Extension']);
 
-function resolveRef(root: unknown, ref: string): unknown {
+/** Resolves a local JSON Pointer `$ref` (`#/$defs/x`) against the root schema. */
+export function resolveRef(root: unknown, ref: string): unknown {
   if (!ref.startsWith('#')) return undefined;
   let node: unknown = root;
   for (const seg of ref.slice(1).split('/').filter(Boolean)) {

@@ -1,0 +1,444 @@
+/**
+ * Completion and hover in Cedar policy files, from the manifest that covers them: the arguments of the tools a
+ * policy is about (`context.input.…`), the shared context (`context.session.…`), agent attributes
+ * (`principal.…`), the values of a string enum after `==`/`!=`/`.contains(`, and the ids of agents, roles, tools and
+ * servers in entity references (`Acme::Action::"…"`). The text being typed does not parse, so the place of the
+ * cursor is read from tokens; the policy's scope, when its head is complete, is read from Cedar's own AST.
+ */
+import type { JsonObject, Manifest, ToolDef } from '../manifest/model';
+import type { Span } from '../types';
+import { actionScope } from './ast';
+import { resolveRef } from './ctype';
+import { parsePolicy } from './engine';
+import { splitPolicies, tokenize, unescapeCedarString, type Token } from './split';
+
+export type AssistKind = 'property' | 'value' | 'tool' | 'agent' | 'role' | 'server';
+
+export interface CompletionEntry {
+  label: string;
+  kind: AssistKind;
+  /** One line shown beside the label (type, server, roles…). */
+  detail?: string;
+  /** Markdown. */
+  documentation?: string;
+  /** The text the label replaces (the part already typed, and what follows it of the same word). */
+  replace: Span;
+  /** When it differs from the label (e.g. a whole entity reference). */
+  insertText?: string;
+  /** Orders entries: lower first. */
+  sortText?: string;
+}
+
+export interface HoverEntry {
+  span: Span;
+  /** Markdown. */
+  markdown: string;
+}
+
+type Schema = JsonObject;
+
+/** One attribute an access path can reach, with the schemas it has in each place it comes from. */
+interface Attr {
+  name: string;
+  /** Per source (a tool name, `session`, or an agent), the property's schema and root (for `$ref`). */
+  sources: { from: string; schema: unknown; root: unknown; required: boolean }[];
+}
+
+const MAX_REF_DEPTH = 16;
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Follows `$ref` and a lone `allOf` member, never looping. */
+function deref(schema: unknown, root: unknown): Schema | undefined {
+  let s = schema;
+  for (let i = 0; i < MAX_REF_DEPTH; i++) {
+    if (!isObject(s)) return undefined;
+    if (typeof s.$ref === 'string') s = resolveRef(root, s.$ref);
+    else if (Array.isArray(s.allOf) && s.allOf.length === 1 && s.properties === undefined) s = s.allOf[0];
+    else return s;
+  }
+  return undefined;
+}
+
+/** The properties of an object schema (including those of its `allOf`/`anyOf`/`oneOf` members), with `required`. */
+function propertiesOf(schema: unknown, root: unknown): { name: string; schema: unknown; required: boolean }[] {
+  const out = new Map<string, { name: string; schema: unknown; required: boolean }>();
+  const visit = (s: unknown, depth: number) => {
+    const d = deref(s, root);
+    if (!d || depth > MAX_REF_DEPTH) return;
+    const required = new Set(Array.isArray(d.required) ? d.required.filter((r): r is string => typeof r === 'string') : []);
+    if (isObject(d.properties)) {
+      for (const [name, p] of Object.entries(d.properties)) {
+        const prev = out.get(name);
+        out.set(name, { name, schema: prev?.schema ?? p, required: (prev?.required ?? false) || required.has(name) });
+      }
+    }
+    for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
+      const members = d[key];
+      if (Array.isArray(members)) for (const m of members) visit(m, depth + 1);
+    }
+  };
+  visit(schema, 0);
+  return [...out.values()];
+}
+
+/** The Cedar type a JSON Schema maps to, in words (the mapping of DESIGN.md). */
+function cedarTypeName(schema: unknown, root: unknown): string {
+  const s = deref(schema, root);
+  if (!s) return 'unknown';
+  let type = s.type;
+  if (Array.isArray(type)) type = type.filter((t) => t !== 'null')[0];
+  if (type === undefined) {
+    if (Array.isArray(s.enum) && s.enum.every((v) => typeof v === 'string')) type = 'string';
+    else if (s.properties !== undefined) type = 'object';
+    else if (s.items !== undefined) type = 'array';
+  }
+  switch (type) {
+    case 'string':
+      return 'String';
+    case 'integer':
+      return 'Long';
+    case 'number':
+      return 'decimal';
+    case 'boolean':
+      return 'Bool';
+    case 'array':
+      return `Set<${cedarTypeName(s.items, root)}>`;
+    case 'object':
+      return isObject(s.additionalProperties) || s.additionalProperties === true ? 'entity with tags' : 'Record';
+    default:
+      return 'unknown';
+  }
+}
+
+function stringEnum(schema: unknown, root: unknown): string[] | undefined {
+  const s = deref(schema, root);
+  if (!s) return undefined;
+  if (Array.isArray(s.enum) && s.enum.every((v) => typeof v === 'string')) return s.enum as string[];
+  if (typeof s.const === 'string') return [s.const];
+  // A set of enum strings: its items.
+  if (s.type === 'array' && s.items !== undefined) return stringEnum(s.items, root);
+  return undefined;
+}
+
+const CONSTRAINTS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern', 'format', 'minItems', 'maxItems', 'multipleOf'] as const;
+
+/** Markdown for one attribute: type, required, description, enum, the constraints checked before Cedar. */
+function describeAttr(path: string, attr: Attr): string {
+  const lines: string[] = [];
+  const first = attr.sources[0]!;
+  const s = deref(first.schema, first.root);
+  const types = [...new Set(attr.sources.map((x) => cedarTypeName(x.schema, x.root)))];
+  const allRequired = attr.sources.every((x) => x.required);
+  lines.push(`\`${path}\`: ${types.map((t) => `\`${t}\``).join(' or ')}${allRequired ? ', required' : ', optional: guard it with `has`'}`);
+  if (typeof s?.description === 'string') lines.push('', s.description);
+  const values = stringEnum(first.schema, first.root);
+  if (values) lines.push('', `One of: ${values.map((v) => `\`"${v}"\``).join(', ')}`);
+  const constraints = s ? CONSTRAINTS.filter((k) => s[k] !== undefined).map((k) => `${k} ${JSON.stringify(s[k])}`) : [];
+  if (values || constraints.length) {
+    lines.push('', `${constraints.length ? `${constraints.join(', ')}; ` : ''}${values ? 'the enum ' : ''}checked against the JSON Schema before Cedar sees the call.`);
+  }
+  const froms = attr.sources.map((x) => x.from).filter((f) => f !== 'session' && f !== 'agent');
+  if (froms.length) lines.push('', `Argument of ${froms.map((f) => `\`${f}\``).join(', ')}`);
+  return lines.join('\n');
+}
+
+/** The attributes reachable at an access path (`context`, `context.input`, `principal.address`, …). */
+function attributesAt(path: string[], manifest: Manifest, tools: ToolDef[]): Attr[] | undefined {
+  const [root, ...rest] = path;
+  let attrs: Attr[];
+  if (root === 'principal') {
+    attrs = agentAttributes(manifest);
+  } else if (root === 'context') {
+    if (rest.length === 0) {
+      return [
+        { name: 'input', sources: [{ from: 'context', schema: { type: 'object', description: "The tool's arguments, as the agent sent them." }, root: undefined, required: true }] },
+        { name: 'session', sources: [{ from: 'context', schema: { type: 'object', description: 'The shared context of the call: task, purpose, data, destination.' }, root: undefined, required: true }] },
+      ];
+    }
+    const head = rest.shift();
+    if (head === 'input') attrs = mergeAttrs(tools.map((t) => ({ from: t.name, schema: t.inputSchema, root: t.inputSchema })));
+    else if (head === 'session') attrs = manifest.context ? mergeAttrs([{ from: 'session', schema: manifest.context, root: manifest.context }]) : [];
+    else return undefined;
+  } else {
+    return undefined;
+  }
+  for (const name of rest) {
+    const attr = attrs.find((a) => a.name === name);
+    if (!attr) return undefined;
+    attrs = mergeAttrs(attr.sources.map((s) => ({ from: s.from, schema: s.schema, root: s.root })));
+  }
+  return attrs;
+}
+
+function mergeAttrs(objects: { from: string; schema: unknown; root: unknown }[]): Attr[] {
+  const byName = new Map<string, Attr>();
+  for (const o of objects) {
+    for (const p of propertiesOf(o.schema, o.root)) {
+      const a = byName.get(p.name) ?? { name: p.name, sources: [] };
+      a.sources.push({ from: o.from, schema: p.schema, root: o.root, required: p.required });
+      byName.set(p.name, a);
+    }
+  }
+  return [...byName.values()];
+}
+
+/** Agent attributes: the declared `agent_attributes` schema, or what the agents' values show. */
+function agentAttributes(manifest: Manifest): Attr[] {
+  if (manifest.agentAttributes) return mergeAttrs([{ from: 'agent', schema: manifest.agentAttributes, root: manifest.agentAttributes }]);
+  const byName = new Map<string, Attr>();
+  for (const agent of manifest.agents) {
+    for (const [name, value] of Object.entries(agent.attributes)) {
+      const a = byName.get(name) ?? { name, sources: [] };
+      const type = typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : Array.isArray(value) ? 'array' : isObject(value) ? 'object' : typeof value;
+      if (!a.sources.length) a.sources.push({ from: 'agent', schema: { type }, root: undefined, required: true });
+      byName.set(name, a);
+    }
+  }
+  const all = manifest.agents.length;
+  for (const a of byName.values()) a.sources[0]!.required = manifest.agents.filter((ag) => a.name in ag.attributes).length === all;
+  return [...byName.values()];
+}
+
+/** The tools a policy is about: those its action scope names, or every tool. */
+function toolsInScope(text: string, offset: number, manifest: Manifest): ToolDef[] {
+  const policy = splitPolicies(text).find((p) => p.span.start <= offset && offset <= p.span.end + 1);
+  if (policy?.effectSpan && policy.headSpan) {
+    const parsed = parsePolicy(`${text.slice(policy.effectSpan.start, policy.headSpan.end)};`, policy.isTemplate);
+    if ('json' in parsed) {
+      const scope = actionScope(parsed.json);
+      if (scope.kind === 'tools') {
+        const named = manifest.tools.filter((t) => scope.tools.includes(t.name));
+        if (named.length) return named;
+      }
+    }
+  }
+  return manifest.tools;
+}
+
+/** The access path that ends just before token `i` (exclusive), e.g. `context . input`, as names; and its start. */
+function pathBefore(tokens: Token[], i: number): { path: string[]; start: number } | undefined {
+  const names: string[] = [];
+  let j = i - 1;
+  if (tokens[j]?.kind !== 'ident') return undefined;
+  names.unshift(tokens[j]!.value);
+  while (tokens[j - 1]?.value === '.' && tokens[j - 2]?.kind === 'ident') {
+    names.unshift(tokens[j - 2]!.value);
+    j -= 2;
+  }
+  return { path: names, start: tokens[j]!.start };
+}
+
+/** The word of identifier characters around `offset` that completion replaces. */
+function wordSpan(text: string, offset: number, chars = /[A-Za-z0-9_]/): Span {
+  let start = offset;
+  while (start > 0 && chars.test(text[start - 1]!)) start--;
+  let end = offset;
+  while (end < text.length && chars.test(text[end]!)) end++;
+  return { start, end };
+}
+
+const ENTITY_KINDS: Record<string, AssistKind> = { Action: 'tool', Agent: 'agent', Role: 'role', McpServer: 'server' };
+
+function toolDetail(t: ToolDef): string {
+  return `${t.readOnly ? 'read-only' : t.destructive ? 'destructive' : 'writes'} · ${t.server}`;
+}
+
+function toolDoc(t: ToolDef): string {
+  const lines = [`**Tool \`${t.name}\`** on server \`${t.server}\` — ${toolDetail(t).split(' · ')[0]}${t.annotations.readOnlyHint === undefined && t.annotations.destructiveHint === undefined ? ' (no annotations: MCP assumes destructive)' : ''}`];
+  if (t.description) lines.push('', t.description);
+  const args = propertiesOf(t.inputSchema, t.inputSchema);
+  if (args.length) lines.push('', `Arguments (\`context.input\`): ${args.map((a) => `\`${a.name}\` ${cedarTypeName(a.schema, t.inputSchema)}${a.required ? '' : '?'}`).join(', ')}`);
+  return lines.join('\n');
+}
+
+function entityIds(kind: AssistKind, manifest: Manifest): { id: string; detail?: string; doc: string }[] {
+  switch (kind) {
+    case 'tool':
+      return [
+        { id: 'call_tool', detail: 'every tool', doc: '**Action group `call_tool`**: every tool is in it. `action in Action::"call_tool"` narrows nothing.' },
+        ...manifest.tools.map((t) => ({ id: t.name, detail: toolDetail(t), doc: toolDoc(t) })),
+      ];
+    case 'agent':
+      return manifest.agents.map((a) => ({ id: a.id, detail: a.roles.length ? `roles: ${a.roles.join(', ')}` : 'no roles', doc: agentDoc(manifest, a.id) }));
+    case 'role':
+      return manifest.roles.map((r) => ({ id: r.name, detail: `${agentsWithRole(manifest, r.name).length} agents`, doc: roleDoc(manifest, r.name) }));
+    case 'server':
+      return manifest.servers.map((s) => ({ id: s.name, detail: `${manifest.tools.filter((t) => t.server === s.name).length} tools`, doc: serverDoc(manifest, s.name) }));
+    default:
+      return [];
+  }
+}
+
+function agentsWithRole(manifest: Manifest, role: string): string[] {
+  return manifest.agents.filter((a) => a.roles.includes(role)).map((a) => a.id);
+}
+
+function agentDoc(manifest: Manifest, id: string): string {
+  const a = manifest.agents.find((x) => x.id === id);
+  if (!a) return `No agent \`${id}\` in the manifest.`;
+  const lines = [`**Agent \`${a.id}\`**${a.owner ? ` — owner ${a.owner}` : ''}`];
+  if (a.description) lines.push('', a.description);
+  lines.push('', `Roles: ${a.roles.length ? a.roles.map((r) => `\`${r}\``).join(', ') : 'none'}`);
+  if (a.identity) lines.push('', `Identity: ${a.identity.kind}${a.identity.ttl ? `, ttl ${a.identity.ttl}` : ''}`);
+  if (a.delegatesTo.length) lines.push('', `Delegates to: ${a.delegatesTo.map((d) => `\`${d}\``).join(', ')}`);
+  return lines.join('\n');
+}
+
+function roleDoc(manifest: Manifest, role: string): string {
+  if (!manifest.roles.some((r) => r.name === role)) return `No role \`${role}\` in the manifest.`;
+  const agents = agentsWithRole(manifest, role);
+  return `**Role \`${role}\`**\n\nAgents: ${agents.length ? agents.map((a) => `\`${a}\``).join(', ') : 'none'}`;
+}
+
+function serverDoc(manifest: Manifest, name: string): string {
+  const s = manifest.servers.find((x) => x.name === name);
+  if (!s) return `No server \`${name}\` in the manifest.`;
+  const tools = manifest.tools.filter((t) => t.server === name).map((t) => t.name);
+  return [`**MCP server \`${name}\`**`, ...(s.description ? ['', s.description] : []), '', `Tools: ${tools.length ? tools.map((t) => `\`${t}\``).join(', ') : 'none'}`].join('\n');
+}
+
+/** The entity type before a string token (`Acme::Action::"…"` → `Action`), if the tokens say so. */
+function entityTypeBefore(tokens: Token[], i: number): string | undefined {
+  if (tokens[i - 1]?.value !== '::' || tokens[i - 2]?.kind !== 'ident') return undefined;
+  return tokens[i - 2]!.value;
+}
+
+function tokenIndexAt(tokens: Token[], offset: number): number {
+  // The last token that starts before the offset.
+  let lo = 0;
+  let hi = tokens.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.start < offset) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/** Completion at `offset` (UTF-16) of a policy file. Never throws; without a manifest there is nothing to offer. */
+export function completeAt(text: string, offset: number, manifest: Manifest | undefined): CompletionEntry[] {
+  if (!manifest || offset < 0 || offset > text.length) return [];
+  const tokens = tokenize(text);
+  const i = tokenIndexAt(tokens, offset);
+  const tok = tokens[i];
+  if (tok?.kind === 'comment' && offset <= tok.end) return [];
+
+  // Inside a string: an entity id, or an enum value.
+  const unterminated = tok?.kind === 'string' && (tok.end - tok.start === 1 || text.charCodeAt(tok.end - 1) !== 34);
+  if (tok?.kind === 'string' && offset > tok.start && (offset < tok.end || unterminated)) {
+    const replace = wordSpan(text, offset, /[^"\\\n\r]/);
+    replace.start = Math.max(replace.start, tok.start + 1);
+    const type = entityTypeBefore(tokens, i);
+    if (type !== undefined) {
+      const kind = ENTITY_KINDS[type];
+      if (!kind) return [];
+      return entityIds(kind, manifest).map((e, n) => ({ label: e.id, kind, detail: e.detail, documentation: e.doc, replace, sortText: String(n).padStart(4, '0') }));
+    }
+    const values = enumBefore(text, tokens, i, offset, manifest);
+    return values.map((v) => ({ label: v.value, kind: 'value', detail: v.detail, replace }));
+  }
+
+  // After `.` (or `has`): the attributes of the path before it.
+  let j = i;
+  let replace: Span = { start: offset, end: offset };
+  if (tok?.kind === 'ident' && offset <= tok.end) {
+    replace = { start: tok.start, end: tok.end };
+    j = i - 1;
+  }
+  const sep = tokens[j];
+  if (sep && (sep.value === '.' || (sep.kind === 'ident' && sep.value === 'has'))) {
+    const p = pathBefore(tokens, j);
+    if (!p) return [];
+    const tools = p.path[0] === 'context' ? toolsInScope(text, offset, manifest) : manifest.tools;
+    const attrs = attributesAt(p.path, manifest, tools) ?? [];
+    const prefix = p.path.join('.');
+    return attrs.map((a) => {
+      const types = [...new Set(a.sources.map((x) => cedarTypeName(x.schema, x.root)))].join(' | ');
+      const fromTools = p.path[1] === 'input' && tools.length > 1 ? a.sources.map((s) => s.from) : [];
+      const partial = fromTools.length && fromTools.length < tools.length ? ` · only ${fromTools.join(', ')}` : '';
+      return { label: a.name, kind: 'property' as const, detail: `${types}${a.sources.every((s) => s.required) ? '' : '?'}${partial}`, documentation: describeAttr(`${prefix}.${a.name}`, a), replace };
+    });
+  }
+
+  // An entity reference in the scope: `principal == `, `action in `, `resource == `, or in `action in [..., `.
+  let k = j;
+  if (tokens[k]?.value === '[' || tokens[k]?.value === ',') {
+    const inList = (t: Token) => t.kind === 'ident' || t.kind === 'string' || t.value === '::' || t.value === ',';
+    while (k > 0 && tokens[k]!.value !== '[' && inList(tokens[k]!)) k--;
+    k = tokens[k]?.value === '[' ? k - 1 : -1;
+  }
+  const op = tokens[k];
+  const scopeVar = tokens[k - 1];
+  if (op && scopeVar?.kind === 'ident' && (op.value === '==' || op.value === 'in') && ['principal', 'action', 'resource'].includes(scopeVar.value)) {
+    const kinds: AssistKind[] = scopeVar.value === 'principal' ? (op.value === 'in' ? ['role', 'agent'] : ['agent']) : scopeVar.value === 'action' ? ['tool'] : ['server'];
+    const typeOf: Record<string, string> = { role: 'Role', agent: 'Agent', tool: 'Action', server: 'McpServer' };
+    return kinds.flatMap((kind, k) =>
+      entityIds(kind, manifest).map((e, n) => {
+        const ref = `${manifest.namespace}::${typeOf[kind]}::"${e.id}"`;
+        return { label: ref, kind, detail: e.detail, documentation: e.doc, replace, insertText: ref, sortText: `${k}${String(n).padStart(4, '0')}` };
+      }),
+    );
+  }
+  return [];
+}
+
+/** Enum values for a string being typed after `path ==`, `path !=`, or `path.contains(`. */
+function enumBefore(text: string, tokens: Token[], i: number, offset: number, manifest: Manifest): { value: string; detail: string }[] {
+  let p: { path: string[] } | undefined;
+  const prev = tokens[i - 1];
+  if (prev && (prev.value === '==' || prev.value === '!=')) p = pathBefore(tokens, i - 1);
+  else if (prev?.value === '(' && tokens[i - 2]?.value === 'contains' && tokens[i - 3]?.value === '.') p = pathBefore(tokens, i - 3);
+  if (!p || p.path.length < 2) return [];
+  const tools = p.path[0] === 'context' ? toolsInScope(text, offset, manifest) : manifest.tools;
+  const parent = attributesAt(p.path.slice(0, -1), manifest, tools);
+  const attr = parent?.find((a) => a.name === p!.path.at(-1));
+  if (!attr) return [];
+  const seen = new Map<string, string[]>();
+  for (const s of attr.sources) for (const v of stringEnum(s.schema, s.root) ?? []) seen.set(v, [...(seen.get(v) ?? []), s.from]);
+  return [...seen].map(([value, froms]) => ({ value, detail: `${p!.path.join('.')} · ${froms.filter((f) => f !== 'session' && f !== 'agent').join(', ') || 'enum'}` }));
+}
+
+/** Hover at `offset`: what an attribute path or an entity reference refers to in the manifest. */
+export function hoverAt(text: string, offset: number, manifest: Manifest | undefined): HoverEntry | undefined {
+  if (!manifest || offset < 0 || offset > text.length) return undefined;
+  const tokens = tokenize(text);
+  const i = tokenIndexAt(tokens, offset + 1);
+  const tok = tokens[i];
+  if (!tok || offset >= tok.end) return undefined;
+  if (tok.kind === 'string') {
+    const type = entityTypeBefore(tokens, i);
+    const kind = type === undefined ? undefined : ENTITY_KINDS[type];
+    if (!kind) return undefined;
+    const id = unescapeCedarString(tok.value);
+    let start = i - 2;
+    while (tokens[start - 1]?.value === '::' && tokens[start - 2]?.kind === 'ident') start -= 2;
+    const span = { start: tokens[start]!.start, end: tok.end };
+    const markdown =
+      kind === 'tool'
+        ? id === 'call_tool'
+          ? entityIds('tool', manifest)[0]!.doc
+          : (manifest.tools.find((t) => t.name === id) ? toolDoc(manifest.tools.find((t) => t.name === id)!) : `No tool \`${id}\` in the manifest.`)
+        : kind === 'agent'
+          ? agentDoc(manifest, id)
+          : kind === 'role'
+            ? roleDoc(manifest, id)
+            : serverDoc(manifest, id);
+    return { span, markdown };
+  }
+  if (tok.kind !== 'ident') return undefined;
+  // An attribute in an access path: the path up to and including this name.
+  if (tokens[i - 1]?.value !== '.') return undefined;
+  const p = pathBefore(tokens, i + 1);
+  if (!p || p.path.length < 2) return undefined;
+  const tools = p.path[0] === 'context' ? toolsInScope(text, offset, manifest) : manifest.tools;
+  const parent = attributesAt(p.path.slice(0, -1), manifest, tools);
+  const attr = parent?.find((a) => a.name === tok.value);
+  if (!attr) return undefined;
+  return { span: { start: p.start, end: tok.end }, markdown: describeAttr(p.path.join('.'), attr) };
+}
