@@ -47,6 +47,15 @@ describe('completion and hover in policy files (core), from test/fixtures/assist
     });
   }
 
+  it('offers properties and enum values in the order the schema declares them', () => {
+    const order = (t: string) => {
+      const { text, offset } = cursor(t);
+      return completeAt(text, offset, manifest).sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? '')).map((i) => i.label);
+    };
+    assert.deepEqual(order('permit (principal, action, resource) when { context.session.purpose == "|" };'), ['support', 'billing', 'ops', 'incident']);
+    assert.deepEqual(order('permit (principal, action == Acme::Action::"issue_refund", resource) when { context.input.| };'), ['order_id', 'amount', 'currency', 'reason']);
+  });
+
   it('non-ASCII text before the cursor: the replaced range in line/character counts UTF-16 code units', () => {
     const { text, offset } = cursor('// 🇩🇪 “x”\npermit (principal, action, resource) when { context.session.purp| };');
     const [item] = completeAt(text, offset, manifest).filter((i) => i.label === 'purpose');

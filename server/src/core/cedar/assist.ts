@@ -341,7 +341,8 @@ export function completeAt(text: string, offset: number, manifest: Manifest | un
       return entityIds(kind, manifest).map((e, n) => ({ label: e.id, kind, detail: e.detail, documentation: e.doc, replace, sortText: String(n).padStart(4, '0') }));
     }
     const values = enumBefore(text, tokens, i, offset, manifest);
-    return values.map((v) => ({ label: v.value, kind: 'value', detail: v.detail, replace }));
+    // In the order the schema lists them, not alphabetically.
+    return values.map((v, n) => ({ label: v.value, kind: 'value', detail: v.detail, replace, sortText: String(n).padStart(4, '0') }));
   }
 
   // After `.` (or `has`): the attributes of the path before it.
@@ -358,11 +359,12 @@ export function completeAt(text: string, offset: number, manifest: Manifest | un
     const tools = p.path[0] === 'context' ? toolsInScope(text, offset, manifest) : manifest.tools;
     const attrs = attributesAt(p.path, manifest, tools) ?? [];
     const prefix = p.path.join('.');
-    return attrs.map((a) => {
+    return attrs.map((a, n) => {
       const types = [...new Set(a.sources.map((x) => cedarTypeName(x.schema, x.root)))].join(' | ');
       const fromTools = p.path[1] === 'input' && tools.length > 1 ? a.sources.map((s) => s.from) : [];
       const partial = fromTools.length && fromTools.length < tools.length ? ` · only ${fromTools.join(', ')}` : '';
-      return { label: a.name, kind: 'property' as const, detail: `${types}${a.sources.every((s) => s.required) ? '' : '?'}${partial}`, documentation: describeAttr(`${prefix}.${a.name}`, a), replace };
+      const detail = `${types}${a.sources.every((s) => s.required) ? '' : '?'}${partial}`;
+      return { label: a.name, kind: 'property' as const, detail, documentation: describeAttr(`${prefix}.${a.name}`, a), replace, sortText: String(n).padStart(4, '0') };
     });
   }
 
