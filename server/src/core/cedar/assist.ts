@@ -7,7 +7,7 @@
  */
 import type { JsonObject, Manifest, ToolDef } from '../manifest/model';
 import type { Span } from '../types';
-import { actionScope } from './ast';
+import { actionScope, resourceServer } from './ast';
 import { resolveRef } from './ctype';
 import { parsePolicy } from './engine';
 import { splitPolicies, tokenize, unescapeCedarString, type Token } from './split';
@@ -213,6 +213,10 @@ function toolsInScope(text: string, offset: number, manifest: Manifest): ToolDef
         const named = manifest.tools.filter((t) => scope.tools.includes(t.name));
         if (named.length) return named;
       }
+      // Every tool, but of one server (`resource == McpServer::"crm"`).
+      const server = resourceServer(parsed.json);
+      const onServer = manifest.tools.filter((t) => t.server === server);
+      if (scope.kind !== 'tools' && onServer.length) return onServer;
     }
   }
   return manifest.tools;
