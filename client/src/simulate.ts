@@ -133,7 +133,10 @@ export class Simulator implements vscode.Disposable {
   async saveAsScenario(shown: SimulateResponse, answers?: { name: string; expect: 'allow' | 'deny' }): Promise<boolean> {
     const client = this.client();
     if (!client || !shown.manifestUri) return false;
-    const name = answers?.name ?? (await vscode.window.showInputBox({ title: 'Save as scenario: name', value: `${shown.agent} calls ${shown.tool}`, validateInput: (v) => (v.trim() ? undefined : 'A scenario needs a name') }));
+    // The button is in the panel: the panel may report the click's focus after this box opened, which must not close it.
+    const name =
+      answers?.name ??
+      (await vscode.window.showInputBox({ title: 'Save as scenario: name', value: `${shown.agent} calls ${shown.tool}`, ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'A scenario needs a name') }));
     if (!name) return false;
     const expect =
       answers?.expect ??
@@ -143,7 +146,7 @@ export class Simulator implements vscode.Disposable {
             { label: shown.decision, description: 'what the policies decide now', value: shown.decision },
             { label: shown.decision === 'allow' ? 'deny' : 'allow', description: 'the scenario will fail until the policies change', value: shown.decision === 'allow' ? 'deny' : 'allow' },
           ] as const,
-          { title: 'Save as scenario: expected decision' },
+          { title: 'Save as scenario: expected decision', ignoreFocusOut: true },
         )
       )?.value;
     if (!expect) return false;
