@@ -8,7 +8,8 @@ import '../server/src/node/v8guard';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { Project } from '../server/src/core/project';
 import type { ProjectHost } from '../server/src/core/project';
-import { benchWorkspace, ms, time } from './common';
+import { completeAt, hoverAt } from '../server/src/core/cedar/assist';
+import { benchWorkspace, median, ms, time } from './common';
 
 const N = Number(process.env.POLICIES ?? 1000);
 const files = benchWorkspace(N);
@@ -41,3 +42,20 @@ console.log(`  ours, cold, engine checks only:                   ${ms(engineOnly
 console.log(`  raw engine (checkParsePolicySet + validate):      ${ms(rawMs)}`);
 console.log(`  ratio ours cold / raw: ${(coldMs / rawMs).toFixed(2)}x (engine checks only: ${(engineOnlyMs / rawMs).toFixed(2)}x)`);
 console.log(`  after editing one policy: ours ${ms(editMs)} (${reparsed} policy re-parsed), raw ${ms(rawEditMs)}: ratio ${(editMs / rawEditMs).toFixed(2)}x`);
+
+// Completion and hover in the middle of that file (each tokenizes the file and parses the head of one policy).
+const manifest = project.manifest('/ws/acme.agents.yaml')!.manifest!;
+const at = text.indexOf('context.session.', text.length >> 1) + 'context.session.'.length;
+const completions: number[] = [];
+const hovers: number[] = [];
+let offered = 0;
+for (let i = 0; i < 30; i++) {
+  const [items, c] = time(() => completeAt(text, at, manifest));
+  offered = items.length;
+  completions.push(c);
+  hovers.push(time(() => hoverAt(text, at + 2, manifest))[1]);
+}
+const policy = text.slice(text.lastIndexOf('@id(', at), text.indexOf(';', at) + 1);
+const [, onePolicyMs] = time(() => cedar.policyToJson(policy));
+console.log(`  completion after "context.session." in that file: median ${ms(median(completions))} (${offered} items), hover ${ms(median(hovers))};`);
+console.log(`    ratio to the raw engine's check of the file: ${(median(completions) / rawMs).toFixed(3)}x; to one policyToJson of the policy (${ms(onePolicyMs)}): ${(median(completions) / onePolicyMs).toFixed(1)}x`);

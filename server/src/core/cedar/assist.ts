@@ -325,9 +325,37 @@ function tokenIndexAt(tokens: Token[], offset: number): number {
   return found;
 }
 
+/**
+ * The part of a file that completion and hover read: from the start of the policy around `offset` through the end
+ * of the offset's line, so that a keystroke in a file of thousands of policies does not tokenize all of them. The
+ * policy starts at the last line before the offset that begins, at column 0, with an annotation or an effect (a
+ * comment cannot hide such a line; only a multi-line string could, and completion is then merely less precise).
+ * Without such a line, the whole file up to the offset's line.
+ */
+function windowAround(text: string, offset: number): { base: number; text: string } {
+  let end = text.indexOf('\n', offset);
+  if (end < 0) end = text.length;
+  let base = 0;
+  for (let line = text.lastIndexOf('\n', Math.max(0, offset - 1)); line >= 0; line = text.lastIndexOf('\n', line - 1)) {
+    if (/^(@|permit\b|forbid\b)/.test(text.slice(line + 1, line + 8))) {
+      base = line + 1;
+      break;
+    }
+    if (line === 0) break;
+  }
+  return { base, text: text.slice(base, end) };
+}
+
+const shift = (span: Span, by: number): Span => ({ start: span.start + by, end: span.end + by });
+
 /** Completion at `offset` (UTF-16) of a policy file. Never throws; without a manifest there is nothing to offer. */
 export function completeAt(text: string, offset: number, manifest: Manifest | undefined): CompletionEntry[] {
   if (!manifest || offset < 0 || offset > text.length) return [];
+  const w = windowAround(text, offset);
+  return completeIn(w.text, offset - w.base, manifest).map((e) => ({ ...e, replace: shift(e.replace, w.base) }));
+}
+
+function completeIn(text: string, offset: number, manifest: Manifest): CompletionEntry[] {
   const tokens = tokenize(text);
   const i = tokenIndexAt(tokens, offset);
   const tok = tokens[i];
@@ -413,6 +441,12 @@ function enumBefore(text: string, tokens: Token[], i: number, offset: number, ma
 /** Hover at `offset`: what an attribute path or an entity reference refers to in the manifest. */
 export function hoverAt(text: string, offset: number, manifest: Manifest | undefined): HoverEntry | undefined {
   if (!manifest || offset < 0 || offset > text.length) return undefined;
+  const w = windowAround(text, offset);
+  const h = hoverIn(w.text, offset - w.base, manifest);
+  return h && { ...h, span: shift(h.span, w.base) };
+}
+
+function hoverIn(text: string, offset: number, manifest: Manifest): HoverEntry | undefined {
   const tokens = tokenize(text);
   const i = tokenIndexAt(tokens, offset + 1);
   const tok = tokens[i];
