@@ -21,6 +21,7 @@ import {
   type Diagnostic,
   type InitializeParams,
   type InitializeResult,
+  type Position,
   type WorkspaceEdit,
   type TextEdit,
 } from 'vscode-languageserver/node';
@@ -47,6 +48,8 @@ import { redact, sampleValue } from './core/sampleValues';
 import { appendScenarioEdit } from './core/scenarioEdit';
 import { LineIndex } from './core/text';
 import { completeAt, hoverAt, type AssistKind } from './core/cedar/assist';
+import { completeManifestAt } from './core/manifest/assist';
+import type { Manifest } from './core/manifest/model';
 import type { ManifestEntry } from './core/project';
 import type { RulesSetting } from './core/configFile';
 
@@ -103,7 +106,8 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       codeLensProvider: { resolveProvider: false },
-      completionProvider: { triggerCharacters: ['.', '"'] },
+      // `.` and `"` in policies; a space after `agent:` or `principal ==`.
+      completionProvider: { triggerCharacters: ['.', '"', ' '] },
       hoverProvider: true,
     },
     serverInfo: { name: 'agent-policy-server' },
@@ -327,6 +331,7 @@ documents.onDidClose((e) => {
   openedAt.delete(e.document.uri);
   const p = uriToPath(e.document.uri);
   if (!p) return;
+  lastLoadedManifest.delete(p);
   const pr = projectOf(p);
   if (!pr) return;
   pr.host.setOpen(p, undefined);
@@ -392,7 +397,29 @@ const COMPLETION_KINDS: Record<AssistKind, CompletionItemKind> = {
   server: CompletionItemKind.Module,
 };
 
+/** The last manifest each open manifest file loaded to: completion goes on while the text being typed does not load. */
+const lastLoadedManifest = new Map<string, Manifest>();
+
+/** Completion in an open YAML manifest: the ids its fields refer to. */
+function manifestCompletion(uri: string, position: Position): CompletionItem[] | undefined {
+  const p = uriToPath(uri);
+  const doc = documents.get(uri);
+  if (!p || !doc || !isManifestFile(p) || p.endsWith('.json')) return undefined;
+  const loaded = projectOf(p)?.project.manifest(p)?.manifest;
+  if (loaded) lastLoadedManifest.set(p, loaded);
+  const text = doc.getText();
+  const lines = lineIndexOf(p, text);
+  return completeManifestAt(text, lines.offsetAt(position), loaded ?? lastLoadedManifest.get(p)).map((i) => ({
+    label: i.label,
+    kind: COMPLETION_KINDS[i.kind],
+    detail: i.detail,
+    textEdit: { range: lines.range(i.replace), newText: i.label },
+  }));
+}
+
 connection.onCompletion((params): CompletionItem[] => {
+  const inManifest = manifestCompletion(params.textDocument.uri, params.position);
+  if (inManifest) return inManifest;
   const ctx = policyContext(params.textDocument.uri);
   if (!ctx) return [];
   const items = completeAt(ctx.text, ctx.lines.offsetAt(params.position), ctx.manifest);

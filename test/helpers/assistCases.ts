@@ -21,8 +21,9 @@ export interface HoverCase {
   contains?: string[];
 }
 
-export function assistCases(): { completion: CompletionCase[]; hover: HoverCase[] } {
-  return parse(fs.readFileSync(path.join(FIXTURES, 'assist', 'cases.yaml'), 'utf8')) as { completion: CompletionCase[]; hover: HoverCase[] };
+/** The cases: `completion` and `hover` in policy files, `manifest` completion in agent manifests. */
+export function assistCases(): { completion: CompletionCase[]; hover: HoverCase[]; manifest: CompletionCase[] } {
+  return parse(fs.readFileSync(path.join(FIXTURES, 'assist', 'cases.yaml'), 'utf8')) as { completion: CompletionCase[]; hover: HoverCase[]; manifest: CompletionCase[] };
 }
 
 /** The text without its `|`, and the cursor's UTF-16 offset. */

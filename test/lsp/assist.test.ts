@@ -96,6 +96,28 @@ describe('language server: completion and hover in policy files', function () {
     await client.close(manifest);
   });
 
+  it('completes the ids that the fields of a manifest refer to, also while its text does not load', async () => {
+    const manifest = path.join(ws, 'acme.agents.yaml');
+    const original = fs.readFileSync(manifest, 'utf8');
+    const at = (text: string) => TextDocument.create('file:///x', 'yaml', 0, text).positionAt(text.indexOf('|'));
+    const labels = async (text: string, version: number) => {
+      await client.change(manifest, version, text.replace('|', ''));
+      const items = (await client.conn.sendRequest(CompletionRequest.type, { textDocument: { uri: uriOf(manifest) }, position: at(text) })) as CompletionItem[];
+      return items.map((i) => i.label).sort();
+    };
+    await client.open(manifest, original, 'yaml', 1);
+    await client.waitForPublish(manifest, (p) => p.version === 1);
+    const valid = `${original}  - name: new\n    agent: |\n`;
+    assert.deepEqual(await labels(valid, 2), ['ops-agent', 'refund-agent', 'support-bot']);
+    // An unclosed flow list: the YAML does not load, the ids of the last loaded manifest are offered.
+    const broken = `${original}  - name: new\n    agent: support-bot\n    tool: issue_refund\n    via: [refund-agent, |\n`;
+    assert.deepEqual(await labels(broken, 3), ['ops-agent', 'refund-agent', 'support-bot']);
+    const tools = `${original}  - name: new\n    tool: read_|\n`;
+    assert.ok((await labels(tools, 4)).includes('read_logs'));
+    await client.change(manifest, 5, original);
+    await client.close(manifest);
+  });
+
   it('offers nothing, and hovers nothing, in a policy file no manifest covers', async () => {
     const outside = path.join(ws, 'sandbox-outside.cedar');
     const { text, offset } = cursor('permit (principal, action, resource) when { context.session.| };');

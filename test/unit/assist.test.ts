@@ -2,11 +2,21 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Project } from '../../server/src/core/project';
 import { completeAt, hoverAt } from '../../server/src/core/cedar/assist';
+import { completeManifestAt } from '../../server/src/core/manifest/assist';
 import { LineIndex } from '../../server/src/core/text';
-import { assistCases, cursor } from '../helpers/assistCases';
+import { assistCases, cursor, type CompletionCase } from '../helpers/assistCases';
 import { MemoryHost, REPO } from '../helpers/memoryHost';
 
 const cases = assistCases();
+
+/** The labels are the case's, and each item replaces a span around the cursor: the case's `replaced` text. */
+function assertOffered(c: CompletionCase, items: { label: string; replace: { start: number; end: number } }[], text: string, offset: number) {
+  assert.deepEqual(items.map((i) => i.label).sort(), [...c.labels].sort());
+  for (const i of items) {
+    assert.ok(i.replace.start <= offset && offset <= i.replace.end, `${i.label}: the replaced span contains the cursor`);
+    if (c.replaced !== undefined) assert.equal(text.slice(i.replace.start, i.replace.end), c.replaced, `${i.label}: replaced text`);
+  }
+}
 
 describe('completion and hover in policy files (core), from test/fixtures/assist/cases.yaml', () => {
   const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
@@ -24,11 +34,7 @@ describe('completion and hover in policy files (core), from test/fixtures/assist
     it(`completion: ${c.name}`, () => {
       const { text, offset } = cursor(c.text);
       const items = completeAt(text, offset, manifest);
-      assert.deepEqual(items.map((i) => i.label).sort(), [...c.labels].sort());
-      for (const i of items) {
-        assert.ok(i.replace.start <= offset && offset <= i.replace.end, `${i.label}: the replaced span contains the cursor`);
-        if (c.replaced !== undefined) assert.equal(text.slice(i.replace.start, i.replace.end), c.replaced, `${i.label}: replaced text`);
-      }
+      assertOffered(c, items, text, offset);
       for (const [label, detail] of Object.entries(c.detail ?? {})) {
         const item = items.find((i) => i.label === label);
         assert.ok(item?.detail?.includes(detail), `${label}: detail ${JSON.stringify(item?.detail)} should include ${JSON.stringify(detail)}`);
@@ -65,7 +71,7 @@ describe('completion and hover in policy files (core), from test/fixtures/assist
   });
 
   it('never throws, whatever the text and offset, and offers nothing without a manifest', () => {
-    const texts = ['', '"', 'permit (principal == Acme::Agent::"', 'context.', '.', '::"', 'when { context.input.', '\u0000\uffff🙂"\\', 'permit (principal in [', 'has'];
+    const texts = ['', '\n', '\npermit (principal, action, resource) when { context.', '"', 'permit (principal == Acme::Agent::"', 'context.', '.', '::"', 'when { context.input.', '\u0000\uffff🙂"\\', 'permit (principal in [', 'has'];
     for (const t of texts) {
       for (let o = -1; o <= t.length + 1; o++) {
         completeAt(t, o, manifest);
@@ -74,5 +80,27 @@ describe('completion and hover in policy files (core), from test/fixtures/assist
         assert.equal(hoverAt(t, o, undefined), undefined);
       }
     }
+  });
+});
+
+describe('completion in agent manifests (core), from test/fixtures/assist/cases.yaml', () => {
+  const project = new Project(MemoryHost.fromDir(path.join(REPO, 'examples')));
+  const manifest = project.manifest('/ws/acme.agents.yaml')?.manifest;
+
+  it('has cases, including some where nothing is offered', () => {
+    assert.ok(manifest && cases.manifest.length >= 12 && cases.manifest.some((c) => c.labels.length === 0));
+  });
+
+  for (const c of cases.manifest) {
+    it(c.name, () => {
+      const { text, offset } = cursor(c.text);
+      assertOffered(c, completeManifestAt(text, offset, manifest), text, offset);
+    });
+  }
+
+  it('never throws, whatever the text and offset', () => {
+    const texts = ['', ':', '- ', 'scenarios:\n- agent: ', 'agents:\n  x:\n    identity: { kind: ', '\n\n  - \n', '"\u0000🙂: [', '#', 'a: {b: [c, '];
+    for (const t of texts) for (let o = -1; o <= t.length + 1; o++) completeManifestAt(t, o, manifest);
+    assert.deepEqual(completeManifestAt('scenarios:\n  - agent: ', 22, undefined), []);
   });
 });

@@ -43,6 +43,19 @@ describe('completion and hover in policy files (extension host)', function () {
     }
   });
 
+  it('completes a scenario\'s agent in the manifest with the agents it declares', async () => {
+    const manifest = (await openExample('acme.agents.yaml')).document;
+    const end = manifest.positionAt(manifest.getText().length);
+    const added = `${manifest.getText().endsWith('\n') ? '' : '\n'}  - name: e2e\n    agent: `;
+    await replace(manifest, new vscode.Range(end, end), added);
+    const cursor = manifest.positionAt(manifest.getText().length);
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', manifest.uri, cursor);
+    const labels = list.items.filter((i) => i.kind === vscode.CompletionItemKind.Class).map((i) => String(i.label)).sort();
+    check(JSON.stringify(labels) === JSON.stringify(['ops-agent', 'refund-agent', 'support-bot']), `offered the agents ${JSON.stringify(labels)}`);
+    await resetEditors();
+    doc = (await openExample(POLICY)).document;
+  });
+
   it('hovers as the table says', async () => {
     for (const c of cases.hover) {
       const { text, offset } = cursor(c.text);

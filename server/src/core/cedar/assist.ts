@@ -336,12 +336,12 @@ function windowAround(text: string, offset: number): { base: number; text: strin
   let end = text.indexOf('\n', offset);
   if (end < 0) end = text.length;
   let base = 0;
-  for (let line = text.lastIndexOf('\n', Math.max(0, offset - 1)); line >= 0; line = text.lastIndexOf('\n', line - 1)) {
+  // `line` is the offset of the newline before the line looked at (never the cursor's own line's end).
+  for (let line = offset === 0 ? -1 : text.lastIndexOf('\n', offset - 1); line >= 0; line = line === 0 ? -1 : text.lastIndexOf('\n', line - 1)) {
     if (/^(@|permit\b|forbid\b)/.test(text.slice(line + 1, line + 8))) {
       base = line + 1;
       break;
     }
-    if (line === 0) break;
   }
   return { base, text: text.slice(base, end) };
 }
