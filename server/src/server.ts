@@ -243,7 +243,10 @@ class Scheduler {
           if (now?.version !== job.version) continue; // never publish for a stale version
           this.problems.set(file, r.value.diagnostics.length);
           await connection.sendDiagnostics({ uri: pathToUri(file), version: job.version, diagnostics: r.value.diagnostics.map(toLsp) });
-          if (isManifestFile(file) && canRefreshCodeLens) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+          if (isManifestFile(file)) {
+            rememberLoadedManifest(file);
+            if (canRefreshCodeLens) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+          }
         }
         await yieldToEventLoop();
       }
@@ -400,16 +403,22 @@ const COMPLETION_KINDS: Record<AssistKind, CompletionItemKind> = {
 /** The last manifest each open manifest file loaded to: completion goes on while the text being typed does not load. */
 const lastLoadedManifest = new Map<string, Manifest>();
 
+/** Keeps the manifest a file loads to, if it loads (called when the manifest has been checked). */
+function rememberLoadedManifest(file: string): Manifest | undefined {
+  const loaded = projectOf(file)?.project.manifest(file)?.manifest;
+  if (loaded) lastLoadedManifest.set(file, loaded);
+  return loaded ?? lastLoadedManifest.get(file);
+}
+
 /** Completion in an open YAML manifest: the ids its fields refer to. */
 function manifestCompletion(uri: string, position: Position): CompletionItem[] | undefined {
   const p = uriToPath(uri);
   const doc = documents.get(uri);
   if (!p || !doc || !isManifestFile(p) || p.endsWith('.json')) return undefined;
-  const loaded = projectOf(p)?.project.manifest(p)?.manifest;
-  if (loaded) lastLoadedManifest.set(p, loaded);
+  const manifest = rememberLoadedManifest(p);
   const text = doc.getText();
   const lines = lineIndexOf(p, text);
-  return completeManifestAt(text, lines.offsetAt(position), loaded ?? lastLoadedManifest.get(p)).map((i) => ({
+  return completeManifestAt(text, lines.offsetAt(position), manifest).map((i) => ({
     label: i.label,
     kind: COMPLETION_KINDS[i.kind],
     detail: i.detail,

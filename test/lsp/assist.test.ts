@@ -107,11 +107,11 @@ describe('language server: completion and hover in policy files', function () {
     };
     await client.open(manifest, original, 'yaml', 1);
     await client.waitForPublish(manifest, (p) => p.version === 1);
-    const valid = `${original}  - name: new\n    agent: |\n`;
-    assert.deepEqual(await labels(valid, 2), ['ops-agent', 'refund-agent', 'support-bot']);
-    // An unclosed flow list: the YAML does not load, the ids of the last loaded manifest are offered.
+    // An unclosed flow list: the YAML does not load; the ids of the manifest as last checked are offered.
     const broken = `${original}  - name: new\n    agent: support-bot\n    tool: issue_refund\n    via: [refund-agent, |\n`;
-    assert.deepEqual(await labels(broken, 3), ['ops-agent', 'refund-agent', 'support-bot']);
+    assert.deepEqual(await labels(broken, 2), ['ops-agent', 'refund-agent', 'support-bot']);
+    const valid = `${original}  - name: new\n    agent: |\n`;
+    assert.deepEqual(await labels(valid, 3), ['ops-agent', 'refund-agent', 'support-bot']);
     const tools = `${original}  - name: new\n    tool: read_|\n`;
     assert.ok((await labels(tools, 4)).includes('read_logs'));
     await client.change(manifest, 5, original);

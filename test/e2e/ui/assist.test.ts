@@ -1,6 +1,6 @@
-// UI tests of completion and hover in a policy file, as a person would: type a condition and see the suggestions
-// (the session context after `.`, an enum's values after `"`), accept one with Enter, invoke suggestions with
-// Ctrl+Space, and show the hover of a tool reference with Ctrl+K Ctrl+I.
+// UI tests of completion and hover, as a person would: type a condition in a policy and see the suggestions (the
+// session context after `.`, an enum's values after `"`), accept one with Enter, invoke suggestions with Ctrl+Space,
+// type a scenario's `agent: ` in the manifest, and show the hover of a tool reference with Ctrl+K Ctrl+I.
 // Run by scripts/e2e/run.mjs once with the extension from the source folder and once installed from the .vsix.
 import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -84,6 +84,21 @@ describe(`completion and hover in a policy file (${process.env.AGENT_POLICY_E2E_
     await page.keyboard.press('Control+Space');
     await suggestions(['order_id', 'amount', 'currency', 'reason']);
     await page.keyboard.press('Escape');
+  });
+
+  it('in the manifest, a space after `agent:` of a new scenario suggests the agents; Enter accepts', async () => {
+    await openFromExplorer(page, 'acme.agents.yaml');
+    await page.keyboard.press('Control+End');
+    // The new line keeps the indentation of the one above (2 spaces): 2 more put `agent` under `name`.
+    await page.keyboard.insertText('  - name: ui\n  agent:');
+    await page.keyboard.type(' ');
+    await suggestions(['support-bot', 'refund-agent', 'ops-agent']);
+    await page.keyboard.type('ref');
+    await suggestions(['refund-agent']);
+    await page.keyboard.press('Enter');
+    let seen = '';
+    await until(async () => (seen = (await editorText(page)).split('\n').filter((l) => l.trim()).at(-1) ?? '') === '    agent: refund-agent',
+      () => `the last line to read "    agent: refund-agent"; it reads "${seen}"`);
   });
 
   it('Ctrl+K Ctrl+I on a tool reference shows the tool: server, annotations and arguments', async () => {
