@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   screenshotIfFailed,
-  editorText, goTo, openFromExplorer, openWorkbench, revertDirtyEditors, screenshotAsIs, screenshotWithHover, statusItem, uiEnv, until, type UiEnv,
+  editorText, goTo, openFromExplorer, openWorkbench, revertDirtyEditors, runCommand, screenshotAsIs, screenshotWithHover, statusItem, uiEnv, until, type UiEnv,
 } from './workbench';
 
 const POLICY = 'policies/refunds.cedar';
@@ -99,6 +99,9 @@ describe(`completion and hover in a policy file (${process.env.AGENT_POLICY_E2E_
     let seen = '';
     await until(async () => (seen = (await editorText(page)).split('\n').filter((l) => l.trim()).at(-1) ?? '') === '    agent: refund-agent',
       () => `the last line to read "    agent: refund-agent"; it reads "${seen}"`);
+    // Back as on disk, from this editor (the suites after this one open the manifest too).
+    await runCommand(page, 'File: Revert File');
+    await page.locator('.editor-group-container .tab.dirty').first().waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   it('Ctrl+K Ctrl+I on a tool reference shows the tool: server, annotations and arguments', async () => {

@@ -64,10 +64,16 @@ export async function openWorkbench(env: UiEnv): Promise<{ ctx: BrowserContext; 
 
 /** Picks a command in F1 by its full title ("Agent Policy: Show Generated Cedar Schema"). */
 async function chooseCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
+  // The palette closes when something takes the focus just after it opened (an editor that a click before it was
+  // still focusing): press F1 again, as a person would.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    const filled = await input.fill(`>${title}`, { timeout: 3_000 }).then(() => true, () => false);
+    if (filled) break;
+    if (attempt === 3) throw new Error(`the command palette closed three times before "${title}" could be typed into it`);
+  }
   const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactText(title) }) });
   await row.first().waitFor({ timeout: 10_000 });
   await row.first().click();
@@ -327,6 +333,8 @@ export async function revertDirtyEditors(page: Page): Promise<void> {
   for (let i = 0; i < 20 && (await dirty.count()) > 0; i++) {
     const before = await dirty.count();
     await dirty.first().click();
+    // The clicked tab's editor takes the focus a moment later (and may close the palette opened next: see chooseCommand).
+    await page.locator('.editor-group-container.active .tab.active.dirty').first().waitFor({ timeout: 5_000 });
     await runCommand(page, 'File: Revert File');
     await until(async () => (await dirty.count()) < before, () => 'the editor to be reverted', 10_000);
   }
