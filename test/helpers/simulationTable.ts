@@ -1,15 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { NewScenario } from '../../server/src/core/scenarioEdit';
 import { FIXTURES } from './memoryHost';
 
-export interface TableCall {
-  name: string;
-  agent: string;
-  tool: string;
-  args: unknown;
-  context: unknown;
-  via?: string[];
+/** A call of the table: a scenario whose expectation says more than the decision. */
+export interface TableCall extends Omit<NewScenario, 'expect'> {
   expect: { decision: 'allow' | 'deny'; determining: string[]; failOpenRisk?: boolean; requestError?: string; note?: string };
 }
 

@@ -2,7 +2,7 @@
 // result), a lens runs its scenario into the result panel, "Agent Policy: Simulate Tool Call" with a call skips the
 // pickers, and "Save as scenario" appends the shown call to the manifest, which then gets a lens of its own.
 import * as vscode from 'vscode';
-import { readScenarios, type ScenarioItem } from '../support/scenarios';
+import { EMAIL_CALL, EMAIL_FORBID, readScenarios, type ScenarioItem } from '../support/scenarios';
 import {
   activateExtension,
   startEachTestFromDocumentedState, agentDiagnostics, check, codeOf, openExample, readMistakesTable, relPath, waitFor, waitForTableState,
@@ -11,14 +11,6 @@ import {
 const MANIFEST = 'acme.agents.yaml';
 const SIMULATION_VIEW_TYPE = 'agentPolicy.simulation';
 
-/** A call the forbid `no-confidential-email` denies: confidential data by email. */
-const EMAIL_CALL = {
-  agent: 'support-bot',
-  tool: 'send_email',
-  args: { to: 'jane@customers.acme.example', subject: 'x', body: 'x' },
-  context: { task_id: 't', purpose: 'support', data_class: 'confidential' },
-};
-const EMAIL_FORBID = 'no-confidential-email';
 
 type Scenario = ScenarioItem;
 

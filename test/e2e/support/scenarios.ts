@@ -2,20 +2,24 @@
 // (shared by the extension-host and UI suites): what each scenario calls, what it expects, and where its name is
 // (the line its code lenses sit on).
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { NewScenario } from '../../../server/src/core/scenarioEdit';
 
-export interface ScenarioItem {
+/** A scenario as the manifest writes it, with where it is. */
+export interface ScenarioItem extends NewScenario {
   index: number;
-  name: string;
   /** 0-based line of the scenario's `name:` value. */
   line: number;
-  agent: string;
-  tool: string;
-  args: unknown;
-  context: unknown;
-  via?: string[];
-  expect: 'allow' | 'deny';
   reasons?: string[];
 }
+
+/** A call the forbid `no-confidential-email` denies: confidential data by email. */
+export const EMAIL_CALL = {
+  agent: 'support-bot',
+  tool: 'send_email',
+  args: { to: 'jane@customers.acme.example', subject: 'x', body: 'x' },
+  context: { task_id: 't', purpose: 'support', data_class: 'confidential' },
+};
+export const EMAIL_FORBID = 'no-confidential-email';
 
 export function readScenarios(text: string, where = 'the manifest'): ScenarioItem[] {
   const yaml = parseDocument(text);

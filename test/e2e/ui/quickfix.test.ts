@@ -46,6 +46,15 @@ describe(`quick fixes in the editor (${process.env.AGENT_POLICY_E2E_MODE === 'vs
       return l?.squiggles.some((s) => s.kind === kind && s.text === under);
     }, () => `a ${kind} squiggle under "${under}" on line ${line}; it has ${seen}`, 30_000);
   };
+  /** Puts the cursor on the documented squiggle of `code` and waits until it is drawn; its row, 1-based line and text. */
+  const cursorOnSquiggle = async (code: string) => {
+    const r = row(code);
+    const line = r.range.start.line + 1;
+    const under = textAt(text, r.range);
+    await goTo(page, line, r.range.start.character + 1);
+    await squiggleUnder(line, r.severity, under);
+    return { r, line, under };
+  };
   /** Reverts the file (File: Revert File) and waits for the squiggle to be back. */
   const revertAndSee = async (line: number, kind: string, under: string) => {
     await runCommand(page, 'File: Revert File');
@@ -83,11 +92,7 @@ describe(`quick fixes in the editor (${process.env.AGENT_POLICY_E2E_MODE === 'vs
   });
 
   it('Ctrl+. on the role-only-grant squiggle → "Suppress role-only-grant for this policy": the comment appears above the policy, the squiggle goes', async () => {
-    const r = row('role-only-grant');
-    const line = r.range.start.line + 1;
-    const under = textAt(text, r.range);
-    await goTo(page, line, r.range.start.character + 1);
-    await squiggleUnder(line, r.severity, under);
+    const { r, line, under } = await cursorOnSquiggle('role-only-grant');
     const item = await openQuickFixMenu(page, 'Suppress role-only-grant for this policy');
     await screenshotAsIs(page, env, 'quick-fix-suppress');
     await item.click();
@@ -109,11 +114,7 @@ describe(`quick fixes in the editor (${process.env.AGENT_POLICY_E2E_MODE === 'vs
   });
 
   it('Ctrl+. on a policy without @id → "Add @id(…)" (listed first): the policy gets an @id line, the squiggle goes', async () => {
-    const r = row('missing-policy-id');
-    const line = r.range.start.line + 1;
-    const under = textAt(text, r.range);
-    await goTo(page, line, r.range.start.character + 1);
-    await squiggleUnder(line, r.severity, under);
+    const { r, line, under } = await cursorOnSquiggle('missing-policy-id');
     const item = await openQuickFixMenu(page, 'Add @id(');
     const titles = await quickFixTitles(page);
     check(/^Add @id\("[^"]+"\)$/.test(titles[0] ?? ''), `the first quick fix is "${titles[0]}", expected "Add @id(…)" (the preferred one); the menu: ${titles.join(' | ')}`);

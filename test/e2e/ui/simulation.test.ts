@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { readMistakesFile, type MistakeRow } from '../support/mistakes';
-import { readScenarios, type ScenarioItem } from '../support/scenarios';
+import { EMAIL_CALL, EMAIL_FORBID, readScenarios, type ScenarioItem } from '../support/scenarios';
 import {
   screenshotIfFailed,
   activeTab, clickCodeLens, codeLensesAbove, editorText, goTo, openFromExplorer, openWorkbench, pick, quickInputTitled, quickPickRow,
@@ -14,14 +14,6 @@ import {
 } from './workbench';
 
 const MANIFEST = 'acme.agents.yaml';
-/** A call the forbid `no-confidential-email` denies: confidential data by email. */
-const EMAIL_CALL = {
-  agent: 'support-bot',
-  tool: 'send_email',
-  args: { to: 'jane@customers.acme.example', subject: 'x', body: 'x' },
-  context: { task_id: 't', purpose: 'support', data_class: 'confidential' },
-};
-const EMAIL_FORBID = 'no-confidential-email';
 
 function check(cond: unknown, message: string): asserts cond {
   if (!cond) throw new Error(message);

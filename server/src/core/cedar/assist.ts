@@ -7,7 +7,7 @@
  */
 import type { JsonObject, Manifest, ToolDef } from '../manifest/model';
 import type { Span } from '../types';
-import { actionScope, resourceServer } from './ast';
+import { actionScope, CALL_TOOL_GROUP, resourceServer } from './ast';
 import { resolveRef } from './ctype';
 import { parsePolicy } from './engine';
 import { splitPolicies, tokenize, unescapeCedarString, type Token } from './split';
@@ -244,7 +244,7 @@ function wordSpan(text: string, offset: number, chars = /[A-Za-z0-9_]/): Span {
   return { start, end };
 }
 
-const ENTITY_KINDS: Record<string, AssistKind> = { Action: 'tool', Agent: 'agent', Role: 'role', McpServer: 'server' };
+const ENTITY_KINDS: Record<string, 'tool' | 'agent' | 'role' | 'server'> = { Action: 'tool', Agent: 'agent', Role: 'role', McpServer: 'server' };
 
 function toolDetail(t: ToolDef): string {
   return `${t.readOnly ? 'read-only' : t.destructive ? 'destructive' : 'writes'} · ${t.server}`;
@@ -258,13 +258,18 @@ function toolDoc(t: ToolDef): string {
   return lines.join('\n');
 }
 
+const CALL_TOOL_DOC = '**Action group `call_tool`**: every tool is in it. `action in Action::"call_tool"` narrows nothing.';
+
+function toolRefDoc(manifest: Manifest, id: string): string {
+  if (id === CALL_TOOL_GROUP) return CALL_TOOL_DOC;
+  const t = manifest.tools.find((x) => x.name === id);
+  return t ? toolDoc(t) : `No tool \`${id}\` in the manifest.`;
+}
+
 function entityIds(kind: AssistKind, manifest: Manifest): { id: string; detail?: string; doc: string }[] {
   switch (kind) {
     case 'tool':
-      return [
-        { id: 'call_tool', detail: 'every tool', doc: '**Action group `call_tool`**: every tool is in it. `action in Action::"call_tool"` narrows nothing.' },
-        ...manifest.tools.map((t) => ({ id: t.name, detail: toolDetail(t), doc: toolDoc(t) })),
-      ];
+      return [{ id: CALL_TOOL_GROUP, detail: 'every tool', doc: CALL_TOOL_DOC }, ...manifest.tools.map((t) => ({ id: t.name, detail: toolDetail(t), doc: toolDoc(t) }))];
     case 'agent':
       return manifest.agents.map((a) => ({ id: a.id, detail: a.roles.length ? `roles: ${a.roles.join(', ')}` : 'no roles', doc: agentDoc(manifest, a.id) }));
     case 'role':
@@ -303,6 +308,14 @@ function serverDoc(manifest: Manifest, name: string): string {
   const tools = manifest.tools.filter((t) => t.server === name).map((t) => t.name);
   return [`**MCP server \`${name}\`**`, ...(s.description ? ['', s.description] : []), '', `Tools: ${tools.length ? tools.map((t) => `\`${t}\``).join(', ') : 'none'}`].join('\n');
 }
+
+/** What an entity reference of each kind refers to, for hover. */
+const ENTITY_DOCS: Record<'tool' | 'agent' | 'role' | 'server', (manifest: Manifest, id: string) => string> = {
+  tool: toolRefDoc,
+  agent: agentDoc,
+  role: roleDoc,
+  server: serverDoc,
+};
 
 /** The entity type before a string token (`Acme::Action::"…"` → `Action`), if the tokens say so. */
 function entityTypeBefore(tokens: Token[], i: number): string | undefined {
@@ -459,17 +472,7 @@ function hoverIn(text: string, offset: number, manifest: Manifest): HoverEntry |
     let start = i - 2;
     while (tokens[start - 1]?.value === '::' && tokens[start - 2]?.kind === 'ident') start -= 2;
     const span = { start: tokens[start]!.start, end: tok.end };
-    const markdown =
-      kind === 'tool'
-        ? id === 'call_tool'
-          ? entityIds('tool', manifest)[0]!.doc
-          : (manifest.tools.find((t) => t.name === id) ? toolDoc(manifest.tools.find((t) => t.name === id)!) : `No tool \`${id}\` in the manifest.`)
-        : kind === 'agent'
-          ? agentDoc(manifest, id)
-          : kind === 'role'
-            ? roleDoc(manifest, id)
-            : serverDoc(manifest, id);
-    return { span, markdown };
+    return { span, markdown: ENTITY_DOCS[kind](manifest, id) };
   }
   if (tok.kind !== 'ident') return undefined;
   // An attribute in an access path: the path up to and including this name.
