@@ -381,14 +381,24 @@ connection.onCodeAction((params) => {
 
 // ---- Completion and hover in policy files, from the covering manifest ----
 
-/** An open policy file, its text and line index, and the manifest that covers it. */
+/**
+ * Positions in an open document, from the line offsets the synced document already keeps (requests on the
+ * keystroke path do not index the text again).
+ */
+function positionsOf(doc: TextDocument) {
+  return {
+    offsetAt: (position: Position) => doc.offsetAt(position),
+    range: (span: { start: number; end: number }) => ({ start: doc.positionAt(span.start), end: doc.positionAt(span.end) }),
+  };
+}
+
+/** An open policy file, its text and positions, and the manifest that covers it. */
 function policyContext(uri: string) {
   const doc = documents.get(uri);
   const p = uriToPath(uri);
   if (!doc || !p || !isPolicyFile(p)) return undefined;
   const manifest = projectOf(p)?.project.coveringManifest(p)?.manifest;
-  const text = doc.getText();
-  return { text, lines: lineIndexOf(p, text), manifest };
+  return { text: doc.getText(), lines: positionsOf(doc), manifest };
 }
 
 const COMPLETION_KINDS: Record<AssistKind, CompletionItemKind> = {
@@ -416,9 +426,8 @@ function manifestCompletion(uri: string, position: Position): CompletionItem[] |
   const doc = documents.get(uri);
   if (!p || !doc || !isManifestFile(p) || p.endsWith('.json')) return undefined;
   const manifest = rememberLoadedManifest(p);
-  const text = doc.getText();
-  const lines = lineIndexOf(p, text);
-  return completeManifestAt(text, lines.offsetAt(position), manifest).map((i) => ({
+  const lines = positionsOf(doc);
+  return completeManifestAt(doc.getText(), lines.offsetAt(position), manifest).map((i) => ({
     label: i.label,
     kind: COMPLETION_KINDS[i.kind],
     detail: i.detail,
