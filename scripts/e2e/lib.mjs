@@ -120,7 +120,7 @@ export function run(cmd, args, { cwd = REPO, env = process.env, quiet = false } 
 // ---------------------------------------------------------------- the install cache
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
-const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+export const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
 function debInstalled(pkg) {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
@@ -128,7 +128,7 @@ function debInstalled(pkg) {
 }
 
 /** Installs Debian packages as root, or tells exactly what to run. `needed` maps package → "is it there?" check. */
-async function ensureDebianPackages(needed, root) {
+export async function ensureDebianPackages(needed, root = cacheRoot()) {
   const missing = Object.entries(needed).filter(([pkg, present]) => !present() && !debInstalled(pkg)).map(([pkg]) => pkg);
   if (!missing.length) return;
   const cmd = `apt-get update && apt-get install -y ${missing.join(' ')}`;
