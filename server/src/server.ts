@@ -1,19 +1,19 @@
 import './node/v8guard';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { parentPort } from 'node:worker_threads';
 import {
-  CodeAction,
-  CodeActionKind,
   createConnection,
+  PortMessageReader,
+  PortMessageWriter,
+  CodeActionKind,
   DiagnosticSeverity,
   DidChangeConfigurationNotification,
   CodeLensRefreshRequest,
   type CodeLens,
-  CompletionItemKind,
   type CompletionItem,
   type Hover,
-  MarkupKind,
   FileChangeType,
   ProposedFeatures,
   TextDocuments,
@@ -21,17 +21,15 @@ import {
   type Diagnostic,
   type InitializeParams,
   type InitializeResult,
-  type Position,
   type WorkspaceEdit,
-  type TextEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Project, type FileReport } from './core/project';
 import { isManifestFile, isPolicyFile, isToolListFile } from './core/manifest/model';
 import { ruleDocsUrl, DOCS_BASE_URL } from './core/rules';
-import type { CoreDiagnostic, FixWithRanges } from './core/types';
+import type { CoreDiagnostic } from './core/types';
 import { ServerHost } from './node/serverHost';
-import { toCorePath, toNativePath, isRelevantFile } from './node/fsHost';
+import { isRelevantFile } from './node/fsHost';
 import {
   Methods,
   type ScenarioEditParams,
@@ -47,13 +45,22 @@ import { judgeScenario } from './core/scenarios';
 import { redact, sampleValue } from './core/sampleValues';
 import { appendScenarioEdit } from './core/scenarioEdit';
 import { LineIndex } from './core/text';
-import { completeAt, hoverAt, type AssistKind } from './core/cedar/assist';
-import { completeManifestAt } from './core/manifest/assist';
+import { manifestCompletion, policyCompletion, policyHover, quickFixes } from './lsp/assist';
+import { SNAPSHOT_METHOD, type AssistSnapshot } from './lsp/snapshot';
+import { pathToUri, uriToPath } from './lsp/uris';
 import type { Manifest } from './core/manifest/model';
 import type { ManifestEntry } from './core/project';
 import type { RulesSetting } from './core/configFile';
 
-const connection = createConnection(ProposedFeatures.all);
+// In the analysis worker (started by main.ts) the connection is the worker's port; run directly, stdio or IPC.
+const connection = parentPort
+  ? createConnection(ProposedFeatures.all, new PortMessageReader(parentPort), new PortMessageWriter(parentPort))
+  : createConnection(ProposedFeatures.all);
+
+/** Tells the router (main.ts) which manifests are loaded and which manifest covers a policy file. */
+function publishSnapshot(snapshot: AssistSnapshot) {
+  if (parentPort) void connection.sendNotification(SNAPSHOT_METHOD, snapshot);
+}
 const documents = new TextDocuments(TextDocument);
 
 interface Settings {
@@ -72,19 +79,6 @@ const projects: { host: ServerHost; project: Project }[] = [];
 /** Rule pages shipped with the extension open offline; otherwise link to the public pages. */
 const localDocs = path.join(__dirname, '..', 'docs', 'rules');
 const docsBase = fs.existsSync(localDocs) ? pathToFileURL(localDocs).href + '/' : DOCS_BASE_URL;
-
-function uriToPath(uri: string): string | undefined {
-  if (!uri.startsWith('file:')) return undefined;
-  try {
-    return toCorePath(fileURLToPath(uri));
-  } catch {
-    return undefined;
-  }
-}
-
-function pathToUri(p: string): string {
-  return pathToFileURL(toNativePath(p)).href;
-}
 
 function projectOf(p: string) {
   return projects.filter((x) => x.host.contains(p)).sort((a, b) => b.host.root.length - a.host.root.length)[0];
@@ -243,6 +237,7 @@ class Scheduler {
           if (now?.version !== job.version) continue; // never publish for a stale version
           this.problems.set(file, r.value.diagnostics.length);
           await connection.sendDiagnostics({ uri: pathToUri(file), version: job.version, diagnostics: r.value.diagnostics.map(toLsp) });
+          if (isPolicyFile(file)) publishSnapshot({ coverage: [[file, projectOf(file)?.project.coveringManifest(file)?.file ?? null]] });
           if (isManifestFile(file)) {
             rememberLoadedManifest(file);
             if (canRefreshCodeLens) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
@@ -363,52 +358,19 @@ connection.onDidChangeWatchedFiles((params) => {
   }
 });
 
-// ---- Quick fixes ----
+// ---- Quick fixes, completion and hover (the router answers them too when this worker is busy: see main.ts) ----
 
-connection.onCodeAction((params) => {
-  const actions: CodeAction[] = [];
-  for (const d of params.context.diagnostics) {
-    const fixes = (d.data as { fixes?: FixWithRanges[] } | undefined)?.fixes;
-    for (const fx of fixes ?? []) {
-      const changes: Record<string, TextEdit[]> = {};
-      for (const e of fx.edits) (changes[pathToUri(e.file)] ??= []).push({ range: e.range, newText: e.newText });
-      const edit: WorkspaceEdit = { changes };
-      actions.push({ title: fx.title, kind: CodeActionKind.QuickFix, diagnostics: [d], edit, isPreferred: fx.preferred });
-    }
-  }
-  return actions;
-});
+connection.onCodeAction((params) => quickFixes(params, pathToUri));
 
-// ---- Completion and hover in policy files, from the covering manifest ----
-
-/**
- * Positions in an open document, from the line offsets the synced document already keeps (requests on the
- * keystroke path do not index the text again).
- */
-function positionsOf(doc: TextDocument) {
-  return {
-    offsetAt: (position: Position) => doc.offsetAt(position),
-    range: (span: { start: number; end: number }) => ({ start: doc.positionAt(span.start), end: doc.positionAt(span.end) }),
-  };
-}
-
-/** An open policy file, its text and positions, and the manifest that covers it. */
+/** An open policy file and the manifest that covers it. */
 function policyContext(uri: string) {
   const doc = documents.get(uri);
   const p = uriToPath(uri);
   if (!doc || !p || !isPolicyFile(p)) return undefined;
-  const manifest = projectOf(p)?.project.coveringManifest(p)?.manifest;
-  return { text: doc.getText(), lines: positionsOf(doc), manifest };
+  const manifest = projectOf(p)?.project.coveringManifest(p);
+  if (manifest) publishSnapshot({ coverage: [[p, manifest.file]] });
+  return { doc, manifest: manifest?.manifest };
 }
-
-const COMPLETION_KINDS: Record<AssistKind, CompletionItemKind> = {
-  property: CompletionItemKind.Property,
-  value: CompletionItemKind.EnumMember,
-  tool: CompletionItemKind.Function,
-  agent: CompletionItemKind.Class,
-  role: CompletionItemKind.Interface,
-  server: CompletionItemKind.Module,
-};
 
 /** The last manifest each open manifest file loaded to: completion goes on while the text being typed does not load. */
 const lastLoadedManifest = new Map<string, Manifest>();
@@ -416,46 +378,24 @@ const lastLoadedManifest = new Map<string, Manifest>();
 /** Keeps the manifest a file loads to, if it loads (called when the manifest has been checked). */
 function rememberLoadedManifest(file: string): Manifest | undefined {
   const loaded = projectOf(file)?.project.manifest(file)?.manifest;
-  if (loaded) lastLoadedManifest.set(file, loaded);
+  if (loaded && lastLoadedManifest.get(file) !== loaded) {
+    lastLoadedManifest.set(file, loaded);
+    publishSnapshot({ manifests: [[file, loaded]] });
+  }
   return loaded ?? lastLoadedManifest.get(file);
 }
 
-/** Completion in an open YAML manifest: the ids its fields refer to. */
-function manifestCompletion(uri: string, position: Position): CompletionItem[] | undefined {
-  const p = uriToPath(uri);
-  const doc = documents.get(uri);
-  if (!p || !doc || !isManifestFile(p) || p.endsWith('.json')) return undefined;
-  const manifest = rememberLoadedManifest(p);
-  const lines = positionsOf(doc);
-  return completeManifestAt(doc.getText(), lines.offsetAt(position), manifest).map((i) => ({
-    label: i.label,
-    kind: COMPLETION_KINDS[i.kind],
-    detail: i.detail,
-    textEdit: { range: lines.range(i.replace), newText: i.label },
-  }));
-}
-
 connection.onCompletion((params): CompletionItem[] => {
-  const inManifest = manifestCompletion(params.textDocument.uri, params.position);
-  if (inManifest) return inManifest;
+  const p = uriToPath(params.textDocument.uri);
+  const doc = documents.get(params.textDocument.uri);
+  if (p && doc && isManifestFile(p) && !p.endsWith('.json')) return manifestCompletion(doc, params.position, rememberLoadedManifest(p));
   const ctx = policyContext(params.textDocument.uri);
-  if (!ctx) return [];
-  const items = completeAt(ctx.text, ctx.lines.offsetAt(params.position), ctx.manifest);
-  return items.map((i) => ({
-    label: i.label,
-    kind: COMPLETION_KINDS[i.kind],
-    detail: i.detail,
-    documentation: i.documentation ? { kind: MarkupKind.Markdown, value: i.documentation } : undefined,
-    sortText: i.sortText,
-    textEdit: { range: ctx.lines.range(i.replace), newText: i.insertText ?? i.label },
-  }));
+  return ctx ? policyCompletion(ctx.doc, params.position, ctx.manifest) : [];
 });
 
 connection.onHover((params): Hover | null => {
   const ctx = policyContext(params.textDocument.uri);
-  if (!ctx) return null;
-  const h = hoverAt(ctx.text, ctx.lines.offsetAt(params.position), ctx.manifest);
-  return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: ctx.lines.range(h.span) } : null;
+  return ctx ? policyHover(ctx.doc, params.position, ctx.manifest) : null;
 });
 
 // ---- Custom requests ----

@@ -1,0 +1,11 @@
+import type { Manifest } from '../core/manifest/model';
+
+/** Notification (analysis worker → router, never sent to the client): what completion and hover need to answer at once. */
+export const SNAPSHOT_METHOD = 'agentPolicy/internal/assistSnapshot';
+
+export interface AssistSnapshot {
+  /** Manifests as last loaded, by file (core paths). */
+  manifests?: [file: string, manifest: Manifest][];
+  /** Policy file → the manifest file that covers it (null: none). */
+  coverage?: [policyFile: string, manifestFile: string | null][];
+}
