@@ -146,6 +146,12 @@ tools:
     });
   }
 
+  it('a manifest value too long for a pattern of the manifest format is a finding, not a crash', () => {
+    const long = new Project(MemoryHost.of({ 'x.agents.yaml': `version: 1\nnamespace: A${'a'.repeat(MAX_PATTERN_INPUT)}\nagents: {}\n` }));
+    const d = long.check('/ws/x.agents.yaml').diagnostics;
+    assert.ok(d.some((x) => x.code === 'manifest-invalid' && x.message.startsWith('pattern too costly: a value of 200001 characters')), d.map((x) => x.message).join('\n'));
+  });
+
   it('a call that does not reach the unsupported pattern is decided as usual', () => {
     assert.deepEqual(up.simulate('/ws/p.agents.yaml', { agent: 'a', tool: 't', args: {}, context: {} }).decision, 'allow');
   });
