@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { Methods, type ScenarioEditParams, type SimulateParams, type SimulateResponse, type SimulationTargetsResult } from '../../server/src/protocol';
+import { Methods, type ScenarioEditParams, type ScenarioEditResult, type SimulateParams, type SimulateResponse, type SimulationTargetsResult } from '../../server/src/protocol';
 import { SimulationPanel, type PanelMessage } from './simulationPanel';
 
 /** The UI of simulation: the command's pickers, the result panel, policy highlights and the decision log. */
@@ -151,7 +151,7 @@ export class Simulator implements vscode.Disposable {
       )?.value;
     if (!expect) return false;
     const params: ScenarioEditParams = { manifestUri: shown.manifestUri, scenario: { name: name.trim(), agent: shown.agent, tool: shown.tool, args: shown.args, context: shown.context, via: shown.via, expect } };
-    const r = await client.sendRequest<{ edit?: unknown; error?: string }>(Methods.scenarioEdit, params);
+    const r = await client.sendRequest<ScenarioEditResult>(Methods.scenarioEdit, params);
     if (!r.edit) {
       void vscode.window.showErrorMessage(`Agent Policy: cannot save the scenario: ${r.error ?? 'unknown error'}`);
       return false;
@@ -160,7 +160,8 @@ export class Simulator implements vscode.Disposable {
     if (!edit || !(await vscode.workspace.applyEdit(edit))) return false;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(shown.manifestUri));
     await doc.save();
-    void vscode.window.setStatusBarMessage(`Agent Policy: scenario "${name.trim()}" saved in ${path.basename(doc.uri.fsPath)}`, 4000);
+    if (r.note) void vscode.window.showWarningMessage(`Agent Policy: scenario "${name.trim()}" saved in ${path.basename(doc.uri.fsPath)}; ${r.note}.`);
+    else void vscode.window.setStatusBarMessage(`Agent Policy: scenario "${name.trim()}" saved in ${path.basename(doc.uri.fsPath)}`, 4000);
     return true;
   }
 }

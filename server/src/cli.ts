@@ -185,7 +185,9 @@ function jsonArg(value: string | undefined, flag: string, cwd: string): unknown 
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new InputError(`${flag}: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    // V8 quotes the text around the error: it may be a secret, so only the reason is kept.
+    const why = (err instanceof Error ? err.message : String(err)).replace(/, .*is not valid JSON$/s, '').replace(/^(Unexpected token '.'?).*$/s, '$1');
+    throw new InputError(`${flag}: not valid JSON (${why})`);
   }
 }
 
@@ -232,6 +234,7 @@ function simulateCommand(args: string[], io: Io): number {
     return 2;
   }
   const project = projectFor(target);
+  // The result comes redacted from the core (CI logs keep what is printed): never print `input` itself.
   const r = project.simulate(manifests[0], input);
   const where = (ref: PolicyRef) => {
     const text = project.host.readFile(ref.file) ?? '';

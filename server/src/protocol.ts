@@ -77,6 +77,14 @@ export interface ScenarioEditParams {
   scenario: { name: string; agent: string; tool: string; args: unknown; context: unknown; via?: string[]; expect: 'allow' | 'deny' };
 }
 
+export interface ScenarioEditResult {
+  /** The LSP `WorkspaceEdit` to apply. */
+  edit?: unknown;
+  error?: string;
+  /** Where sensitive values were written as the "[redacted]" placeholder, in a sentence (absent when none were). */
+  note?: string;
+}
+
 export interface SchemaParams {
   /** A manifest, policy file or tool list; the first manifest of the workspace when absent. */
   uri?: string;

@@ -33,6 +33,7 @@ import { isRelevantFile } from './node/fsHost';
 import {
   Methods,
   type ScenarioEditParams,
+  type ScenarioEditResult,
   type SchemaParams,
   type SchemaResult,
   type SimulateParams,
@@ -42,8 +43,8 @@ import {
 } from './protocol';
 import { simulate, type PolicyRef, type SimulationResult } from './core/simulate';
 import { judgeScenario } from './core/scenarios';
-import { redact, sampleValue } from './core/sampleValues';
-import { appendScenarioEdit } from './core/scenarioEdit';
+import { sampleValue } from './core/sampleValues';
+import { appendScenarioEdit, placeholderNote } from './core/scenarioEdit';
 import { LineIndex } from './core/text';
 import { manifestCompletion, policyCompletion, policyHover, quickFixes } from './lsp/assist';
 import { SNAPSHOT_METHOD, type AssistSnapshot } from './lsp/snapshot';
@@ -445,6 +446,9 @@ function toResponse(pr: (typeof projects)[number], entry: ManifestEntry | undefi
   return {
     manifestUri: entry ? pathToUri(entry.file) : undefined,
     ...input,
+    // What leaves the core is redacted: the call as the simulator shows it, never the raw arguments.
+    args: r.call.args,
+    context: r.call.context,
     decision: r.decision,
     reason: r.reason,
     determining: r.determining.map((d) => locate(pr, d)),
@@ -462,7 +466,7 @@ connection.onRequest(Methods.simulate, (params: SimulateParams): SimulateRespons
   const empty = { agent: params.agent ?? '', tool: params.tool ?? '', args: params.args ?? {}, context: params.context ?? {}, via: params.via ?? [] };
   if (!found) {
     const r = simulate(undefined, { files: [] }, empty);
-    return { ...empty, decision: r.decision, reason: r.reason, determining: [], errors: [], failOpenRisk: false, requestErrors: r.requestErrors, notes: [], chain: [] };
+    return { ...empty, args: r.call.args, context: r.call.context, decision: r.decision, reason: r.reason, determining: [], errors: [], failOpenRisk: false, requestErrors: r.requestErrors, notes: [], chain: [] };
   }
   const { pr, entry } = found;
   const scenario = params.scenarioIndex !== undefined ? entry.manifest?.scenarios.find((s) => s.index === params.scenarioIndex) : undefined;
@@ -473,16 +477,15 @@ connection.onRequest(Methods.simulate, (params: SimulateParams): SimulateRespons
     const o = judgeScenario(scenario, result);
     response.scenario = { name: scenario.name, expect: scenario.expect, passed: o.passed, summary: o.summary };
   }
-  // The decision log: one JSON record per explicit simulation, sensitive arguments redacted.
-  const tool = entry.manifest?.tools.find((t) => t.name === input.tool);
+  // The decision log: one JSON record per explicit simulation, sensitive arguments redacted (by the core).
   void connection.sendNotification(Methods.decisionLog, {
     time: new Date().toISOString(),
     manifest: path.posix.basename(entry.file),
     agent: input.agent,
     ...(input.via.length ? { via: input.via } : {}),
     tool: input.tool,
-    args: tool ? redact(input.args, tool.inputSchema) : input.args,
-    context: entry.manifest?.context ? redact(input.context, entry.manifest.context) : input.context,
+    args: result.call.args,
+    context: result.call.context,
     decision: result.decision,
     policies: result.determining.map((d) => d.id),
     ...(result.errors.length ? { errored: result.errors.map((e) => e.id) } : {}),
@@ -513,15 +516,16 @@ connection.onRequest(Methods.simulationTargets, (): SimulationTargetsResult => {
   return manifests.length ? { manifests } : { manifests, error: 'no agent manifest (*.agents.yaml) found in the workspace' };
 });
 
-connection.onRequest(Methods.scenarioEdit, (params: ScenarioEditParams): { edit?: WorkspaceEdit; error?: string } => {
+connection.onRequest(Methods.scenarioEdit, (params: ScenarioEditParams): ScenarioEditResult => {
   const file = uriToPath(params.manifestUri);
   const pr = file ? projectOf(file) : undefined;
   const text = file && pr ? pr.host.readFile(file) : undefined;
   if (!file || !pr || text === undefined) return { error: 'the manifest cannot be read' };
-  const e = appendScenarioEdit(file, text, params.scenario);
+  const e = appendScenarioEdit(file, text, params.scenario, pr.project.manifest(file)?.manifest);
   if (!e) return { error: 'the manifest cannot be edited safely (fix its syntax first)' };
   const ix = lineIndexOf(file, text);
-  return { edit: { changes: { [params.manifestUri]: [{ range: ix.range(e.span), newText: e.newText }] } } };
+  const note = placeholderNote(e.redacted);
+  return { edit: { changes: { [params.manifestUri]: [{ range: ix.range(e.span), newText: e.newText }] } }, ...(note ? { note } : {}) };
 });
 
 connection.onCodeLens((params): CodeLens[] => {

@@ -90,3 +90,54 @@ describe('CLI: agent-policy test', function () {
     assert.match(r.stdout, /all passed, 1 passed \(1 scenarios\)/);
   });
 });
+
+describe('CLI: patterns and sensitive values', function () {
+  this.timeout(180000);
+  /** A copy of the jsondata fixture as its own workspace. */
+  const ws = (() => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apol-cli-jd-'));
+    fs.cpSync(path.join(REPO, 'test', 'fixtures', 'jsondata'), dir, { recursive: true });
+    fs.mkdirSync(path.join(dir, '.git'));
+    return dir;
+  })();
+  after(() => fs.rmSync(ws, { recursive: true, force: true }));
+  /** Runs the CLI as a child process that is killed after `timeout` ms (a pattern that never ends fails the test). */
+  const runFor = (args: string[], timeout = 60000) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ws, encoding: 'utf8', timeout, env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.error, undefined, `the CLI did not end within ${timeout} ms`);
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const redos = JSON.stringify({ code: `${'a'.repeat(30)}!` });
+
+  it('simulate: `^(a+)+$` on 30 a\'s and a `!` ends, denied with the pattern error', () => {
+    const r = runFor(['simulate', '--agent', 'ops-bot', '--tool', 'check_code', '--args', redos, '--context', '{"purpose":"p"}', '--format', 'json']);
+    assert.equal(r.code, 1);
+    assert.deepEqual((JSON.parse(r.stdout) as SimJson).requestErrors, ['args/code: must match the pattern ^(a+)+$']);
+  });
+
+  it('test: a scenario carrying that pattern ends, and passes (it expects deny)', () => {
+    const r = runFor(['test', '--format', 'json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
+  const secrets = ['s3cr3t-value', '4111111111111111', 'Bearer xyz', 'sess-1234', '115292150460684'];
+  const login = (args: Record<string, unknown>, format: string) =>
+    runFor(['simulate', '--agent', 'ops-bot', '--tool', 'login', '--args', JSON.stringify({ user: 'jane', ...args }), '--context', JSON.stringify({ purpose: 'p', session_token: 'sess-1234' }), '--format', format]);
+  for (const format of ['pretty', 'json']) {
+    it(`simulate --format ${format} prints no sensitive value: not in the request, not in request errors`, () => {
+      const ok = login({ pin: 4321, secret: 's3cr3t-value', card: { number: '4111111111111111' }, headers: { Authorization: 'Bearer xyz' } }, format);
+      const denied = login({ pin: 1152921504606847000 }, format);
+      assert.deepEqual([ok.code, denied.code], [0, 1]);
+      for (const out of [ok.stdout, denied.stdout]) for (const s of secrets) assert.ok(!out.includes(s), `${s} printed:\n${out}`);
+      assert.match(ok.stdout, /"pin":\s?"\[redacted\]"/);
+      assert.match(denied.stdout, /args\.pin: expected an integer \(within ±2\^53\), got \[redacted\]/);
+    });
+  }
+
+  it('simulate: invalid JSON is reported without quoting it', () => {
+    const r = runFor(['simulate', '--agent', 'ops-bot', '--tool', 'login', '--args', '{"secret": hunter2-secret}']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--args: not valid JSON/);
+    assert.ok(!r.stderr.includes('hunter2'), r.stderr);
+  });
+});

@@ -1,11 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CodeLensRequest } from 'vscode-languageserver-protocol/node';
+import { CodeLensRequest, HoverRequest } from 'vscode-languageserver-protocol/node';
 import { copyToTemp } from '../helpers/examples';
+import { REPO } from '../helpers/memoryHost';
 import { TestClient, uriOf } from '../helpers/lspClient';
 import { assertCall, simulationTable } from '../helpers/simulationTable';
-import type { SimulateResponse, SimulationTargetsResult } from '../../server/src/protocol';
+import type { ScenarioEditResult, SimulateResponse, SimulationTargetsResult } from '../../server/src/protocol';
+import { LOGIN_ARGS, LOGIN_CONTEXT, SECRETS } from '../helpers/jsondata';
 
 describe('language server: agentPolicy/simulate and scenarios', function () {
   this.timeout(120000);
@@ -95,5 +97,80 @@ describe('language server: agentPolicy/simulate and scenarios', function () {
     const lenses = (await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: uriOf(manifest) } })) ?? [];
     assert.equal(lenses.filter((l) => l.command!.title === '▶ Simulate').length, 8);
     assert.ok(lenses.some((l) => l.command!.title === '✓ allow — billing-read-orders'));
+  });
+});
+
+describe('language server: patterns and sensitive values', function () {
+  this.timeout(120000);
+  let ws: string;
+  let client: TestClient;
+  const manifest = () => path.join(ws, 'vault.agents.yaml');
+  const noSecret = (output: unknown, what: string) => {
+    const text = JSON.stringify(output);
+    for (const s of SECRETS) assert.ok(!text.includes(s), `${what} shows ${s}: ${text}`);
+  };
+
+  before(async () => {
+    ws = copyToTemp(path.join(REPO, 'test', 'fixtures', 'jsondata'), 'apol-jd-');
+    client = new TestClient(ws);
+    await client.start();
+  });
+
+  after(async () => {
+    await client.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('a scenario with a pattern that backtracks exponentially holds nothing: the check ends and hover answers', async () => {
+    const file = manifest();
+    await client.open(file, fs.readFileSync(file, 'utf8'));
+    await client.waitForPublish(file, (p) => p.version === 1, 0, 60000);
+    const lenses = (await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: uriOf(file) } })) ?? [];
+    assert.ok(lenses.some((l) => l.command!.title.startsWith('✓ deny')), lenses.map((l) => l.command!.title).join('\n'));
+    const policy = path.join(ws, 'policies', 'vault.cedar');
+    const text = fs.readFileSync(policy, 'utf8');
+    await client.open(policy, text);
+    const line = text.split('\n').findIndex((l) => l.includes('context.input.labels'));
+    const started = Date.now();
+    const hover = await client.conn.sendRequest(HoverRequest.type, { textDocument: { uri: uriOf(policy) }, position: { line, character: text.split('\n')[line]!.indexOf('labels') + 2 } });
+    assert.ok(hover, 'hover answers');
+    assert.ok(Date.now() - started < 10000, `hover took ${Date.now() - started} ms`);
+  });
+
+  it('the agentPolicy/simulate response and the decision log redact sensitive values', async () => {
+    const mark = client.notifications.length;
+    const r = (await client.conn.sendRequest('agentPolicy/simulate', { manifestUri: uriOf(manifest()), agent: 'ops-bot', tool: 'login', args: LOGIN_ARGS, context: LOGIN_CONTEXT })) as SimulateResponse;
+    assert.equal(r.decision, 'allow');
+    noSecret(r, 'the simulate response');
+    assert.equal((r.args as { pin: unknown }).pin, '[redacted]');
+    assert.equal((r.context as { session_token: unknown }).session_token, '[redacted]');
+    const log = await client.waitFor('a decision-log record', () => client.notifications.slice(mark).find((x) => x.method === 'agentPolicy/decisionLog'));
+    noSecret(log.params, 'the decision log');
+    assert.deepEqual((log.params as { args: { card: unknown } }).args.card, { number: '[redacted]', holder: 'Jane' });
+  });
+
+  it('request errors and the arguments of an unknown tool are redacted, in the response and in the log', async () => {
+    const mark = client.notifications.length;
+    const bad = (await client.conn.sendRequest('agentPolicy/simulate', { manifestUri: uriOf(manifest()), agent: 'ops-bot', tool: 'login', args: { ...LOGIN_ARGS, pin: 1152921504606847000 }, context: LOGIN_CONTEXT })) as SimulateResponse;
+    assert.deepEqual(bad.requestErrors, ['args.pin: expected an integer (within ±2^53), got [redacted]']);
+    const unknown = (await client.conn.sendRequest('agentPolicy/simulate', { manifestUri: uriOf(manifest()), agent: 'ops-bot', tool: 'logn', args: LOGIN_ARGS, context: LOGIN_CONTEXT })) as SimulateResponse;
+    assert.equal(unknown.args, '[redacted]');
+    const logs = await client.waitFor('two decision-log records', () => {
+      const l = client.notifications.slice(mark).filter((x) => x.method === 'agentPolicy/decisionLog');
+      return l.length >= 2 && l;
+    });
+    for (const x of [bad, unknown, ...logs.map((l) => l.params)]) noSecret(x, 'a response or log record');
+    assert.ok(!JSON.stringify([bad, logs]).includes('115292150460684'));
+  });
+
+  it('"Save as scenario": the edit writes placeholders, never a sensitive value, and says where', async () => {
+    const r = (await client.conn.sendRequest('agentPolicy/scenarioEdit', {
+      manifestUri: uriOf(manifest()),
+      scenario: { name: 'login', agent: 'ops-bot', tool: 'login', args: LOGIN_ARGS, context: LOGIN_CONTEXT, expect: 'allow' },
+    })) as ScenarioEditResult;
+    const edits = (r.edit as { changes: Record<string, { newText: string }[]> }).changes[uriOf(manifest())]!;
+    noSecret(edits, 'the scenario edit');
+    assert.match(edits[0]!.newText, /"\[redacted\]"/);
+    assert.match(r.note ?? '', /^sensitive values were not written: replace the "\[redacted\]" placeholders at args\.pin, /);
   });
 });

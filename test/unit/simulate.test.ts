@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Project } from '../../server/src/core/project';
-import { redact, sampleValue } from '../../server/src/core/sampleValues';
+import { sampleValue } from '../../server/src/core/sampleValues';
+import { redactValue } from '../../server/src/core/redact';
 import { decimalText } from '../../server/src/core/cedar/values';
 import { MemoryHost, REPO } from '../helpers/memoryHost';
 import { assertCall, simulationTable } from '../helpers/simulationTable';
@@ -73,7 +74,7 @@ describe('simulation helpers', () => {
 
   it('redacts writeOnly and x-sensitive fields in the decision log', () => {
     const schema = { type: 'object', properties: { card: { type: 'string', writeOnly: true }, note: { type: 'string' }, auth: { type: 'object', properties: { token: { type: 'string', 'x-sensitive': true } } } } };
-    assert.deepEqual(redact({ card: '4111', note: 'hi', auth: { token: 'abc' } }, schema), { card: '[redacted]', note: 'hi', auth: { token: '[redacted]' } });
+    assert.deepEqual(redactValue({ card: '4111', note: 'hi', auth: { token: 'abc' } }, schema).value, { card: '[redacted]', note: 'hi', auth: { token: '[redacted]' } });
   });
 
   it('converts numbers to Cedar decimals only when exact', () => {

@@ -60,7 +60,7 @@ export function applyRules(config: LintConfig, rules: RulesSetting): { path: str
     if (isPlainObject(value)) {
       for (const [opt, optValue] of Object.entries(value)) {
         if (opt === 'level') continue;
-        const spec = meta.options?.[opt];
+        const spec = meta.options && Object.hasOwn(meta.options, opt) ? meta.options[opt] : undefined; // `constructor` is no option
         if (!spec) {
           const names = Object.keys(meta.options ?? {});
           problems.push({ path: [id, opt], atKey: true, message: `\`${id}\` has no option \`${opt}\`${names.length ? ` (options: ${names.join(', ')})` : ''}` });

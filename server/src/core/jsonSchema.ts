@@ -2,6 +2,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import AjvDraft7 from 'ajv';
 import addFormats from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { own } from './own';
+import { ajvRegExp, collectUnsupported, PatternError, unsupportedPatternMessage, withPatternBudget } from './safeRegExp';
 import { didYouMean, hashText } from './text';
 import { pointerToPath, type JsonPath } from './yamlDoc';
 
@@ -13,8 +15,14 @@ export interface SchemaError {
   message: string;
 }
 
+/**
+ * Options every ajv instance of the core uses: `ownProperties` so that a property named like an
+ * `Object.prototype` member (`constructor`) is read from the data only, and patterns on RE2 (linear time).
+ */
+export const SAFE_AJV_OPTIONS = { ownProperties: true, code: { regExp: ajvRegExp } } as const;
+
 function makeAjv<T extends AjvDraft7>(Ctor: new (opts: object) => T): T {
-  const ajv = new Ctor({ allErrors: true, verbose: true, strict: false, validateSchema: false, allowUnionTypes: true, unicodeRegExp: true });
+  const ajv = new Ctor({ allErrors: true, verbose: true, strict: false, validateSchema: false, allowUnionTypes: true, unicodeRegExp: true, ...SAFE_AJV_OPTIONS });
   addFormats(ajv as unknown as Parameters<typeof addFormats>[0]);
   return ajv;
 }
@@ -22,38 +30,47 @@ function makeAjv<T extends AjvDraft7>(Ctor: new (opts: object) => T): T {
 let ajv2020: Ajv2020 | undefined;
 let ajv7: AjvDraft7 | undefined;
 function ajvFor(schema: unknown): AjvDraft7 {
-  const declared = typeof schema === 'object' && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
+  const declared = own(schema, '$schema');
   if (typeof declared === 'string' && /draft-0[4-7]/.test(declared)) return (ajv7 ??= makeAjv(AjvDraft7));
   return (ajv2020 ??= makeAjv(Ajv2020));
 }
 
-const compiled = new Map<string, { validate?: ValidateFunction; errors: SchemaError[] }>();
+export interface CompiledSchema {
+  validate?: ValidateFunction;
+  /** Problems that make the schema unusable. */
+  errors: SchemaError[];
+  /** Patterns the linear-time engine cannot run (at their `pattern` keyword): a value that reaches one is refused. */
+  unsupported: SchemaError[];
+}
+
+const compiled = new Map<string, CompiledSchema>();
 const MAX_CACHED = 2000;
 
 /**
  * Checks that `schema` is a valid JSON Schema (2020-12 unless it declares draft-07 or older) and compiles it.
  * Returns the validator, or the problems found in the schema itself. Never throws.
  */
-export function compileSchema(schema: unknown): { validate?: ValidateFunction; errors: SchemaError[] } {
+export function compileSchema(schema: unknown): CompiledSchema {
   let key: string;
   try {
     key = hashText(JSON.stringify(schema) ?? 'undefined');
   } catch {
-    return { errors: [{ path: [], atKey: false, message: 'schema cannot be serialised as JSON' }] };
+    return { errors: [{ path: [], atKey: false, message: 'schema cannot be serialised as JSON' }], unsupported: [] };
   }
   const hit = compiled.get(key);
   if (hit) return hit;
   const ajv = ajvFor(schema);
-  let result: { validate?: ValidateFunction; errors: SchemaError[] };
+  let result: CompiledSchema;
   const metaOk = ajv.validateSchema(schema as object);
   if (!metaOk) {
-    result = { errors: describeErrors(ajv.errors ?? [], schema).map((e) => ({ ...e, message: `not a valid JSON Schema: ${e.message}` })) };
+    result = { errors: describeErrors(ajv.errors ?? [], schema).map((e) => ({ ...e, message: `not a valid JSON Schema: ${e.message}` })), unsupported: [] };
   } else {
     try {
-      const { $id: _ignored, ...withoutId } = schema as Record<string, unknown>; // a repeated $id must not collide in ajv's registry
-      result = { validate: ajv.compile(withoutId), errors: [] };
+      const withoutId = Object.fromEntries(Object.entries(schema as Record<string, unknown>).filter(([k]) => k !== '$id')); // a repeated $id must not collide in ajv's registry
+      const { value: validate, unsupported } = collectUnsupported(() => ajv.compile(withoutId));
+      result = { validate, errors: [], unsupported: locatePatterns(schema, unsupported) };
     } catch (err) {
-      result = { errors: [{ path: [], atKey: false, message: `not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}` }] };
+      result = { errors: [{ path: [], atKey: false, message: `not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}` }], unsupported: [] };
     }
   }
   if (compiled.size >= MAX_CACHED) compiled.clear();
@@ -61,9 +78,39 @@ export function compileSchema(schema: unknown): { validate?: ValidateFunction; e
   return result;
 }
 
-/** Validates `value` against a compiled schema and describes every error. */
+/** Where the patterns RE2 cannot run sit in a schema: each `pattern` keyword, and each `patternProperties` key. */
+function locatePatterns(schema: unknown, unsupported: Map<string, string>): SchemaError[] {
+  if (unsupported.size === 0) return [];
+  const out: SchemaError[] = [];
+  const walk = (node: unknown, path: JsonPath, depth: number) => {
+    if (typeof node !== 'object' || node === null || depth > 64) return;
+    if (Array.isArray(node)) return node.forEach((n, i) => walk(n, [...path, i], depth + 1));
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'pattern' && typeof v === 'string' && unsupported.has(v)) out.push({ path: [...path, k], atKey: false, message: unsupportedPatternMessage(unsupported.get(v)!) });
+      if (k === 'patternProperties' && typeof v === 'object' && v !== null) {
+        for (const p of Object.keys(v)) if (unsupported.has(p)) out.push({ path: [...path, k, p], atKey: true, message: unsupportedPatternMessage(unsupported.get(p)!) });
+      }
+      walk(v, [...path, k], depth + 1);
+    }
+  };
+  walk(schema, [], 0);
+  if (out.length === 0) for (const [p, why] of unsupported) out.push({ path: [], atKey: false, message: `${unsupportedPatternMessage(why)} (\`${p.length > 60 ? `${p.slice(0, 57)}...` : p}\`)` });
+  return out;
+}
+
+/**
+ * Validates `value` against a compiled schema and describes every error. A pattern that cannot be run safely
+ * (not supported by the linear-time engine, value too long, time budget spent) is an error, never a pass.
+ */
 export function validateValue(validate: ValidateFunction, value: unknown, schema: unknown): SchemaError[] {
-  if (validate(value)) return [];
+  let ok: boolean;
+  try {
+    ok = withPatternBudget(() => validate(value) as boolean);
+  } catch (err) {
+    const message = err instanceof PatternError ? err.message : `the value cannot be checked against its schema (${err instanceof Error ? err.message : String(err)})`;
+    return [{ path: [], atKey: false, message }];
+  }
+  if (ok) return [];
   return describeErrors(validate.errors ?? [], schema);
 }
 
@@ -110,7 +157,8 @@ function describe(e: ErrorObject, rootSchema: unknown): SchemaError {
       return { path, atKey: true, message: `${where} is missing the required property \`${String(p.missingProperty)}\`` };
     case 'additionalProperties': {
       const name = String(p.additionalProperty);
-      const known = Object.keys(schemaAt(rootSchema, e.schemaPath.replace(/\/additionalProperties$/, ''))?.properties ?? {});
+      const props = own(schemaAt(rootSchema, e.schemaPath.replace(/\/additionalProperties$/, '')), 'properties');
+      const known = typeof props === 'object' && props !== null ? Object.keys(props) : [];
       const hint = didYouMean(name, known);
       return { path: [...path, name], atKey: true, message: `unknown property \`${name}\` in ${where}${hint ? `; did you mean \`${hint}\`?` : ''}` };
     }
@@ -127,8 +175,8 @@ function describe(e: ErrorObject, rootSchema: unknown): SchemaError {
     case 'anyOf':
       return { path, atKey: false, message: `${where} does not match any of the allowed forms` };
     case 'pattern': {
-      const custom = (schemaAt(rootSchema, e.schemaPath.replace(/\/pattern$/, '')) as { 'x-patternMessage'?: string } | undefined)?.['x-patternMessage'];
-      return { path, atKey: false, message: custom ? `${where} must be ${custom}` : `${where} must match the pattern ${String(p.pattern)}` };
+      const custom = own(schemaAt(rootSchema, e.schemaPath.replace(/\/pattern$/, '')), 'x-patternMessage');
+      return { path, atKey: false, message: typeof custom === 'string' ? `${where} must be ${custom}` : `${where} must match the pattern ${String(p.pattern)}` };
     }
     case 'propertyNames':
       return { path, atKey: true, message: `${where} has an invalid property name \`${String(p.propertyName)}\`` };
@@ -144,11 +192,11 @@ function articled(type: string): string {
 }
 
 /** Resolves a schema path such as "#/properties/agents/additionalProperties" in a root schema (local refs only). */
-function schemaAt(root: unknown, schemaPath: string): { properties?: Record<string, unknown>; description?: string } | undefined {
+function schemaAt(root: unknown, schemaPath: string): Record<string, unknown> | undefined {
   let node: unknown = root;
   for (const seg of schemaPath.replace(/^#\/?/, '').split('/').filter(Boolean)) {
     if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
+    node = own(node, seg.replace(/~1/g, '/').replace(/~0/g, '~'));
   }
-  return typeof node === 'object' && node !== null ? (node as { properties?: Record<string, unknown> }) : undefined;
+  return typeof node === 'object' && node !== null ? (node as Record<string, unknown>) : undefined;
 }

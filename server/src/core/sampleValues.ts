@@ -1,4 +1,5 @@
 import { compileSchema, validateValue } from './jsonSchema';
+import { jsonObject, own } from './own';
 
 type Schema = Record<string, unknown>;
 
@@ -19,7 +20,7 @@ function resolve(root: unknown, s: unknown): Schema | undefined {
   const ref = (s as Schema).$ref;
   if (typeof ref === 'string' && ref.startsWith('#')) {
     let node: unknown = root;
-    for (const seg of ref.slice(1).split('/').filter(Boolean)) node = typeof node === 'object' && node !== null ? (node as Schema)[seg] : undefined;
+    for (const seg of ref.slice(1).split('/').filter(Boolean)) node = own(node, seg.replace(/~1/g, '/').replace(/~0/g, '~'));
     return typeof node === 'object' && node !== null ? (node as Schema) : undefined;
   }
   return s as Schema;
@@ -57,16 +58,16 @@ function sample(root: unknown, input: unknown, depth: number): unknown {
       return item === undefined ? [] : Array.from({ length: Math.max(1, Math.min(min, 3)) }, () => item);
     }
     case 'object': {
-      const out: Record<string, unknown> = {};
+      const out: [string, unknown][] = [];
       const props = (s.properties ?? {}) as Record<string, unknown>;
       const required = new Set(Array.isArray(s.required) ? s.required : []);
       for (const [k, p] of Object.entries(props)) {
         // Required properties, and optional ones too: a fuller example shows what the tool takes.
         const v = sample(root, p, depth + 1);
-        if (v !== undefined) out[k] = v;
-        else if (required.has(k)) out[k] = null;
+        if (v !== undefined) out.push([k, v]);
+        else if (required.has(k)) out.push([k, null]);
       }
-      return out;
+      return jsonObject(out);
     }
     default:
       return undefined;
@@ -95,19 +96,4 @@ function sampleString(s: Schema): string {
   if (v.length < min) v = v.padEnd(min, 'x');
   if (v.length > max) v = v.slice(0, max);
   return v;
-}
-
-/** A copy of `value` where fields that the schema marks `writeOnly` or `x-sensitive` are replaced by "[redacted]". */
-export function redact(value: unknown, schema: unknown, root: unknown = schema): unknown {
-  const s = resolve(root, schema);
-  if (!s) return value;
-  if (s.writeOnly === true || s['x-sensitive'] === true) return '[redacted]';
-  if (Array.isArray(value)) return value.map((v) => redact(v, s.items, root));
-  if (typeof value === 'object' && value !== null) {
-    const props = (s.properties ?? {}) as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redact(v, props[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined), root);
-    return out;
-  }
-  return value;
 }

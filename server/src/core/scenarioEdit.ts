@@ -1,4 +1,6 @@
 import { isSeq, parseDocument } from 'yaml';
+import type { Manifest } from './manifest/model';
+import { REDACTED, redactCall } from './redact';
 import type { TextEditSpan } from './types';
 
 export interface NewScenario {
@@ -19,8 +21,23 @@ function scenarioObject(s: NewScenario): Record<string, unknown> {
 /**
  * The edit that appends a scenario to a manifest: a new item at the end of `scenarios:` (created when
  * missing), keeping the rest of the file as it is. Returns undefined when the file cannot be edited safely.
+ * A manifest is a file people commit: sensitive values (by the tool's and the context's schemas in
+ * `manifest`; everything when the tool or the manifest is unknown) are written as the placeholder
+ * "[redacted]", and `redacted` lists where, so that the user can put a test value there.
  */
-export function appendScenarioEdit(file: string, text: string, scenario: NewScenario): TextEditSpan | undefined {
+export function appendScenarioEdit(file: string, text: string, scenario: NewScenario, manifest: Manifest | undefined): (TextEditSpan & { redacted: string[] }) | undefined {
+  const shown = redactCall(manifest, scenario);
+  const redacted = shown.paths;
+  const e = appendEdit(file, text, { ...scenario, args: shown.args, context: shown.context });
+  return e && { ...e, redacted };
+}
+
+/** The message that tells where placeholders were written (empty when none were). */
+export function placeholderNote(redacted: string[]): string {
+  return redacted.length ? `sensitive values were not written: replace the "${REDACTED}" placeholder${redacted.length > 1 ? 's' : ''} at ${redacted.join(', ')} with a test value` : '';
+}
+
+function appendEdit(file: string, text: string, scenario: NewScenario): TextEditSpan | undefined {
   const obj = scenarioObject(scenario);
   if (file.endsWith('.json')) {
     let parsed: unknown;

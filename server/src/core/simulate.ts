@@ -5,6 +5,8 @@ import type { PolicyInfo } from './cedar/policyCheck';
 import { compileSchema, validateValue } from './jsonSchema';
 import type { JsonObject, Manifest } from './manifest/model';
 import type { ManifestEntry } from './project';
+import { hasOwn, jsonObject, own } from './own';
+import { REDACTED, redactCall, redactValue, scrub, type RedactedCall } from './redact';
 import { didYouMean, hashText } from './text';
 import type { Span } from './types';
 
@@ -53,6 +55,8 @@ export interface SimulationResult {
   /** One decision per agent of a delegated call, first to last. */
   chain: AgentDecision[];
   reason: string;
+  /** The call as it may be shown (logged, printed, sent): sensitive arguments and context redacted. */
+  call: { agent: string; tool: string; args: unknown; context: unknown; via: string[] };
 }
 
 /** The policies of one policy set, as the simulator needs them. */
@@ -130,9 +134,18 @@ function shortName(file: string): string {
   return file.slice(file.lastIndexOf('/') + 1);
 }
 
-/** Simulates a tool call against a manifest and its policy set. Anything unexpected ends in deny, with the reason. */
+/**
+ * Simulates a tool call against a manifest and its policy set. Anything unexpected ends in deny, with the reason.
+ * The result leaves the core redacted: the call, the Cedar request and entities, and every message.
+ */
 export function simulate(entry: ManifestEntry | undefined, set: PolicySetInput, input: SimulationInput): SimulationResult {
-  const result: SimulationResult = { decision: 'deny', determining: [], errors: [], failOpenRisk: false, requestErrors: [], notes: [], chain: [], reason: '' };
+  const shown = redactCall(entry?.manifest, input);
+  return redactResult(evaluate(entry, set, input, shown), shown, entry);
+}
+
+function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: SimulationInput, shown: RedactedCall): SimulationResult {
+  const call = { agent: input.agent, tool: input.tool, args: shown.args, context: shown.context, via: input.via ?? [] };
+  const result: SimulationResult = { decision: 'deny', determining: [], errors: [], failOpenRisk: false, requestErrors: [], notes: [], chain: [], reason: '', call };
   const deny = (why: string[]): SimulationResult => {
     result.requestErrors.push(...why);
     result.decision = 'deny';
@@ -162,8 +175,8 @@ export function simulate(entry: ManifestEntry | undefined, set: PolicySetInput, 
     if (problems.length) return deny(problems);
 
     const conv = new ValueConverter(m.namespace, 'call/');
-    const cInput = conv.convert(args, model.inputTypes.get(tool.name)!, 'args');
-    const cSession = conv.convert(context, model.sessionType, 'context');
+    const cInput = conv.convert(args, model.inputTypes.get(tool.name)!, 'args', shown.args);
+    const cSession = conv.convert(context, model.sessionType, 'context', shown.context);
     const entities = [...agentEntities(m, model.agentType, conv), ...conv.entities];
     if (conv.errors.length || cInput === undefined || cSession === undefined) return deny(conv.errors.length ? conv.errors : ['the call cannot be expressed in Cedar']);
 
@@ -210,6 +223,71 @@ export function simulate(entry: ManifestEntry | undefined, set: PolicySetInput, 
   } catch (err) {
     return deny([`the simulator failed: ${err instanceof Error ? err.message : String(err)}`]);
   }
+}
+
+/** The result with the call's sensitive values redacted everywhere: request, entities and messages. */
+function redactResult(r: SimulationResult, shown: RedactedCall, entry: ManifestEntry | undefined): SimulationResult {
+  const s = (text: string) => scrub(text, shown.secrets);
+  const out: SimulationResult = {
+    ...r,
+    reason: s(r.reason),
+    requestErrors: r.requestErrors.map(s),
+    notes: r.notes.map(s),
+    errors: r.errors.map((e) => ({ ...e, message: s(e.message) })),
+    chain: r.chain.map((c) => ({ ...c, reason: s(c.reason), errors: c.errors.map((e) => ({ ...e, message: s(e.message) })) })),
+  };
+  if (!r.request) return out;
+  const m = entry?.manifest;
+  const key = (uid: unknown) => `${String(own(uid, 'type'))}\u0000${String(own(uid, 'id'))}`;
+  const byKey = new Map((r.entities ?? []).map((e) => [key(e.uid), e]));
+  const views = new Map<string, unknown>();
+  const pending: string[] = [];
+  const see = (k: string, view: unknown) => {
+    if (views.has(k)) return;
+    views.set(k, view);
+    pending.push(k);
+  };
+  // Mirrors a Cedar value on the redacted JSON it was converted from: a redacted part becomes "[redacted]".
+  const mirror = (v: CedarValue, view: unknown): CedarValue => {
+    if (view === REDACTED || view === undefined) {
+      const ref = entityRef(v);
+      if (ref) see(key(ref), REDACTED);
+      return REDACTED;
+    }
+    if (Array.isArray(v)) return v.map((x, i) => mirror(x, own(view, i)));
+    if (typeof v !== 'object' || v === null) return v;
+    const ref = entityRef(v);
+    if (ref) {
+      see(key(ref), view);
+      return v;
+    }
+    if (hasOwn(v, '__extn')) return v;
+    return jsonObject(Object.entries(v).map(([k, x]) => [k, mirror(x as CedarValue, own(view, k))] as const));
+  };
+  const context = r.request.context;
+  const shownContext = jsonObject(Object.entries(context).map(([k, v]) => [k, mirror(v, k === 'input' ? shown.args : k === 'session' ? shown.context : undefined)] as const));
+  // Agents: their attributes as the manifest's agent_attributes schema would show them.
+  for (const a of m?.agents ?? []) {
+    const e = [...byKey.values()].find((x) => String(own(x.uid, 'type')).endsWith('::Agent') && own(x.uid, 'id') === a.id);
+    if (e && m?.agentAttributes) see(key(e.uid), redactValue(a.attributes, m.agentAttributes).value);
+  }
+  const shownEntities = new Map<string, EntityJson>();
+  while (pending.length) {
+    const k = pending.shift()!;
+    const e = byKey.get(k);
+    if (!e) continue;
+    const view = views.get(k);
+    const side = (rec: Record<string, CedarValue> | undefined) => (rec === undefined ? undefined : jsonObject(Object.entries(rec).map(([n, x]) => [n, mirror(x, view === REDACTED ? REDACTED : own(view, n))] as const)));
+    shownEntities.set(k, { ...e, attrs: side(e.attrs as Record<string, CedarValue>) ?? {}, ...(e.tags ? { tags: side(e.tags as Record<string, CedarValue>) } : {}) });
+  }
+  out.request = { ...r.request, context: shownContext };
+  out.entities = (r.entities ?? []).map((e) => shownEntities.get(key(e.uid)) ?? e);
+  return out;
+}
+
+function entityRef(v: CedarValue): { type: string; id: string } | undefined {
+  const ref = own(v, '__entity');
+  return typeof ref === 'object' && ref !== null && typeof own(ref, 'type') === 'string' && typeof own(ref, 'id') === 'string' ? (ref as { type: string; id: string }) : undefined;
 }
 
 function unknown(kind: string, name: string, known: string[]): string {

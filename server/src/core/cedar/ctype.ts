@@ -1,3 +1,5 @@
+import { dict, hasOwn, own } from '../own';
+
 /**
  * The Cedar type of a JSON value, derived from a JSON Schema. One model serves two purposes: it is rendered
  * into the Cedar schema, and it converts JSON arguments into Cedar values for a request, so the two never
@@ -100,7 +102,7 @@ function map(schemaIn: JsonSchema, ctx: MapContext, path: (string | number)[], s
       return el ? { kind: 'Set', element: el } : undefined;
     }
     case 'object': {
-      const attrs: Record<string, CAttr> = {};
+      const attrs = dict<CAttr>();
       const required = new Set(Array.isArray(schema.required) ? schema.required.filter((x): x is string => typeof x === 'string') : []);
       const props = typeof schema.properties === 'object' && schema.properties !== null ? (schema.properties as Record<string, JsonSchema>) : {};
       for (const [name, sub] of Object.entries(props)) {
@@ -138,7 +140,7 @@ export function resolveRef(root: unknown, ref: string): unknown {
   let node: unknown = root;
   for (const seg of ref.slice(1).split('/').filter(Boolean)) {
     if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string, unknown>)[decodeURIComponent(seg).replace(/~1/g, '/').replace(/~0/g, '~')];
+    node = own(node, decodeURIComponent(seg).replace(/~1/g, '/').replace(/~0/g, '~'));
   }
   return node;
 }
@@ -167,10 +169,10 @@ export function inferType(values: unknown[]): CType | { conflict: string } {
     case 'object': {
       const objs = values as Record<string, unknown>[];
       const keys = new Set(objs.flatMap((o) => Object.keys(o)));
-      const attrs: Record<string, CAttr> = {};
+      const attrs = dict<CAttr>();
       for (const k of keys) {
-        const present = objs.filter((o) => k in o);
-        const t = inferType(present.map((o) => o[k]));
+        const present = objs.filter((o) => hasOwn(o, k));
+        const t = inferType(present.map((o) => own(o, k)));
         if ('conflict' in t) return { conflict: `${k}: ${t.conflict}` };
         attrs[k] = { type: t, required: present.length === objs.length };
       }

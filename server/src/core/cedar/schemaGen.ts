@@ -5,6 +5,7 @@ import { hashText } from '../text';
 import { compileSchema } from '../jsonSchema';
 import { mapSchema, inferType, type CAttr, type CType, type MapContext } from './ctype';
 import { schemaToText, type SchemaJson } from './engine';
+import { dict, hasOwn, own } from '../own';
 
 /** The Cedar view of a manifest: the schema policies are validated against, and the types requests are built with. */
 export interface CedarModel {
@@ -65,7 +66,7 @@ export function generateCedarModel(m: Manifest, sources: Map<string, YamlSource>
     }
   }
 
-  let agentType: Record<string, CAttr> = {};
+  let agentType: Record<string, CAttr> = dict();
   if (m.agentAttributes) {
     const ctx: MapContext = { root: m.agentAttributes, entityPrefix: 'agent', namespace: ns, taggedTypes, unexpressible: [] };
     const t = mapSchema(m.agentAttributes, ctx);
@@ -77,8 +78,8 @@ export function generateCedarModel(m: Manifest, sources: Map<string, YamlSource>
     const withAttrs = m.agents.map((a) => a.attributes);
     const keys = new Set(withAttrs.flatMap((a) => Object.keys(a)));
     for (const k of keys) {
-      const holders = m.agents.filter((a) => k in a.attributes);
-      const t = inferType(holders.map((a) => a.attributes[k]));
+      const holders = m.agents.filter((a) => hasOwn(a.attributes, k));
+      const t = inferType(holders.map((a) => own(a.attributes, k)));
       if ('conflict' in t) {
         findings.push({
           code: 'manifest-invalid',
@@ -98,9 +99,9 @@ export function generateCedarModel(m: Manifest, sources: Map<string, YamlSource>
     McpServer: {},
   };
   for (const [name, t] of taggedTypes) {
-    entityTypes[name] = { shape: { type: 'Record', attributes: attrsJson(t.attrs, q) }, ...(t.tags ? { tags: typeJson(t.tags, q) } : {}) };
+    Object.defineProperty(entityTypes, name, { enumerable: true, writable: true, configurable: true, value: { shape: { type: 'Record', attributes: attrsJson(t.attrs, q) }, ...(t.tags ? { tags: typeJson(t.tags, q) } : {}) } });
   }
-  const actions: SchemaJson[string]['actions'] = { [CALL_TOOL]: {} };
+  const actions: SchemaJson[string]['actions'] = dict([[CALL_TOOL, {}]]);
   for (const [name, input] of inputTypes) {
     actions[name] = {
       memberOf: [{ id: CALL_TOOL }],
@@ -127,7 +128,7 @@ export function generateCedarModel(m: Manifest, sources: Map<string, YamlSource>
 }
 
 function attrsJson(attrs: Record<string, CAttr>, q: (n: string) => string): Record<string, { required: boolean } & ReturnType<typeof typeJson>> {
-  const out: Record<string, { required: boolean } & ReturnType<typeof typeJson>> = {};
+  const out = dict<{ required: boolean } & ReturnType<typeof typeJson>>();
   for (const [k, a] of Object.entries(attrs)) out[k] = { ...typeJson(a.type, q), required: a.required };
   return out;
 }

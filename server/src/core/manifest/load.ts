@@ -248,8 +248,8 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
 }
 
 function jsonSchemaFindings(schema: JsonObject, source: YamlSource, path: JsonPath, what: string): Finding[] {
-  const { errors } = compileSchema(schema);
-  return errors.map((e) => ({ code: CODE, message: `${what}: ${e.message}`, span: spanAt(source, [...path, ...e.path], e.atKey ? 'key' : 'value') }));
+  const { errors, unsupported } = compileSchema(schema);
+  return [...errors, ...unsupported].map((e) => ({ code: CODE, message: `${what}: ${e.message}`, span: spanAt(source, [...path, ...e.path], e.atKey ? 'key' : 'value') }));
 }
 
 function resolveImport(rel: string, manifestFile: string, host: ManifestHost, span: Span): { path: string; text: string } | { finding: Finding } {

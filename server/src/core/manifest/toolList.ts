@@ -1,7 +1,7 @@
 import manifestSchema from '../../../../schemas/agents.schema.json';
 import Ajv2020 from 'ajv/dist/2020';
 import type { ValidateFunction } from 'ajv';
-import { describeErrors } from '../jsonSchema';
+import { SAFE_AJV_OPTIONS, validateValue } from '../jsonSchema';
 import { isPlainObject, parseYaml, spanAt, type JsonPath, type YamlSource } from '../yamlDoc';
 import type { Finding } from '../types';
 import type { JsonObject } from './model';
@@ -12,7 +12,7 @@ let validators: { manifest: ValidateFunction; tool: ValidateFunction } | undefin
 /** Validators for the manifest format itself (compiled once). */
 export function formatValidators(): { manifest: ValidateFunction; tool: ValidateFunction } {
   if (!validators) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false, ...SAFE_AJV_OPTIONS });
     const manifest = ajv.compile(manifestSchema);
     const tool = ajv.getSchema(`${manifestSchema.$id}#/$defs/tool`)!;
     validators = { manifest, tool };
@@ -26,8 +26,7 @@ export function manifestFormatSchema(): unknown {
 
 /** Turns schema errors on a YAML source into findings at the offending node (or key). */
 export function schemaFindings(source: YamlSource, basePath: JsonPath, validate: ValidateFunction, value: unknown, rootSchema: unknown): Finding[] {
-  if (validate(value)) return [];
-  return describeErrors(validate.errors ?? [], rootSchema).map((e) => ({
+  return validateValue(validate, value, rootSchema).map((e) => ({
     code: CODE,
     message: e.message,
     span: spanAt(source, [...basePath, ...e.path], e.atKey ? 'key' : 'value'),
