@@ -21,7 +21,6 @@ import {
   type Diagnostic,
   type InitializeParams,
   type InitializeResult,
-  type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Project, type FileReport } from './core/project';
