@@ -1,11 +1,11 @@
 import './node/v8guard';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SEVERITY_ORDER, type CoreDiagnostic, type Severity } from './core/types';
 import { isManifestFile } from './core/manifest/model';
 import { projectFor, resolveTargets } from './node/workspace';
-import { toNativePath, toCorePath } from './node/fsHost';
+import { readRegularFile, toNativePath, toCorePath } from './node/fsHost';
+import { readFrom, refusalMessage } from './core/manifest/load';
 import { cedarVersion } from './core/cedar/engine';
 import { toGithubAnnotations, toSarif } from './report';
 import type { PolicyRef } from './core/simulate';
@@ -87,11 +87,12 @@ function check(args: string[], io: Io): number {
   });
   const format = oneOf(values.format, ['pretty', 'json', 'sarif', 'github'] as const, 'pretty', '--format');
   const failLevel = oneOf(values['fail-level'], ['error', 'warning', 'info'] as const, 'error', '--fail-level');
-  const { targets, errors } = resolveTargets(positionals, io.cwd);
+  const { targets, errors, notes } = resolveTargets(positionals, io.cwd);
   if (errors.length) {
     for (const e of errors) io.err(`agent-policy: ${e}`);
     return 2;
   }
+  for (const n of notes) io.err(`agent-policy: note: ${n}`);
   const diagnostics: CoreDiagnostic[] = [];
   for (const t of targets) {
     const project = projectFor(t);
@@ -149,18 +150,25 @@ function pretty(diags: CoreDiagnostic[], rel: (f: string) => string, color: bool
 function schema(args: string[], io: Io): number {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length > 1) throw new UsageError('schema takes at most one PATH');
-  const { targets, errors } = resolveTargets(positionals, io.cwd);
+  const { targets, errors, notes } = resolveTargets(positionals, io.cwd);
   if (errors.length) {
     for (const e of errors) io.err(`agent-policy: ${e}`);
     return 2;
   }
+  for (const n of notes) io.err(`agent-policy: note: ${n}`);
   const target = targets[0];
   const manifestFile = target?.files.find(isManifestFile);
   if (!target || !manifestFile) {
     io.err(`agent-policy: no agent manifest (*.agents.yaml, agents.yaml, *.agents.json) in ${positionals[0] ?? '.'}`);
     return 2;
   }
-  const entry = projectFor(target).manifest(manifestFile);
+  const project = projectFor(target);
+  const read = readFrom(project.host, manifestFile);
+  if ('refused' in read) {
+    io.err(`agent-policy: ${rel(io, manifestFile)}: ${refusalMessage(read)}`);
+    return 2;
+  }
+  const entry = project.manifest(manifestFile);
   if (!entry?.model) {
     io.err(`agent-policy: cannot generate a Cedar schema from ${path.relative(io.cwd, toNativePath(manifestFile)) || manifestFile}: fix its errors first (agent-policy check ${path.relative(io.cwd, toNativePath(manifestFile))})`);
     return 1;
@@ -171,22 +179,26 @@ function schema(args: string[], io: Io): number {
 
 class InputError extends Error {}
 
-/** A JSON argument given inline or as `@file`. */
+/** `--args @file` and `--context @file` read at most this many bytes (a call's arguments, not a data set). */
+export const MAX_ARG_FILE_BYTES = 1024 * 1024;
+
+/** A JSON argument given inline or as `@file` (a regular file of at most MAX_ARG_FILE_BYTES). */
 function jsonArg(value: string | undefined, flag: string, cwd: string): unknown {
   if (value === undefined) return undefined;
   let text = value;
   if (value.startsWith('@')) {
-    try {
-      text = fs.readFileSync(path.resolve(cwd, value.slice(1)), 'utf8');
-    } catch {
-      throw new InputError(`${flag}: cannot read ${value.slice(1)}`);
-    }
+    const r = readRegularFile(path.resolve(cwd, value.slice(1)), MAX_ARG_FILE_BYTES);
+    if ('missing' in r) throw new InputError(`${flag} ${value}: no such file`);
+    if ('refused' in r) throw new InputError(`${flag} ${value}: ${refusalMessage(r)}`);
+    text = r.text;
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    // V8 quotes the text around the error: it may be a secret, so only the reason is kept.
+    // V8 quotes the text around the error: it may be a secret or a file's content, so only the reason is kept.
     const why = (err instanceof Error ? err.message : String(err)).replace(/, .*is not valid JSON$/s, '').replace(/^(Unexpected token '.'?).*$/s, '$1');
+    const at = /at position (\d+)/.exec(err instanceof Error ? err.message : String(err));
+    if (value.startsWith('@')) throw new InputError(`${flag} ${value}: not valid JSON${at ? ` (at position ${at[1]})` : ''}`);
     throw new InputError(`${flag}: not valid JSON (${why})`);
   }
 }
@@ -218,11 +230,12 @@ function simulateCommand(args: string[], io: Io): number {
     }
     throw err;
   }
-  const { targets, errors } = resolveTargets(values.manifest ? [values.manifest] : [], io.cwd);
+  const { targets, errors, notes } = resolveTargets(values.manifest ? [values.manifest] : [], io.cwd);
   if (errors.length) {
     for (const e of errors) io.err(`agent-policy: ${e}`);
     return 2;
   }
+  for (const n of notes) io.err(`agent-policy: note: ${n}`);
   const target = targets[0]!;
   const manifests = target.files.filter(isManifestFile);
   if (manifests.length === 0) {
@@ -234,6 +247,11 @@ function simulateCommand(args: string[], io: Io): number {
     return 2;
   }
   const project = projectFor(target);
+  const read = readFrom(project.host, manifests[0]!);
+  if ('refused' in read) {
+    io.err(`agent-policy: ${rel(io, manifests[0]!)}: ${refusalMessage(read)}`);
+    return 2;
+  }
   // The result comes redacted from the core (CI logs keep what is printed): never print `input` itself.
   const r = project.simulate(manifests[0], input);
   const where = (ref: PolicyRef) => {
@@ -276,15 +294,21 @@ function simulateCommand(args: string[], io: Io): number {
 function testCommand(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', short: 'f' } } });
   const format = oneOf(values.format, ['pretty', 'json', 'junit'] as const, 'pretty', '--format');
-  const { targets, errors } = resolveTargets(positionals, io.cwd);
+  const { targets, errors, notes } = resolveTargets(positionals, io.cwd);
   if (errors.length) {
     for (const e of errors) io.err(`agent-policy: ${e}`);
     return 2;
   }
+  for (const n of notes) io.err(`agent-policy: note: ${n}`);
   const suites: { file: string; outcomes: ScenarioOutcome[]; error?: string }[] = [];
   for (const t of targets) {
     const project = projectFor(t);
     for (const f of t.files.filter(isManifestFile)) {
+      const read = readFrom(project.host, f);
+      if ('refused' in read) {
+        suites.push({ file: f, outcomes: [], error: refusalMessage(read) });
+        continue;
+      }
       const entry = project.manifest(f);
       if (!entry?.manifest) continue;
       if (!entry.manifest.scenarios.length) continue;

@@ -140,10 +140,13 @@ connection.onDidChangeConfiguration(async () => {
   if (JSON.stringify(settings) !== before) for (const { host } of projects) for (const f of host.listFiles()) scheduler.enqueue(f);
 });
 
-/** Orphan documents (no workspace folder) get a project of their own folder. */
+/**
+ * Orphan documents (outside every workspace folder) get a project of their own folder: its files when the
+ * folder is small, else just the open documents (a loose file in the home folder must not walk the machine).
+ */
 function ensureProject(p: string) {
   if (projectOf(p)) return;
-  const host = new ServerHost(path.posix.dirname(p));
+  const host = new ServerHost(path.posix.dirname(p), true);
   const project = new Project(host);
   project.settingsRules = settings.rules;
   projects.push({ host, project });
@@ -255,7 +258,8 @@ class Scheduler {
     this.queued.delete(file);
     const pr = projectOf(file);
     if (!pr) return;
-    if (pr.host.readFile(file) === undefined) return this.clear(file);
+    // A missing file has nothing to say; a refused one (too large, say) is checked to say so.
+    if ('missing' in pr.host.read(file)) return this.clear(file);
     const lint = !this.noLint.has(file);
     this.noLint.delete(file);
     this.active.set(file, { gen: this.generation.get(file)!, version: documents.get(pathToUri(file))?.version, steps: pr.project.checkSteps(file, { lint }) });

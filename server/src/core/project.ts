@@ -12,10 +12,10 @@ import { splitPoliciesSteps, tokenizeSteps } from './cedar/split';
 import { applySuppressions, cedarSuppressions, yamlSuppressions } from './suppress';
 import type { PolicyInfo } from './cedar/policyCheck';
 import { matchesGlob } from './glob';
-import { loadManifest, type ManifestHost, type ManifestResult } from './manifest/load';
+import { loadManifest, readFrom, refusalMessage, type ManifestHost, type ManifestResult, type ReadRefusal } from './manifest/load';
 import { DEFAULT_NAMESPACE, DEFAULT_POLICY_GLOBS, isManifestFile, isPolicyFile, isToolListFile, type Manifest } from './manifest/model';
 import { parseToolList } from './manifest/toolList';
-import { basename, dirname, hashText, joinPath, LineIndex } from './text';
+import { basename, dirname, hashText, LineIndex } from './text';
 import { TimeSlice } from './timeSlice';
 import type { CoreDiagnostic, Finding, Fix } from './types';
 
@@ -135,11 +135,9 @@ export class Project {
     const result = loadManifest(file, text, this.host);
     const entry = new ManifestEntry(file, result, text);
     for (const imp of result.manifest?.imports ?? []) entry.imports.set(imp, result.texts.get(imp));
-    // A missing import must be noticed when it appears, so remember it as absent.
-    for (const s of result.manifest?.servers ?? []) {
-      const missing = s.importPath && !s.importFile ? joinPath(result.manifest!.dir, s.importPath) : undefined;
-      if (missing) entry.imports.set(missing, undefined);
-    }
+    // A missing import must be noticed when it appears, so remember it as absent. An import refused for
+    // leaving the workspace is not remembered: it is never read again, and the manifest stays cached.
+    for (const absent of result.absentImports) entry.imports.set(absent, undefined);
     this.manifests.set(file, entry);
     return entry;
   }
@@ -225,8 +223,12 @@ export class Project {
 
   /** Diagnostics of one file, whatever its kind. */
   *checkSteps(file: string, options: CheckOptions = {}): Generator<void, FileReport> {
-    const text = this.host.readFile(file);
-    if (text === undefined || this.isIgnored(file)) return { file, diagnostics: [] };
+    if (this.isIgnored(file)) return { file, diagnostics: [] };
+    const read = readFrom(this.host, file);
+    // A file the host refused (too large, not a file, outside the workspace) is not read: say so on its first line.
+    if ('refused' in read) return { file, diagnostics: this.toDiagnostics(file, '', [notRead(file, read)]) };
+    if ('missing' in read) return { file, diagnostics: [] };
+    const text = read.text;
     const lint = options.lint !== false;
     const config = this.config;
     const on = (id: string) => ruleLevel(config, id) !== 'off';
@@ -314,13 +316,16 @@ export class Project {
   /** The policy set of a manifest: every policy file it covers, analysed. */
   *policySetSteps(entry: ManifestEntry): Generator<void, PolicySetInput> {
     const files: PolicySetInput['files'] = [];
+    const unread: NonNullable<PolicySetInput['unread']> = [];
     for (const f of this.policyFilesOf(entry)) {
-      const text = this.host.readFile(f);
-      if (text === undefined) continue;
-      const a = yield* this.analysePolicyFileSteps(f, text);
+      const read = readFrom(this.host, f);
+      // A policy file that was not read may hold a forbid: the simulation must not decide without it.
+      if ('refused' in read) unread.push({ file: f, message: refusalMessage(read) });
+      if (!('text' in read)) continue;
+      const a = yield* this.analysePolicyFileSteps(f, read.text);
       files.push({ file: f, policies: a.result.policies });
     }
-    return { files };
+    return unread.length ? { files, unread } : { files };
   }
 
   /** Simulates a tool call against a manifest (the closest one when `manifestFile` is not given). */
@@ -407,6 +412,13 @@ export class Project {
 
 function hashOf(text: string | undefined): string {
   return text === undefined ? '-' : hashText(text);
+}
+
+/** The finding of a file the host refused to read, on its first line (there is no text to point into). */
+function notRead(file: string, read: { refused: ReadRefusal; detail: string }): Finding {
+  const what = isPolicyFile(file) ? 'this policy file' : file.endsWith(`/${CONFIG_FILE}`) ? 'this lint configuration' : isManifestFile(file) ? 'this agent manifest' : isToolListFile(file) ? 'this MCP tool list' : 'this file';
+  const message = `${what}: ${refusalMessage(read)}${file.endsWith(`/${CONFIG_FILE}`) ? '; the default lint configuration applies' : ''}`;
+  return { code: isPolicyFile(file) ? 'cedar-syntax' : 'manifest-invalid', message, span: { start: 0, end: 0 } };
 }
 
 function notCovered(text: string, at: { start: number; end: number } | undefined, message: string): Finding {

@@ -62,6 +62,8 @@ export interface SimulationResult {
 /** The policies of one policy set, as the simulator needs them. */
 export interface PolicySetInput {
   files: { file: string; policies: PolicyInfo[] }[];
+  /** Policy files of the set that the host refused to read (too large, say): the set is incomplete, so every call is denied. */
+  unread?: { file: string; message: string }[];
 }
 
 interface Prepared {
@@ -157,6 +159,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     const model = entry?.model;
     if (!entry) return deny(['no agent manifest: there is nothing to simulate against']);
     if (!m || !model) return deny([`the manifest ${shortName(entry.file)} has errors that prevent generating the Cedar schema; fix them first`]);
+    if (set.unread?.length) return deny(set.unread.map((u) => `policy file ${shortName(u.file)}: ${u.message}; without it the policy set cannot be evaluated safely`));
     const chainIds = [...(input.via ?? []), input.agent];
     const problems: string[] = [];
     for (const a of chainIds) if (!m.agents.some((x) => x.id === a)) problems.push(unknown('agent', a, m.agents.map((x) => x.id)));

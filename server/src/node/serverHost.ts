@@ -1,29 +1,56 @@
-import { isRelevantFile, readText, walkWorkspace } from './fsHost';
+import { Confinement, isRelevantFile, orphanFolderFiles, textOf, walkWorkspace } from './fsHost';
 import type { ProjectHost } from '../core/project';
+import type { FileRead } from '../core/manifest/load';
 
 /**
  * The language server's view of a workspace folder: open documents win over the disk; disk reads are
- * cached until a watcher (or a save) says the file changed.
+ * cached until a watcher (or a save) says the file changed. Every path, open or not, must have its real path
+ * inside the folder's real path (see `Confinement`).
  */
 export class ServerHost implements ProjectHost {
   private files: Set<string> | undefined;
-  private readonly disk = new Map<string, string | undefined>();
+  private readonly disk = new Map<string, FileRead>();
+  /** Open documents refused for leaving the workspace (checked once per path, again after a change on disk). */
+  private readonly outside = new Map<string, boolean>();
   private readonly open = new Map<string, string>();
+  private readonly confinement: Confinement;
 
-  constructor(readonly root: string) {}
+  /**
+   * `orphan`: the folder of a file outside every workspace folder. Its files are listed only when the folder
+   * is small (see `orphanFolderFiles`); otherwise the project holds just the open documents.
+   */
+  constructor(
+    readonly root: string,
+    readonly orphan = false,
+  ) {
+    this.confinement = new Confinement(root);
+  }
 
   listFiles(): string[] {
-    this.files ??= new Set(walkWorkspace(this.root));
+    this.files ??= new Set(this.orphan ? orphanFolderFiles(this.root).files : walkWorkspace(this.root));
     const all = new Set(this.files);
     for (const p of this.open.keys()) if (p.startsWith(this.root + '/')) all.add(p);
     return [...all].sort();
   }
 
-  readFile(p: string): string | undefined {
+  read(p: string): FileRead {
     const o = this.open.get(p);
-    if (o !== undefined) return o;
-    if (!this.disk.has(p)) this.disk.set(p, readText(p));
-    return this.disk.get(p);
+    if (o !== undefined) {
+      // The editor holds the text, but a link out of the workspace is refused all the same.
+      let out = this.outside.get(p);
+      if (out === undefined) {
+        const c = this.confinement.check(p);
+        this.outside.set(p, (out = c !== undefined && 'refused' in c && c.refused === 'outside-workspace'));
+      }
+      return out ? { refused: 'outside-workspace', detail: '' } : { text: o };
+    }
+    let r = this.disk.get(p);
+    if (!r) this.disk.set(p, (r = this.confinement.read(p)));
+    return r;
+  }
+
+  readFile(p: string): string | undefined {
+    return textOf(this.read(p));
   }
 
   contains(p: string): boolean {
@@ -38,6 +65,7 @@ export class ServerHost implements ProjectHost {
   /** A file was created, changed or deleted on disk. */
   diskChanged(p: string, kind: 'created' | 'changed' | 'deleted') {
     this.disk.delete(p);
+    this.outside.delete(p);
     if (!this.files || !isRelevantFile(p)) return;
     if (kind === 'deleted') this.files.delete(p);
     else this.files.add(p);
@@ -47,5 +75,6 @@ export class ServerHost implements ProjectHost {
   rescan() {
     this.files = undefined;
     this.disk.clear();
+    this.outside.clear();
   }
 }

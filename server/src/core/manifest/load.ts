@@ -20,12 +20,51 @@ import { formatValidators, manifestFormatSchema, parseToolList, schemaFindings, 
 
 const CODE = 'manifest-invalid';
 
+/**
+ * Why the host gave no text for a path it was asked for. The host decides (it alone sees the file system):
+ * `outside-workspace`: the path's real path (through symbolic links) is outside the workspace root;
+ * `too-large`: above the host's size limit; `not-a-file`: a folder, FIFO, device or socket;
+ * `unreadable`: anything else (a symbolic link loop, no permission). `detail` is the host's short reason,
+ * never the file's content.
+ */
+export type ReadRefusal = 'outside-workspace' | 'too-large' | 'not-a-file' | 'unreadable';
+
+/** What reading a path gave: its text, nothing (it does not exist), or a refusal (it was not read). */
+export type FileRead = { text: string } | { missing: true } | { refused: ReadRefusal; detail: string };
+
 /** What the core needs from the outside world to resolve `$import`s: a workspace root and a way to read a file. */
 export interface ManifestHost {
   /** Absolute folder that imports must stay inside. */
   root: string;
-  /** The text of an absolute path, or undefined when it cannot be read. */
+  /** The text of an absolute path, or undefined when it has none (missing or refused). */
   readFile(path: string): string | undefined;
+  /**
+   * The text of an absolute path, or why there is none. Hosts over a real file system implement it (a refused
+   * path is then reported, not taken as missing); without it, a path without text counts as missing.
+   */
+  read?(path: string): FileRead;
+}
+
+/** Reads through a host: `read` when it has it, else `readFile`. */
+export function readFrom(host: ManifestHost, path: string): FileRead {
+  if (host.read) return host.read(path);
+  const text = host.readFile(path);
+  return text === undefined ? { missing: true } : { text };
+}
+
+/** What a refusal means for the user, without the file's content: "file too large (50 MB > 32 MB), not read". */
+export function refusalMessage(r: { refused: ReadRefusal; detail: string }): string {
+  const detail = r.detail ? ` (${r.detail})` : '';
+  switch (r.refused) {
+    case 'outside-workspace':
+      return `its real path is outside the workspace folder${detail}, so it is not read`;
+    case 'too-large':
+      return `file too large${detail}, not read`;
+    case 'not-a-file':
+      return `not a regular file${detail}, not read`;
+    case 'unreadable':
+      return `cannot be read${detail}`;
+  }
 }
 
 export interface ManifestResult {
@@ -38,12 +77,18 @@ export interface ManifestResult {
   source?: YamlSource;
   /** Parsed sources of the manifest and of every imported tool list, by file. */
   sources: Map<string, YamlSource>;
+  /**
+   * Imports inside the workspace that gave no text (missing, too large, not a file): watched, so that the
+   * manifest reloads when one appears or changes. A path refused for leaving the workspace is never here.
+   */
+  absentImports: string[];
 }
 
 /** Parses, validates and resolves an agent manifest. Never throws on user input. */
 export function loadManifest(file: string, text: string, host: ManifestHost): ManifestResult {
   const findings = new Map<string, Finding[]>();
   const texts = new Map<string, string>([[file, text]]);
+  const absentImports: string[] = [];
   const own: Finding[] = [];
   findings.set(file, own);
 
@@ -52,10 +97,10 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
   const source = parsed.source;
   const sources = new Map<string, YamlSource>([[file, source]]);
   const value = source.value;
-  if (value === undefined) return { findings, texts, source, sources };
+  if (value === undefined) return { findings, texts, source, sources, absentImports };
   if (!isPlainObject(value)) {
     own.push({ code: CODE, message: 'an agent manifest is a mapping that starts with `version: 1`', span: firstLineSpan(text) });
-    return { findings, texts, source, sources };
+    return { findings, texts, source, sources, absentImports };
   }
   const { manifest: validateManifest } = formatValidators();
   own.push(...schemaFindings(source, [], validateManifest, value, manifestFormatSchema()).map((f) => (f.span.start === 0 && f.span.end === text.length ? { ...f, span: firstLineSpan(text) } : f)));
@@ -131,6 +176,7 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
         server.importPath = s.tools.$import;
         if ('finding' in imp) {
           own.push(imp.finding);
+          if (imp.absent) absentImports.push(imp.absent);
           continue;
         }
         server.importFile = imp.path;
@@ -244,7 +290,7 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
   }
 
   own.push(...checkReferences(m, source));
-  return { manifest: m, findings, texts, source, sources };
+  return { manifest: m, findings, texts, source, sources, absentImports };
 }
 
 function jsonSchemaFindings(schema: JsonObject, source: YamlSource, path: JsonPath, what: string): Finding[] {
@@ -252,14 +298,19 @@ function jsonSchemaFindings(schema: JsonObject, source: YamlSource, path: JsonPa
   return [...errors, ...unsupported].map((e) => ({ code: CODE, message: `${what}: ${e.message}`, span: spanAt(source, [...path, ...e.path], e.atKey ? 'key' : 'value') }));
 }
 
-function resolveImport(rel: string, manifestFile: string, host: ManifestHost, span: Span): { path: string; text: string } | { finding: Finding } {
+function resolveImport(rel: string, manifestFile: string, host: ManifestHost, span: Span): { path: string; text: string } | { finding: Finding; absent?: string } {
   const target = rel.startsWith('/') ? undefined : joinPath(dirname(manifestFile), rel);
   if (!target || relativeTo(host.root, target) === undefined) {
     return { finding: { code: CODE, message: `import \`${rel}\` leaves the workspace; imports must be relative paths inside the workspace folder`, span } };
   }
-  const text = host.readFile(target);
-  if (text === undefined) return { finding: { code: CODE, message: `cannot read the imported tool list \`${rel}\` (file not found)`, span } };
-  return { path: target, text };
+  const r = readFrom(host, target);
+  if ('text' in r) return { path: target, text: r.text };
+  if ('missing' in r) return { finding: { code: CODE, message: `cannot read the imported tool list \`${rel}\` (file not found)`, span }, absent: target };
+  // Named as the user wrote it; neither the real path nor the content is shown.
+  if (r.refused === 'outside-workspace') {
+    return { finding: { code: CODE, message: `import \`${rel}\` leaves the workspace: ${refusalMessage(r)}`, span } };
+  }
+  return { finding: { code: CODE, message: `imported tool list \`${rel}\`: ${refusalMessage(r)}`, span }, absent: target };
 }
 
 function duplicate(kind: string, name: string, span: Span, firstFile: string, firstSpan: Span): Finding {
