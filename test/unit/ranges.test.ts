@@ -5,6 +5,7 @@ import { checkPolicyFileSteps, PolicyCache, runToEnd } from '../../server/src/co
 import { Project } from '../../server/src/core/project';
 import { LineIndex } from '../../server/src/core/text';
 import type { CoreDiagnostic } from '../../server/src/core/types';
+import { loadManifest } from '../../server/src/core/manifest/load';
 import { parseYaml } from '../../server/src/core/yamlDoc';
 import { MemoryHost, REPO } from '../helpers/memoryHost';
 import { prng, rangeProblem } from '../helpers/validRange';
@@ -118,6 +119,15 @@ describe('ranges: the parsers report spans on character boundaries', () => {
       }
     }
     assert.ok(n >= 100, `only ${n} cases ran`);
+  });
+
+  it('first-line spans stop at the end of the line content, before a \\r\\n', () => {
+    const notAMapping = '- a\r\n- b\r\n';
+    const own = loadManifest('/ws/x.agents.yaml', notAMapping, { root: '/ws', readFile: () => undefined }).findings.get('/ws/x.agents.yaml') ?? [];
+    assert.deepEqual(own.map((f) => [f.span.start, f.span.end]), [[0, 3]]);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\r\n');
+    const findings = parseYaml(bomb, 'manifest-invalid').findings;
+    assert.deepEqual(findings.map((f) => [f.span.start, f.span.end]), [[0, bomb.indexOf('\r')]], findings.map((f) => f.message).join('; '));
   });
 
   it('a Cedar syntax error on a character outside the BMP covers the whole character', () => {
