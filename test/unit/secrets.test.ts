@@ -167,6 +167,15 @@ describe('secret-in-manifest: what it finds, where, and what it says', () => {
     );
   });
 
+  it('runs in linear time on runs made to make a pattern backtrack (many `eyJ-` parts without a dot)', () => {
+    for (const body of ['eyJ-'.repeat(25_000), 'eyJaaaaaaaa.'.repeat(8_000), 'sk-'.repeat(30_000), 'AKIA-'.repeat(20_000)]) {
+      const started = Date.now();
+      assert.deepEqual(secretDiagnostics({ 'm.agents.yaml': `${manifestWith('ok')}# ${body}\n` }), []);
+      const ms = Date.now() - started;
+      assert.ok(ms < 3000, `${body.slice(0, 12)}…: ${ms} ms`);
+    }
+  });
+
   it('gives valid ranges in a CRLF manifest, and an end-of-line suppression still silences the line', () => {
     const text = manifestWith(`"\\u0041${FAKE.aws.slice(1)}"`).replace(/\n/g, '\r\n');
     const ds = secretDiagnostics({ 'm.agents.yaml': text });

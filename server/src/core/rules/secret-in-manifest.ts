@@ -7,9 +7,12 @@ import type { YamlSource } from '../yamlDoc';
 export interface SecretPattern {
   /** What the message calls it ("a JWT"): never the value itself. */
   name: string;
-  re: RegExp;
+  /** A global expression whose every attempt is bounded or runs to the end of what it matched (linear time). */
+  re?: RegExp;
   /** A further check of a match, for shapes a regular expression cannot tell from ordinary text. */
   valid?: (match: string) => boolean;
+  /** Finds the matches itself, where a regular expression would backtrack (a JWT's dotted parts). */
+  find?: (text: string) => { index: number; text: string }[];
 }
 
 /**
@@ -30,7 +33,7 @@ export const SECRET_PATTERNS: SecretPattern[] = [
   { name: 'a Google OAuth client secret', re: /\bGOCSPX-[A-Za-z0-9_-]{24,40}(?![A-Za-z0-9_-])/g },
   { name: 'an npm token', re: /\bnpm_[A-Za-z0-9]{36}\b/g },
   // Three base64url parts; the header (`eyJ` is `{"`) must decode to a JSON object.
-  { name: 'a JWT', re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, valid: hasJwtHeader },
+  { name: 'a JWT', find: jwtMatches },
   { name: 'a private key', re: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/g },
 ];
 
@@ -47,10 +50,12 @@ function looksLikeOpenAiKey(match: string): boolean {
   return /[A-Z]/.test(body) && /[a-z]/.test(body) && /[0-9]/.test(body) && separators * 10 <= body.length;
 }
 
-function hasJwtHeader(match: string): boolean {
-  const header = match.slice(0, match.indexOf('.'));
+function hasJwtHeader(header: string): boolean {
+  // Cheap refusals first (no exceptions on the common path: a long run of `eyJ…` parts must stay fast).
+  if (header.length % 4 === 1 || !/^[A-Za-z0-9_-]+$/.test(header)) return false;
   try {
     const json = atob(header.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (header.length % 4)) % 4));
+    if (!/^\s*\{[^]*\}\s*$/.test(json)) return false;
     const value: unknown = JSON.parse(json);
     return typeof value === 'object' && value !== null && !Array.isArray(value);
   } catch {
@@ -58,32 +63,66 @@ function hasJwtHeader(match: string): boolean {
   }
 }
 
-/** The kinds of secret in `value`, each once. */
-export function secretKinds(value: string): string[] {
-  const kinds: string[] = [];
-  if (!ANY_PREFIX.test(value)) return kinds;
-  for (const { name, re, valid } of SECRET_PATTERNS) {
-    re.lastIndex = 0;
-    for (let m = re.exec(value); m; m = re.exec(value)) {
-      if (PLACEHOLDER.test(m[0]) || (valid && !valid(m[0]))) continue;
-      kinds.push(name);
-      break;
+/**
+ * JWTs: `header.payload.signature`, base64url, the header at least `eyJ` and 8 more characters starting a
+ * word and decoding to a JSON object, the payload at least 8 characters. Found by splitting each run of
+ * base64url characters and dots at its dots (linear: a regular expression would retry every `eyJ` of a long
+ * run to its end).
+ */
+function jwtMatches(text: string): { index: number; text: string }[] {
+  const out: { index: number; text: string }[] = [];
+  const run = /[A-Za-z0-9_.-]+/g;
+  for (let m = run.exec(text); m; m = run.exec(text)) {
+    if (!m[0].includes('eyJ')) continue;
+    const parts = m[0].split('.');
+    let offset = m.index;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      const header = i + 2 < parts.length && parts[i + 1]!.length >= 8 ? jwtHeaderIn(part) : undefined;
+      if (header !== undefined) {
+        const token = `${part.slice(header)}.${parts[i + 1]}.${parts[i + 2]}`;
+        out.push({ index: offset + header, text: token });
+        offset += part.length + parts[i + 1]!.length + parts[i + 2]!.length + 3;
+        i += 2;
+        continue;
+      }
+      offset += part.length + 1;
     }
   }
-  return kinds;
+  return out;
+}
+
+/** Where a JWT header starts in one dot-free part (at a word start: the part's start or after a `-`). */
+function jwtHeaderIn(part: string): number | undefined {
+  const first = part.startsWith('eyJ') ? 0 : part.indexOf('-eyJ') + 1 || -1;
+  if (first < 0) return undefined;
+  const last = part.lastIndexOf('-eyJ') + 1 || first;
+  for (const k of first === last ? [first] : [first, last]) if (part.length - k >= 11 && hasJwtHeader(part.slice(k))) return k;
+  return undefined;
+}
+
+/** Every match of one pattern in `text` that is not a placeholder. */
+function matchesOf(p: SecretPattern, text: string): { index: number; text: string }[] {
+  let found: { index: number; text: string }[];
+  if (p.find) found = p.find(text);
+  else {
+    found = [];
+    const re = p.re!;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) found.push({ index: m.index, text: m[0] });
+  }
+  return found.filter((m) => !PLACEHOLDER.test(m.text) && (!p.valid || p.valid(m.text)));
+}
+
+/** The kinds of secret in `value`, each once. */
+export function secretKinds(value: string): string[] {
+  if (!ANY_PREFIX.test(value)) return [];
+  return SECRET_PATTERNS.filter((p) => matchesOf(p, value).length > 0).map((p) => p.name);
 }
 
 /** Every match in `text`, with its span. */
 function secretMatches(text: string): { name: string; span: Span }[] {
-  const out: { name: string; span: Span }[] = [];
-  for (const { name, re, valid } of SECRET_PATTERNS) {
-    re.lastIndex = 0;
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-      if (PLACEHOLDER.test(m[0]) || (valid && !valid(m[0]))) continue;
-      out.push({ name, span: { start: m.index, end: m.index + m[0].length } });
-    }
-  }
-  return out;
+  return SECRET_PATTERNS.flatMap((p) => matchesOf(p, text).map((m) => ({ name: p.name, span: { start: m.index, end: m.index + m.text.length } })));
 }
 
 /**
