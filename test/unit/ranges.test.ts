@@ -43,6 +43,11 @@ describe('ranges: LineIndex.range clamps every endpoint to a valid position', ()
     assert.deepEqual(new LineIndex('ab\r\ncd').positionAt(3), { line: 0, character: 2 });
   });
 
+  it('offsetAt of a character past the end of a line is the end of its content, not inside its \\r\\n', () => {
+    assert.equal(new LineIndex('ab\r\ncd').offsetAt({ line: 0, character: 3 }), 2);
+    assert.equal(new LineIndex('ab\r\ncd').offsetAt({ line: 0, character: 99 }), 2);
+  });
+
   it('random texts (CRLF, lone CR, surrogate pairs, tabs, empty lines, BOM) and random spans give valid ranges', () => {
     const seed = 0x5eed13;
     const rand = prng(seed);

@@ -86,12 +86,12 @@ export class LineIndex {
     return { line: lo, character: Math.min(o, this.ends[lo]!) - this.starts[lo]! };
   }
 
+  /** The offset of a position; a character past the end of its line means the end of the line's content (as in LSP). */
   offsetAt(pos: Position): number {
     if (pos.line < 0) return 0;
     if (pos.line >= this.starts.length) return this.text.length;
     const start = this.starts[pos.line]!;
-    const next = pos.line + 1 < this.starts.length ? this.starts[pos.line + 1]! : this.text.length;
-    return Math.min(start + Math.max(0, pos.character), next);
+    return Math.min(start + Math.max(0, pos.character), this.ends[pos.line]!);
   }
 
   /**
