@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { documentedMistakes } from '../helpers/examples';
 import { FIXTURES, REPO } from '../helpers/memoryHost';
+import { rangeProblem } from '../helpers/validRange';
 
 const CLI = path.join(REPO, 'dist', 'cli.js');
 
@@ -60,6 +61,35 @@ describe('CLI: agent-policy check', () => {
     const r = run(['check', path.join(FIXTURES, 'check', 'non-ascii'), '--format', 'json']);
     const d = (JSON.parse(r.stdout) as JsonReport).diagnostics.find((x) => x.message.includes('ordr'))!;
     assert.deepEqual(d.range, { start: { line: 6, character: 84 }, end: { line: 6, character: 102 } });
+  });
+
+  it('gives valid ranges in every format, for CRLF files and characters outside the BMP', () => {
+    // A YAML error whose position splits a surrogate pair, a Cedar error on one, a first-line span in CRLF.
+    const files = {
+      'c.agents.yaml': 'version: 1\r\nnamespace: C\r\nroles: !\u{1F600} x\r\n',
+      'p.cedar': 'permit (principal, action, resource);\r\n\u{1F600}',
+      'n.agents.yaml': '- not\r\n- a mapping\r\n',
+    };
+    const dir = tempWorkspace(files);
+    const text = (rel: string) => files[rel as keyof typeof files];
+    const checked: string[] = [];
+    const json = JSON.parse(run(['check', '--format', 'json'], dir).stdout) as JsonReport;
+    for (const d of json.diagnostics) checked.push(`json ${d.file} ${rangeProblem(text(d.file), d.range) ?? 'ok'}`);
+    const sarif = JSON.parse(run(['check', '--format', 'sarif'], dir).stdout) as {
+      runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; startColumn: number; endLine: number; endColumn: number } } }[] }[] }[];
+    };
+    for (const res of sarif.runs[0]!.results) {
+      const { artifactLocation, region: g } = res.locations[0]!.physicalLocation;
+      const range = { start: { line: g.startLine - 1, character: g.startColumn - 1 }, end: { line: g.endLine - 1, character: g.endColumn - 1 } };
+      checked.push(`sarif ${artifactLocation.uri} ${rangeProblem(text(artifactLocation.uri), range) ?? 'ok'}`);
+    }
+    for (const line of run(['check', '--format', 'github'], dir).stdout.split('\n').filter((l) => l.startsWith('::'))) {
+      const p = Object.fromEntries([...line.matchAll(/(file|line|endLine|col|endColumn)=([^,:]+)/g)].map((m) => [m[1]!, m[2]!]));
+      const range = { start: { line: Number(p.line) - 1, character: Number(p.col) - 1 }, end: { line: Number(p.endLine) - 1, character: Number(p.endColumn) - 1 } };
+      checked.push(`github ${p.file} ${rangeProblem(text(p.file!), range) ?? 'ok'}`);
+    }
+    assert.ok(checked.length >= 9, checked.join('\n'));
+    assert.deepEqual(checked.filter((c) => !c.endsWith(' ok')), []);
   });
 
   it('exits 0 on a clean workspace and prints a pretty summary', () => {

@@ -15,7 +15,7 @@ import { matchesGlob } from './glob';
 import { loadManifest, readFrom, refusalMessage, type ManifestHost, type ManifestResult, type ReadRefusal } from './manifest/load';
 import { DEFAULT_NAMESPACE, DEFAULT_POLICY_GLOBS, isManifestFile, isPolicyFile, isToolListFile, type Manifest } from './manifest/model';
 import { parseToolList } from './manifest/toolList';
-import { basename, dirname, hashText, LineIndex } from './text';
+import { basename, dirname, hashText, LineIndex, lineContentEnd } from './text';
 import { TimeSlice } from './timeSlice';
 import type { CoreDiagnostic, Finding, Fix } from './types';
 
@@ -422,7 +422,7 @@ function notRead(file: string, read: { refused: ReadRefusal; detail: string }): 
 }
 
 function notCovered(text: string, at: { start: number; end: number } | undefined, message: string): Finding {
-  const span = at ?? { start: 0, end: Math.max(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')) };
+  const span = at ?? { start: 0, end: lineContentEnd(text, 0) };
   return { code: 'policy-not-covered', message, span };
 }
 

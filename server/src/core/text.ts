@@ -1,29 +1,81 @@
 import type { Position, Range, Span } from './types';
 
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+
+/**
+ * `offset` made a valid place in `text`: an integer within [0, text.length], not between the `\r` and `\n`
+ * of a line break (it moves back to the end of the line's content) and not between the two halves of a
+ * surrogate pair (it moves to the start of the character for the start of a span, past it for the end).
+ */
+export function clampOffset(text: string, offset: number, side: 'start' | 'end' = 'start'): number {
+  let o = Number.isFinite(offset) ? Math.trunc(offset) : 0;
+  o = Math.max(0, Math.min(o, text.length));
+  if (o > 0 && o < text.length) {
+    const before = text.charCodeAt(o - 1);
+    const at = text.charCodeAt(o);
+    if (before === 13 && at === 10) return o - 1;
+    if (isHighSurrogate(before) && isLowSurrogate(at)) return side === 'start' ? o - 1 : o + 1;
+  }
+  return o;
+}
+
+/** A span of `text` whose ends are valid places (see clampOffset), start ≤ end. */
+export function clampSpan(text: string, span: Span): Span {
+  const a = clampOffset(text, span.start, 'start');
+  const b = clampOffset(text, span.end, 'end');
+  return a <= b ? { start: a, end: b } : { start: clampOffset(text, span.end, 'start'), end: clampOffset(text, span.start, 'end') };
+}
+
+/** The offset just past the character (a whole surrogate pair, a whole `\r\n`) that starts at `offset`. */
+export function nextBoundary(text: string, offset: number): number {
+  const o = clampOffset(text, offset);
+  if (o >= text.length) return o;
+  const c = text.charCodeAt(o);
+  if ((c === 13 && text.charCodeAt(o + 1) === 10) || (isHighSurrogate(c) && isLowSurrogate(text.charCodeAt(o + 1)))) return o + 2;
+  return o + 1;
+}
+
+/** Where the content of the line holding `from` ends: at its `\r`, `\n` or `\r\n`, or at the end of the text. */
+export function lineContentEnd(text: string, from: number): number {
+  const re = /[\r\n]/g;
+  re.lastIndex = Math.max(0, from);
+  const m = re.exec(text);
+  return m ? m.index : text.length;
+}
+
 /** Maps UTF-16 offsets of one text to 0-based line/character positions and back. */
 export class LineIndex {
   private readonly starts: number[];
+  /** Where each line's content ends (before its line break). */
+  private readonly ends: number[];
 
   constructor(readonly text: string) {
     const starts = [0];
+    const ends: number[] = [];
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 13 /* \r */) {
+        ends.push(i);
         if (text.charCodeAt(i + 1) === 10) i++;
         starts.push(i + 1);
       } else if (c === 10 /* \n */) {
+        ends.push(i);
         starts.push(i + 1);
       }
     }
+    ends.push(text.length);
     this.starts = starts;
+    this.ends = ends;
   }
 
   get lineCount(): number {
     return this.starts.length;
   }
 
-  positionAt(offset: number): Position {
-    const o = Math.max(0, Math.min(offset, this.text.length));
+  /** The position of `offset`, always a valid one (see clampOffset: `side` says which way to leave a surrogate pair). */
+  positionAt(offset: number, side: 'start' | 'end' = 'start'): Position {
+    const o = clampOffset(this.text, offset, side);
     let lo = 0;
     let hi = this.starts.length - 1;
     while (lo < hi) {
@@ -31,19 +83,26 @@ export class LineIndex {
       if (this.starts[mid]! <= o) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo, character: o - this.starts[lo]! };
+    return { line: lo, character: Math.min(o, this.ends[lo]!) - this.starts[lo]! };
   }
 
+  /** The offset of a position; a character past the end of its line means the end of the line's content (as in LSP). */
   offsetAt(pos: Position): number {
     if (pos.line < 0) return 0;
     if (pos.line >= this.starts.length) return this.text.length;
     const start = this.starts[pos.line]!;
-    const next = pos.line + 1 < this.starts.length ? this.starts[pos.line + 1]! : this.text.length;
-    return Math.min(start + Math.max(0, pos.character), next);
+    return Math.min(start + Math.max(0, pos.character), this.ends[pos.line]!);
   }
 
+  /**
+   * THE conversion of a span into an LSP range: every diagnostic, related place and fix edit goes through it.
+   * Whatever the span (past the end, reversed, inside a `\r\n` or a surrogate pair, not an integer), the
+   * range is valid for the text: each end on an existing line, within its content, on a character
+   * boundary, and start ≤ end.
+   */
   range(span: Span): Range {
-    return { start: this.positionAt(span.start), end: this.positionAt(span.end) };
+    const s = clampSpan(this.text, span);
+    return { start: this.positionAt(s.start, 'start'), end: this.positionAt(s.end, 'end') };
   }
 }
 

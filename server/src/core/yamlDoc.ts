@@ -1,4 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode, type Pair } from 'yaml';
+import { clampSpan as clampToText, lineContentEnd, nextBoundary } from './text';
 import type { Finding, Span } from './types';
 
 /** A YAML (or JSON) document parsed with every node's position kept. */
@@ -27,7 +28,7 @@ export function parseYaml(text: string, code: string, format: 'yaml' | 'json' = 
       const message = err instanceof Error ? err.message : String(err);
       const pos = /at position (\d+)/.exec(message);
       const at = pos ? Number(pos[1]) : text.length;
-      findings.push({ code, message: `JSON: ${message.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '')}`, span: clampSpan(text, at, at + 1) });
+      findings.push({ code, message: `JSON: ${message.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '')}`, span: clampSpan(text, at, nextBoundary(text, at)) });
       const doc = parseDocument('', {});
       return { source: { text, doc, value: undefined }, findings };
     }
@@ -35,7 +36,7 @@ export function parseYaml(text: string, code: string, format: 'yaml' | 'json' = 
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
   let fatal = false;
   for (const e of doc.errors) {
-    const span = clampSpan(text, e.pos[0], Math.max(e.pos[1], e.pos[0] + 1));
+    const span = clampSpan(text, e.pos[0], Math.max(e.pos[1], nextBoundary(text, e.pos[0])));
     if (e.code === 'DUPLICATE_KEY') {
       // Not fatal: report it and go on (the later value wins, as in most YAML readers).
       const key = keyAt(text, e.pos[0]);
@@ -71,13 +72,12 @@ function firstLine(s: string): string {
 }
 
 function lineEndOf(text: string, from: number): number {
-  const i = text.indexOf('\n', from);
-  return i < 0 ? text.length : i;
+  return lineContentEnd(text, from);
 }
 
+/** The parser's positions made boundaries of `text` (never inside a `\r\n` or a surrogate pair). */
 function clampSpan(text: string, start: number, end: number): Span {
-  const s = Math.max(0, Math.min(start, text.length));
-  return { start: s, end: Math.max(s, Math.min(end, text.length)) };
+  return clampToText(text, { start, end });
 }
 
 function nodeSpan(node: YamlNode | null | undefined): Span | undefined {

@@ -1,4 +1,4 @@
-import { hashText, utf8ToUtf16Many } from '../text';
+import { hashText, nextBoundary, utf8ToUtf16Many } from '../text';
 import type { Finding, Span } from '../types';
 import { parsePolicy, validatePolicies, type EngineError, type PolicyJson, type SchemaJson } from './engine';
 import { splitPoliciesSteps, tokenizeSteps, type PolicySlice, type Token } from './split';
@@ -164,7 +164,7 @@ function toFinding(code: string, e: EngineError, p: PolicyInfo, tokens: Token[],
   if (loc) {
     const [s, t] = utf8ToUtf16Many(p.text, [loc.start, loc.end]) as [number, number];
     span = { start: base + s, end: base + t };
-    if (span.end <= span.start) span = widen(span.start, tokens, p.slice.span);
+    if (span.end <= span.start) span = widen(span.start, tokens, p.slice.span, (o) => base + nextBoundary(p.text, o - base));
   } else span = p.slice.headSpan ?? p.slice.bodySpan;
   const label = loc?.label ? ` (${loc.label})` : '';
   const help = e.help ? `\nhelp: ${clean(e.help)}` : '';
@@ -172,7 +172,7 @@ function toFinding(code: string, e: EngineError, p: PolicyInfo, tokens: Token[],
 }
 
 /** An empty span (an error "at the end of input") is widened to the token just before it, so it can be seen. */
-function widen(offset: number, tokens: Token[], within: Span): Span {
+function widen(offset: number, tokens: Token[], within: Span, nextBoundaryAt: (offset: number) => number): Span {
   let best: Token | undefined;
   for (const t of tokens) {
     if (t.start >= offset) break;
@@ -180,5 +180,6 @@ function widen(offset: number, tokens: Token[], within: Span): Span {
   }
   if (best && best.end >= offset - 1) return { start: best.start, end: best.end };
   if (best) return { start: best.start, end: best.end };
-  return { start: offset, end: Math.min(offset + 1, within.end) };
+  // One whole character (never half of a surrogate pair or of a `\r\n`).
+  return { start: offset, end: Math.min(nextBoundaryAt(offset), within.end) };
 }

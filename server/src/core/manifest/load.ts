@@ -1,5 +1,5 @@
 import { compileSchema, validateValue } from '../jsonSchema';
-import { dirname, joinPath, relativeTo } from '../text';
+import { dirname, joinPath, lineContentEnd, relativeTo } from '../text';
 import type { Finding, Span } from '../types';
 import { findNode, isPlainObject, keySpanAt, parseYaml, spanAt, type JsonPath, type YamlSource } from '../yamlDoc';
 import {
@@ -320,8 +320,7 @@ function duplicate(kind: string, name: string, span: Span, firstFile: string, fi
 function firstLineSpan(text: string): Span {
   let start = 0;
   while (start < text.length && /\s/.test(text[start]!)) start++;
-  const nl = text.indexOf('\n', start);
-  return { start, end: nl < 0 ? text.length : nl };
+  return { start, end: lineContentEnd(text, start) };
 }
 
 function str(v: unknown): string | undefined {
