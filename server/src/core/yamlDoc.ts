@@ -28,7 +28,9 @@ export function parseYaml(text: string, code: string, format: 'yaml' | 'json' = 
       const message = err instanceof Error ? err.message : String(err);
       const pos = /at position (\d+)/.exec(message);
       const at = pos ? Number(pos[1]) : text.length;
-      findings.push({ code, message: `JSON: ${message.replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '')}`, span: clampSpan(text, at, nextBoundary(text, at)) });
+      // V8 may quote the text around the error (`Unexpected token 'x', "…" is not valid JSON`): never repeat a file's content.
+      const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/ \(line \d+ column \d+\)$/, '').replace(/, ".*" is not valid JSON$/s, '');
+      findings.push({ code, message: `JSON: ${reason}`, span: clampSpan(text, at, nextBoundary(text, at)) });
       const doc = parseDocument('', {});
       return { source: { text, doc, value: undefined }, findings };
     }
