@@ -29,7 +29,7 @@ export function parseYaml(text: string, code: string, format: 'yaml' | 'json' = 
       const pos = /at position (\d+)/.exec(message);
       const at = pos ? Number(pos[1]) : text.length;
       // V8 may quote the text around the error (`Unexpected token 'x', "…" is not valid JSON`): never repeat a file's content.
-      const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/ \(line \d+ column \d+\)$/, '').replace(/, ".*" is not valid JSON$/s, '');
+      const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/ \(line \d+ column \d+\)$/, '').replace(/, .*is not valid JSON$/s, '');
       findings.push({ code, message: `JSON: ${reason}`, span: clampSpan(text, at, nextBoundary(text, at)) });
       const doc = parseDocument('', {});
       return { source: { text, doc, value: undefined }, findings };
