@@ -254,9 +254,12 @@ function simulateCommand(args: string[], io: Io): number {
   }
   // The result comes redacted from the core (CI logs keep what is printed): never print `input` itself.
   const r = project.simulate(manifests[0], input);
+  // One line index per file: 10,000 determining policies in one file must not index it 10,000 times.
+  const indexes = new Map<string, LineIndex>();
   const where = (ref: PolicyRef) => {
-    const text = project.host.readFile(ref.file) ?? '';
-    return { id: ref.id, file: rel(io, ref.file), range: new LineIndex(text).range(ref.span) };
+    let ix = indexes.get(ref.file);
+    if (!ix) indexes.set(ref.file, (ix = new LineIndex(project.host.readFile(ref.file) ?? '')));
+    return { id: ref.id, file: rel(io, ref.file), range: ix.range(ref.span) };
   };
   if (format === 'json') {
     io.out(
