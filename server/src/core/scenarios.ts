@@ -19,6 +19,10 @@ export function judgeScenario(scenario: ScenarioDef, result: SimulationResult): 
   if (result.decision !== scenario.expect) {
     return { scenario, result, passed: false, summary: `✗ expected ${scenario.expect}, got ${result.decision} — ${why}` };
   }
+  // A deny that no policy decided (the set cannot be evaluated, the engine failed) proves nothing: a scenario that cannot run fails.
+  if (result.cannotEvaluate) {
+    return { scenario, result, passed: false, summary: `✗ expected ${scenario.expect}, but the call could not be evaluated — ${why}` };
+  }
   if (scenario.reasons) {
     const want = [...scenario.reasons].sort();
     if (JSON.stringify(want) !== JSON.stringify(got)) {

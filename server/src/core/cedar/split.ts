@@ -16,6 +16,8 @@ export interface Token {
   end: number;
   /** Identifier or punctuation text; for strings, the text between the quotes, still escaped. */
   value: string;
+  /** A string whose closing `"` is missing: it runs to the end of the text. */
+  unterminated?: boolean;
 }
 
 const PUNCT2 = ['::', '==', '!=', '<=', '>=', '&&', '||'];
@@ -45,16 +47,20 @@ export function* tokenizeSteps(text: string, slice = new TimeSlice()): Generator
     }
     if (c === 34 /* " */) {
       i++;
+      let closed = false;
       while (i < n) {
         const d = text.charCodeAt(i);
         if (d === 92 /* \ */) i += 2;
         else if (d === 34) {
           i++;
+          closed = true;
           break;
         } else i++;
       }
       i = Math.min(i, n);
-      out.push({ kind: 'string', start, end: i, value: text.slice(start + 1, text.charCodeAt(i - 1) === 34 && i - 1 > start ? i - 1 : i) });
+      const tok: Token = { kind: 'string', start, end: i, value: text.slice(start + 1, closed ? i - 1 : i) };
+      if (!closed) tok.unterminated = true;
+      out.push(tok);
       continue;
     }
     if (isIdentStart(c)) {
