@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { Project } from '../../server/src/core/project';
+import { Project, type ManifestEntry } from '../../server/src/core/project';
+import { runToEnd } from '../../server/src/core/cedar/policyCheck';
+import type { SchemaJson } from '../../server/src/core/cedar/engine';
+import { simulate, type PolicySetInput, type SimulationResult } from '../../server/src/core/simulate';
 import { MemoryHost, REPO } from '../helpers/memoryHost';
 
 /**
@@ -84,5 +87,80 @@ describe('simulation fails closed on policies that do not parse', () => {
     const r = project.simulate('/ws/acme.agents.yaml', CALL);
     assert.equal(r.decision, 'deny');
     assert.equal(r.cannotEvaluate, true);
+  });
+});
+
+describe('simulation fails closed when the engine cannot evaluate', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cedar = require('@cedar-policy/cedar-wasm/nodejs') as Record<string, unknown>;
+  const project = new Project(examples);
+  const entry = project.manifest('/ws/acme.agents.yaml')!;
+  const set = runToEnd(project.policySetSteps(entry));
+  /** The examples' manifest with another generated schema (under a key of its own, so nothing cached applies). */
+  function withSchema(edit: (schema: SchemaJson) => void): ManifestEntry {
+    const schema = JSON.parse(JSON.stringify(entry.model!.schema)) as SchemaJson;
+    edit(schema);
+    const model = { ...entry.model!, schema, key: `${entry.model!.key}-${Math.random()}` };
+    return Object.create(entry, { model: { value: model } }) as ManifestEntry;
+  }
+  function patched<T>(name: string, fn: () => T): T {
+    const original = cedar[name];
+    cedar[name] = () => {
+      throw new Error('boom');
+    };
+    try {
+      return fn();
+    } finally {
+      cedar[name] = original;
+    }
+  }
+  const assertCannotEvaluate = (r: SimulationResult, reason: RegExp) => {
+    const label = `${r.decision}: ${r.reason}`;
+    assert.equal(r.decision, 'deny', label);
+    assert.equal(r.cannotEvaluate, true, label);
+    assert.match(r.reason, reason, label);
+    assert.deepEqual(r.determining, []);
+  };
+
+  it('allows the call while the engine works (the control case)', () => {
+    const r = simulate(entry, set, CALL);
+    assert.equal(r.decision, 'allow', r.reason);
+    assert.equal(r.cannotEvaluate, false);
+  });
+
+  it('denies when Cedar refuses the schema', () => {
+    const broken = withSchema((s) => {
+      (s.Acme!.entityTypes as Record<string, unknown>).Agent = { memberOfTypes: ['NoSuchType'], shape: { type: 'Record', attributes: {} } };
+    });
+    assertCannotEvaluate(simulate(broken, set, CALL), /^the engine refused the policy set: .*NoSuchType/);
+  });
+
+  it('denies when Cedar refuses the request (it does not match the schema)', () => {
+    const broken = withSchema((s) => {
+      const action = (s.Acme!.actions as Record<string, { appliesTo: { context: { attributes: Record<string, unknown> } } }>).get_order!;
+      action.appliesTo.context.attributes.input = { type: 'Long', required: true };
+    });
+    assertCannotEvaluate(simulate(broken, set, CALL), /^the engine refused the request: /);
+  });
+
+  it('denies when the engine throws while preparing the policy set, and tries again next time', () => {
+    const fresh = withSchema(() => undefined);
+    assertCannotEvaluate(patched('preparsePolicySet', () => simulate(fresh, set, CALL)), /^the engine refused the policy set: the Cedar engine failed: boom/);
+    assert.equal(simulate(fresh, set, CALL).decision, 'allow');
+  });
+
+  it('denies when the engine throws while deciding', () => {
+    assertCannotEvaluate(patched('statefulIsAuthorized', () => simulate(entry, set, CALL)), /^the engine refused the request: the Cedar engine failed: boom/);
+  });
+
+  it('denies when the simulator itself fails', () => {
+    const failing = { get files(): PolicySetInput['files'] { throw new Error('boom'); } };
+    assertCannotEvaluate(simulate(withSchema(() => undefined), failing, CALL), /^the simulator failed: boom/);
+  });
+
+  it('denies when there is no manifest, or it cannot produce a Cedar schema', () => {
+    assertCannotEvaluate(simulate(undefined, set, CALL), /^no agent manifest/);
+    const noModel = Object.create(entry, { model: { value: undefined } }) as ManifestEntry;
+    assertCannotEvaluate(simulate(noModel, set, CALL), /errors that prevent generating the Cedar schema/);
   });
 });

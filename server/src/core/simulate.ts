@@ -71,6 +71,8 @@ interface Prepared {
   refs: Map<string, PolicyRef>;
   notes: string[];
   blocking: string[];
+  /** The engine refused (or failed on) the policy set or the schema. */
+  engineRefused: boolean;
 }
 
 const preparedSets = new Map<string, Prepared>();
@@ -89,7 +91,7 @@ function prepare(entry: ManifestEntry, set: PolicySetInput): Prepared {
     return lastPrepared.prepared;
   }
   const prepared = prepareByContent(entry, set);
-  lastPrepared = { schemaKey: entry.model!.key, policies: lists, prepared };
+  if (!prepared.engineRefused) lastPrepared = { schemaKey: entry.model!.key, policies: lists, prepared };
   return prepared;
 }
 
@@ -130,7 +132,9 @@ function prepareByContent(entry: ManifestEntry, set: PolicySetInput): Prepared {
   const schemaId = `schema-${entry.model!.key}`;
   const errs = preparse(id, statics, {}, schemaId, entry.model!.schema);
   for (const e of errs) blocking.push(`the engine refused the policy set: ${e.message}`);
-  const prepared = { id, schemaId, refs, notes, blocking };
+  // Not remembered when the engine refused or failed: the next simulation asks it again (and denies again if it must).
+  const prepared = { id, schemaId, refs, notes, blocking, engineRefused: errs.length > 0 };
+  if (prepared.engineRefused) return prepared;
   if (preparedSets.size > 50) preparedSets.clear();
   preparedSets.set(setKey, prepared);
   return prepared;
