@@ -32,7 +32,12 @@ interface Case {
   decision?: 'allow' | 'deny';
   determining?: string[];
   note?: RegExp;
+  /** Another call than CALL. */
+  call?: typeof CALL | typeof RESTART;
 }
+
+/** A call only a permit for every agent allows: support-bot restarts a service (the examples permit it to ops only). */
+const RESTART = { agent: 'support-bot', tool: 'restart_service', args: { service: 'checkout', environment: 'staging' }, context: { task_id: 't', purpose: 'support' } };
 
 const SWALLOWS = /^permit `support-purpose` \(zz\.cedar\) does not parse and swallows the forbid `no-orders-for-support` \(line 2\): the policy set cannot be evaluated safely until it is fixed$/;
 
@@ -56,12 +61,16 @@ const cases: Case[] = [
   { name: 'a broken permit at the end of the file', text: `${FORBID}\n${PERMIT} when { context.session.purpose == "support"\n`, decision: 'deny', determining: ['no-orders-for-support'], note: /permit `support-purpose` \(zz\.cedar\) does not parse and is left out/ },
   { name: 'a broken permit whose own @id mentions forbid', text: `@id("forbid-override") permit (principal, action, resource) when { true and true };`, decision: 'allow', determining: ['support-read-crm'], note: /permit `forbid-override` \(zz\.cedar\) does not parse and is left out/ },
   { name: 'a broken permit with an attribute named forbidden', text: `${PERMIT} when { context.session.forbidden and true };`, decision: 'allow', determining: ['support-read-crm'], note: /left out/ },
+  // A permit that parses on its own only because the splitter cut there: Cedar reads it as part of the broken one.
+  { name: 'a permit after a broken permit without ; between them', text: `${PERMIT} when { true\n@id("wide") permit (principal, action, resource);`, call: RESTART, decision: 'deny', determining: [], note: /permit `wide` \(zz\.cedar\) follows the broken policy `support-purpose`, which runs on into it, and is left out/ },
+  { name: 'a permit whose effect was typed twice (found by the fuzz)', text: '@id("p8") permit  permit (principal, action, resource);', call: RESTART, decision: 'deny', determining: [], note: /permit `policy1` \(zz\.cedar\) follows the broken policy `p8`, which runs on into it, and is left out/ },
+  { name: 'a permit after a broken permit ended by its own ;', text: `${PERMIT} when { true and };\n@id("wide") permit (principal, action, resource);`, call: RESTART, decision: 'allow', determining: ['wide'], note: /permit `support-purpose` \(zz\.cedar\) does not parse and is left out/ },
 ];
 
 describe('simulation fails closed on policies that do not parse', () => {
   for (const c of cases) {
     it(c.name, () => {
-      const r = projectWith(c.text).simulate('/ws/acme.agents.yaml', CALL);
+      const r = projectWith(c.text).simulate('/ws/acme.agents.yaml', c.call ?? CALL);
       const label = `${r.decision}: ${r.reason}\n${r.requestErrors.join('\n')}\nnotes: ${r.notes.join('; ')}`;
       if (c.blocked) {
         assert.equal(r.decision, 'deny', label);

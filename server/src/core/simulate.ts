@@ -98,7 +98,7 @@ function prepare(entry: ManifestEntry, set: PolicySetInput): Prepared {
 function prepareByContent(entry: ManifestEntry, set: PolicySetInput): Prepared {
   const parts: string[] = [entry.model!.key];
   // Whether a broken policy blocks the set depends on the text after it too, not only on its own.
-  for (const f of set.files) for (const p of f.policies) parts.push(`${f.file}\u0000${p.slice.span.start}\u0000${p.key}\u0000${p.json ? 1 : 0}\u0000${p.json ? '' : JSON.stringify(p.leftOut ?? null)}`);
+  for (const f of set.files) for (const p of f.policies) parts.push(`${f.file}\u0000${p.slice.span.start}\u0000${p.key}\u0000${p.json ? 1 : 0}\u0000${p.json ? (p.swallowedBy ?? '') : JSON.stringify(p.leftOut ?? null)}`);
   const setKey = hashText(parts.join('\u0001'));
   const hit = preparedSets.get(setKey);
   if (hit) return hit;
@@ -117,6 +117,14 @@ function prepareByContent(entry: ManifestEntry, set: PolicySetInput): Prepared {
         else if (left?.kind === 'swallows') blocking.push(`${describeBlocking(p, left, shortName(f.file))}: the policy set cannot be evaluated safely until it is fixed`);
         else if (left) blocking.push(`${describeBlocking(p, left, shortName(f.file))}: without it the policy set cannot be evaluated safely`);
         else blocking.push(`policy \`${p.id}\` (${shortName(f.file)}) does not parse: without it the policy set cannot be evaluated safely`);
+        continue;
+      }
+      if (p.swallowedBy !== undefined) {
+        // It parses on its own only because the splitter cut there: Cedar reads it as part of the broken policy.
+        const why = `${p.slice.effect ?? 'policy'} \`${p.id}\` (${shortName(f.file)}) follows the broken policy \`${p.swallowedBy}\`, which runs on into it`;
+        if (p.slice.effect === 'permit') notes.push(`${why}, and is left out`);
+        // A forbid there already blocks the set through the broken policy's message; this holds even if it did not.
+        else if (!blocking.length) blocking.push(`${why}: the policy set cannot be evaluated safely until it is fixed`);
         continue;
       }
       if (p.slice.isTemplate) {

@@ -22,6 +22,11 @@ export interface PolicyInfo {
    * why it blocks every simulation of its policy set. Unset (as for a policy that parses) counts as blocking.
    */
   leftOut?: 'safe' | Blocking;
+  /**
+   * The broken policy before it that runs on into it (its own `;` or a `"` is missing): Cedar would read this
+   * policy as part of that one, so a simulation leaves it out even though it parses on its own.
+   */
+  swallowedBy?: string;
 }
 
 /** Why a policy that does not parse blocks its policy set: without it, the set cannot be evaluated safely. */
@@ -173,7 +178,8 @@ const MAX_NAMED = 5;
  * in its raw text (what the tokenizer took for strings and comments included) nor in the text it runs on into
  * up to the next `;` when its own `;` is missing (Cedar reads on into the next policy, whatever the splitter
  * guessed); and when a string in it runs past the end of its line (a `"` is probably missing, so nothing after
- * it can be read reliably), nowhere up to the end of the file either.
+ * it can be read reliably), nowhere up to the end of the file either. The policies in that reach that parse on
+ * their own are marked `swallowedBy`: their separate parse is the splitter's guess.
  */
 function* markLeftOut(text: string, tokens: Token[], policies: PolicyInfo[], time: TimeSlice): Generator<void, void> {
   if (policies.every((p) => p.json)) return;
@@ -187,10 +193,13 @@ function* markLeftOut(text: string, tokens: Token[], policies: PolicyInfo[], tim
   const lineOf = (offset: number) => (lines ??= new LineIndex(text)).positionAt(offset).line + 1;
   let k = 0; // token cursor: policies come in file order
   let semi = 0; // cursor of the next `;` token
+  // The text a broken policy runs on into, as far as it reaches: whatever parses there is a guess of the splitter.
+  let reach: { end: number; by: string } | undefined;
   for (const p of policies) {
     if (time.due()) yield;
     const s = p.slice;
     while (k < tokens.length && tokens[k]!.start < s.bodySpan.start) k++;
+    if (reach && s.bodySpan.start < reach.end) p.swallowedBy = reach.by;
     if (p.json) continue;
     let last = k;
     let openString = false;
@@ -198,16 +207,17 @@ function* markLeftOut(text: string, tokens: Token[], policies: PolicyInfo[], tim
       const t = tokens[last]!;
       if (t.kind === 'string' && (t.unterminated || /[\r\n]/.test(text.slice(t.start, t.end)))) openString = true;
     }
-    if (s.effect !== 'permit') {
-      p.leftOut = { kind: s.effect === 'forbid' ? 'forbid' : 'no-effect', forbids: [], more: 0, openString };
-      continue;
-    }
     let end = s.span.end;
     if (openString) end = text.length;
     else if (!s.terminated) {
       if (semi < last) semi = last;
       while (semi < tokens.length && !(tokens[semi]!.kind === 'punct' && tokens[semi]!.value === ';')) semi++;
       end = semi < tokens.length ? tokens[semi]!.end : text.length;
+    }
+    if (!reach || end > reach.end) reach = { end, by: p.id };
+    if (s.effect !== 'permit') {
+      p.leftOut = { kind: s.effect === 'forbid' ? 'forbid' : 'no-effect', forbids: [], more: 0, openString };
+      continue;
     }
     // Its own annotations (`@id("forbid-override")`) are read, not guessed, when they stay on one line.
     const own = s.annotations.map((a) => a.span).filter((a) => !/[\r\n]/.test(text.slice(a.start, a.end)));
