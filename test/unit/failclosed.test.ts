@@ -54,6 +54,11 @@ const cases: Case[] = [
   { name: 'two broken permits in a row before a forbid', text: `${PERMIT} when { true\n@id("other") permit (principal, action, resource) when { true\n${FORBID}`, blocked: /^permit `support-purpose` \(zz\.cedar\) does not parse and swallows the forbid `no-orders-for-support` \(line 3\)/ },
   { name: 'a comment that says forbid inside a broken permit (its raw text is not trusted)', text: `${PERMIT} when { // unlike the forbid below\n context.session.purpose == "support" and true };`, blocked: /swallows a forbid \(line 1\)/ },
   { name: 'a string that spans lines in a broken permit, before a forbid', text: `${PERMIT} when { context.session.purpose == "sup\nport" and true };\n${FORBID}`, blocked: /runs past the end of its line .* which may hide the forbid `no-orders-for-support` \(line 3\)/ },
+  {
+    name: 'many forbids after an unterminated string (five are named)',
+    text: `${PERMIT} when { context.session.purpose == "support };\n${Array.from({ length: 7 }, (_, i) => `@id("f${i + 1}") forbid (principal, action, resource);`).join('\n')}`,
+    blocked: /which may hide the forbid `f1` \(line 2\), the forbid `f2` \(line 3\), the forbid `f3` \(line 4\), the forbid `f4` \(line 5\), the forbid `f5` \(line 6\) and more: /,
+  },
   { name: 'a broken forbid', text: `${FORBID.replace('resource)', 'resource')}`, blocked: /^forbid `no-orders-for-support` \(zz\.cedar\) does not parse: without it the policy set cannot be evaluated safely$/ },
   { name: 'text that is no policy at all', text: 'permission granted;', blocked: /^policy `policy0` \(zz\.cedar\) does not parse/ },
   // Left out: these cannot hide a forbid.

@@ -35,8 +35,8 @@ export interface Blocking {
   kind: 'forbid' | 'no-effect' | 'swallows';
   /** The forbids it holds or may hide, first to last (at most MAX_NAMED): their `@id` when it can be read, and their 1-based line. */
   forbids: { id?: string; line: number }[];
-  /** How many more forbids there are beyond `forbids`. */
-  more: number;
+  /** There are more forbids than `forbids` names (they are not counted: a large file may hold thousands). */
+  more: boolean;
   /** A string in it runs past the end of its line (a `"` is probably missing): the text after it cannot be read reliably. */
   openString: boolean;
 }
@@ -169,7 +169,7 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
   return { policies, findings, tokens };
 }
 
-/** At most this many swallowed forbids are named; the rest are counted. */
+/** At most this many swallowed forbids are named. */
 const MAX_NAMED = 5;
 
 /**
@@ -216,19 +216,23 @@ function* markLeftOut(text: string, tokens: Token[], policies: PolicyInfo[], tim
     }
     if (!reach || end > reach.end) reach = { end, by: p.id };
     if (s.effect !== 'permit') {
-      p.leftOut = { kind: s.effect === 'forbid' ? 'forbid' : 'no-effect', forbids: [], more: 0, openString };
+      p.leftOut = { kind: s.effect === 'forbid' ? 'forbid' : 'no-effect', forbids: [], more: false, openString };
       continue;
     }
     // Its own annotations (`@id("forbid-override")`) are read, not guessed, when they stay on one line.
     const own = s.annotations.map((a) => a.span).filter((a) => !/[\r\n]/.test(text.slice(a.start, a.end)));
     const forbids: Blocking['forbids'] = [];
-    let count = 0;
+    let more = false;
     for (let i = lowerBound(forbidAt, s.bodySpan.start); i < forbidAt.length && forbidAt[i]! < end; i++) {
       const at = forbidAt[i]!;
       if (own.some((a) => at >= a.start && at < a.end)) continue;
-      if (++count <= MAX_NAMED) forbids.push({ id: forbidIdBefore(text, at), line: lineOf(at) });
+      if (forbids.length === MAX_NAMED) {
+        more = true;
+        break;
+      }
+      forbids.push({ id: forbidIdBefore(text, at), line: lineOf(at) });
     }
-    p.leftOut = count === 0 ? 'safe' : { kind: 'swallows', forbids, more: count - forbids.length, openString };
+    p.leftOut = forbids.length === 0 ? 'safe' : { kind: 'swallows', forbids, more, openString };
   }
 }
 
@@ -257,7 +261,7 @@ export function describeBlocking(p: PolicyInfo, b: Blocking, file?: string): str
   const what = `${b.kind === 'no-effect' ? 'policy' : b.kind === 'forbid' ? 'forbid' : 'permit'} \`${p.id}\`${file ? ` (${file})` : ''} does not parse`;
   if (b.kind !== 'swallows') return what;
   const named = b.forbids.map((f) => (f.id !== undefined ? `the forbid \`${f.id}\` (line ${f.line})` : `a forbid (line ${f.line})`));
-  if (b.more) named.push(`${b.more} more`);
+  if (b.more) named.push('more');
   const list = named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}` : (named[0] ?? 'a forbid');
   return b.openString ? `${what} and has a string that runs past the end of its line (is a \`"\` missing?), which may hide ${list}` : `${what} and swallows ${list}`;
 }
