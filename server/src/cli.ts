@@ -9,7 +9,7 @@ import { readFrom, refusalMessage } from './core/manifest/load';
 import { cedarVersion } from './core/cedar/engine';
 import { toGithubAnnotations, toSarif } from './report';
 import type { PolicyRef } from './core/simulate';
-import type { ScenarioOutcome } from './core/scenarios';
+import { suiteProblem, type ScenarioOutcome, type SuiteProblem } from './core/scenarios';
 import { LineIndex } from './core/text';
 
 const USAGE = `agent-policy — check, lint and simulate Cedar policies for AI agents
@@ -24,7 +24,8 @@ Usage:
 
 PATH is a file or folder (default: the current folder).
 Exit codes: check 0 when nothing is at or above the fail level, 1 when something is; simulate 0 allow,
-1 deny; test 0 all scenarios pass, 1 any fails; every command 2 for a usage error or unreadable input.`;
+1 deny; test 0 all scenarios pass, 1 any fails or cannot run (a manifest that does not load, no scenarios
+at all); every command 2 for a usage error or unreadable input.`;
 
 class UsageError extends Error {}
 
@@ -269,6 +270,7 @@ function simulateCommand(args: string[], io: Io): number {
           determining: r.determining.map(where),
           errors: r.errors.map((e) => ({ policyId: e.id, message: e.message })),
           failOpenRisk: r.failOpenRisk,
+          cannotEvaluate: r.cannotEvaluate,
           requestErrors: r.requestErrors,
           request: r.request ?? null,
         },
@@ -294,6 +296,16 @@ function simulateCommand(args: string[], io: Io): number {
   return r.decision === 'allow' ? 0 : 1;
 }
 
+interface Suite {
+  file: string;
+  outcomes: ScenarioOutcome[];
+  /** Why the manifest's scenarios could not run (the suite fails). */
+  error?: string;
+}
+
+/** A suite that cannot run is a failed suite: a manifest that does not load, no Cedar schema, no scenarios at all. */
+const NO_SCENARIOS = 'no scenarios found: a suite that cannot run fails (add scenarios to an agent manifest)';
+
 function testCommand(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', short: 'f' } } });
   const format = oneOf(values.format, ['pretty', 'json', 'junit'] as const, 'pretty', '--format');
@@ -303,7 +315,7 @@ function testCommand(args: string[], io: Io): number {
     return 2;
   }
   for (const n of notes) io.err(`agent-policy: note: ${n}`);
-  const suites: { file: string; outcomes: ScenarioOutcome[]; error?: string }[] = [];
+  const suites: Suite[] = [];
   for (const t of targets) {
     const project = projectFor(t);
     for (const f of t.files.filter(isManifestFile)) {
@@ -313,22 +325,32 @@ function testCommand(args: string[], io: Io): number {
         continue;
       }
       const entry = project.manifest(f);
-      if (!entry?.manifest) continue;
-      if (!entry.manifest.scenarios.length) continue;
-      if (!entry.model) {
-        suites.push({ file: f, outcomes: [], error: 'the manifest has errors that prevent generating the Cedar schema' });
+      if (!entry) {
+        suites.push({ file: f, outcomes: [], error: 'the manifest cannot be read' });
         continue;
       }
+      // Checked before looking for scenarios: a manifest that does not load may have lost them.
+      const problem = suiteProblem(entry);
+      if (problem) {
+        suites.push({ file: f, outcomes: [], error: describeSuiteProblem(problem, project, io) });
+        continue;
+      }
+      if (!entry.manifest?.scenarios.length) continue;
       suites.push({ file: f, outcomes: project.runScenarios(entry) });
     }
   }
   const passed = suites.reduce((n, s) => n + s.outcomes.filter((o) => o.passed).length, 0);
-  const failed = suites.reduce((n, s) => n + s.outcomes.filter((o) => !o.passed).length + (s.error ? 1 : 0), 0);
+  const failed = suites.reduce((n, s) => n + s.outcomes.filter((o) => !o.passed).length, 0);
+  const total = passed + failed;
+  const broken = suites.filter((s) => s.error).length;
+  const noScenarios = total === 0 && broken === 0;
+  const errorCount = broken + (noScenarios ? 1 : 0);
   if (format === 'json') {
     io.out(
       JSON.stringify(
         {
           version: 1,
+          ...(noScenarios ? { error: NO_SCENARIOS } : {}),
           manifests: suites.map((s) => ({
             file: rel(io, s.file),
             ...(s.error ? { error: s.error } : {}),
@@ -342,14 +364,14 @@ function testCommand(args: string[], io: Io): number {
               ...(o.result.requestErrors.length ? { requestErrors: o.result.requestErrors } : {}),
             })),
           })),
-          summary: { passed, failed },
+          summary: { passed, failed, errors: errorCount },
         },
         null,
         2,
       ),
     );
   } else if (format === 'junit') {
-    io.out(junit(suites, rel.bind(null, io)));
+    io.out(junit(suites, rel.bind(null, io), noScenarios));
   } else {
     const c = (code: number, s: string) => (io.color ? `\u001b[${code}m${s}\u001b[0m` : s);
     const lines: string[] = [];
@@ -359,32 +381,54 @@ function testCommand(args: string[], io: Io): number {
       for (const o of s.outcomes) lines.push(`  ${o.passed ? c(32, '✓') : c(31, '✗')} ${o.scenario.name}  ${c(2, o.summary.replace(/^[✓✗] /, ''))}`);
       lines.push('');
     }
-    if (suites.length === 0) lines.push('no scenarios found');
-    lines.push(`${failed ? c(31, `${failed} failed`) : c(32, 'all passed')}, ${passed} passed (${passed + failed} scenarios)`);
+    if (noScenarios) lines.push(c(31, NO_SCENARIOS));
+    const head = [broken ? c(31, `${broken} manifest${broken === 1 ? '' : 's'} could not run`) : '', failed ? c(31, `${failed} failed`) : '', !errorCount && !failed ? c(32, 'all passed') : ''].filter((x) => x);
+    lines.push(`${head.length ? `${head.join(', ')}, ` : ''}${passed} passed (${total} scenarios)`);
     io.out(lines.join('\n'));
   }
-  return failed > 0 ? 1 : 0;
+  return failed > 0 || errorCount > 0 ? 1 : 0;
+}
+
+/** Which manifest and why, without quoting the files: the number of errors and where the first one is. */
+function describeSuiteProblem(p: SuiteProblem, project: ReturnType<typeof projectFor>, io: Io): string {
+  const first = p.errors[0];
+  const where = first ? `, the first at ${rel(io, first.file)}:${positionOf(project, first.file, first.span.start)}` : '';
+  const count = p.errors.length ? `: ${p.errors.length} manifest-invalid error${p.errors.length === 1 ? '' : 's'}${where}` : '';
+  const what = p.kind === 'load' ? 'the manifest does not load' : 'the Cedar schema cannot be generated from the manifest';
+  return `${what}${count}; run \`agent-policy check\` for the details`;
+}
+
+function positionOf(project: ReturnType<typeof projectFor>, file: string, offset: number): string {
+  const p = new LineIndex(project.host.readFile(file) ?? '').positionAt(offset);
+  return `${p.line + 1}:${p.character + 1}`;
 }
 
 function xml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function junit(suites: { file: string; outcomes: ScenarioOutcome[]; error?: string }[], rel: (f: string) => string): string {
+/** JUnit XML: a manifest that could not run is a test case with an `<error>`, and so is "no scenarios at all". */
+function junit(suites: Suite[], rel: (f: string) => string, noScenarios: boolean): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  const total = suites.reduce((n, s) => n + s.outcomes.length + (s.error ? 1 : 0), 0);
-  const failures = suites.reduce((n, s) => n + s.outcomes.filter((o) => !o.passed).length + (s.error ? 1 : 0), 0);
-  out.push(`<testsuites name="agent-policy scenarios" tests="${total}" failures="${failures}">`);
+  const total = suites.reduce((n, s) => n + s.outcomes.length + (s.error ? 1 : 0), 0) + (noScenarios ? 1 : 0);
+  const failures = suites.reduce((n, s) => n + s.outcomes.filter((o) => !o.passed).length, 0);
+  const errors = suites.filter((s) => s.error).length + (noScenarios ? 1 : 0);
+  out.push(`<testsuites name="agent-policy scenarios" tests="${total}" failures="${failures}" errors="${errors}">`);
   for (const s of suites) {
     const name = rel(s.file);
-    const f = s.outcomes.filter((o) => !o.passed).length + (s.error ? 1 : 0);
-    out.push(`  <testsuite name="${xml(name)}" tests="${s.outcomes.length + (s.error ? 1 : 0)}" failures="${f}">`);
-    if (s.error) out.push(`    <testcase classname="${xml(name)}" name="manifest"><failure message="${xml(s.error)}"/></testcase>`);
+    const f = s.outcomes.filter((o) => !o.passed).length;
+    out.push(`  <testsuite name="${xml(name)}" tests="${s.outcomes.length + (s.error ? 1 : 0)}" failures="${f}" errors="${s.error ? 1 : 0}">`);
+    if (s.error) out.push(`    <testcase classname="${xml(name)}" name="manifest"><error message="${xml(s.error)}"/></testcase>`);
     for (const o of s.outcomes) {
       const head = `    <testcase classname="${xml(name)}" name="${xml(o.scenario.name)}"`;
       if (o.passed) out.push(`${head}/>`);
       else out.push(`${head}><failure message="${xml(o.summary.replace(/^✗ /, ''))}">${xml([...o.result.requestErrors, ...o.result.notes].join('\n'))}</failure></testcase>`);
     }
+    out.push('  </testsuite>');
+  }
+  if (noScenarios) {
+    out.push('  <testsuite name="agent-policy" tests="1" failures="0" errors="1">');
+    out.push(`    <testcase classname="agent-policy" name="scenarios"><error message="${xml(NO_SCENARIOS)}"/></testcase>`);
     out.push('  </testsuite>');
   }
   out.push('</testsuites>');

@@ -50,6 +50,8 @@ export interface SimulateResponse {
   determining: PolicyLocation[];
   errors: (PolicyLocation & { message: string })[];
   failOpenRisk: boolean;
+  /** The call could not be evaluated with certainty (a broken policy that may hide a forbid, an engine failure…): denied. */
+  cannotEvaluate: boolean;
   requestErrors: string[];
   notes: string[];
   chain: { agent: string; decision: 'allow' | 'deny'; reason: string }[];

@@ -457,6 +457,7 @@ function toResponse(pr: (typeof projects)[number], entry: ManifestEntry | undefi
     determining: r.determining.map((d) => locate(pr, d)),
     errors: r.errors.map((e) => ({ ...locate(pr, e), message: e.message })),
     failOpenRisk: r.failOpenRisk,
+    cannotEvaluate: r.cannotEvaluate,
     requestErrors: r.requestErrors,
     notes: r.notes,
     chain: r.chain.map((c) => ({ agent: c.agent, decision: c.decision, reason: c.reason })),
@@ -469,7 +470,7 @@ connection.onRequest(Methods.simulate, (params: SimulateParams): SimulateRespons
   const empty = { agent: params.agent ?? '', tool: params.tool ?? '', args: params.args ?? {}, context: params.context ?? {}, via: params.via ?? [] };
   if (!found) {
     const r = simulate(undefined, { files: [] }, empty);
-    return { ...empty, args: r.call.args, context: r.call.context, decision: r.decision, reason: r.reason, determining: [], errors: [], failOpenRisk: false, requestErrors: r.requestErrors, notes: [], chain: [] };
+    return { ...empty, args: r.call.args, context: r.call.context, decision: r.decision, reason: r.reason, determining: [], errors: [], failOpenRisk: false, cannotEvaluate: r.cannotEvaluate, requestErrors: r.requestErrors, notes: [], chain: [] };
   }
   const { pr, entry } = found;
   const scenario = params.scenarioIndex !== undefined ? entry.manifest?.scenarios.find((s) => s.index === params.scenarioIndex) : undefined;

@@ -74,10 +74,10 @@ describe('CLI: agent-policy test', function () {
     assert.match(pretty.stdout, /✗ refunds above 1,000 need an approver {2}expected deny, got allow — billing-refund/);
     assert.match(pretty.stdout, /1 failed, 6 passed \(7 scenarios\)/);
     const json = JSON.parse(run(['test', '--format', 'json']).stdout) as { summary: { passed: number; failed: number }; manifests: { file: string; scenarios: { name: string; passed: boolean }[] }[] };
-    assert.deepEqual(json.summary, { passed: 6, failed: 1 });
+    assert.deepEqual(json.summary, { passed: 6, failed: 1, errors: 0 });
     assert.equal(json.manifests[0]!.file, 'acme.agents.yaml');
     const junit = run(['test', '--format', 'junit']).stdout;
-    assert.match(junit, /<testsuites name="agent-policy scenarios" tests="7" failures="1">/);
+    assert.match(junit, /<testsuites name="agent-policy scenarios" tests="7" failures="1" errors="0">/);
     assert.match(junit, /<testcase classname="acme.agents.yaml" name="refunds above 1,000 need an approver"><failure message="expected deny, got allow/);
   });
 

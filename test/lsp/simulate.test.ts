@@ -98,6 +98,24 @@ describe('language server: agentPolicy/simulate and scenarios', function () {
     assert.equal(lenses.filter((l) => l.command!.title === '▶ Simulate').length, 8);
     assert.ok(lenses.some((l) => l.command!.title === '✓ allow — billing-read-orders'));
   });
+
+  it('shows in the code lenses why every scenario fails while a broken permit swallows a forbid', async () => {
+    const policy = path.join(ws, 'policies/support.cedar');
+    const manifest = path.join(ws, 'acme.agents.yaml');
+    const original = fs.readFileSync(policy, 'utf8');
+    const broken = `${original}\n@id("support-purpose") permit (principal in Acme::Role::"support", action == Acme::Action::"lookup_customer", resource) when { context.session.purpose == "support"\n@id("no-orders-for-support") forbid (principal in Acme::Role::"support", action == Acme::Action::"get_order", resource);\n`;
+    await client.open(policy, broken);
+    const published = await client.waitForPublish(policy, (p) => p.version === 1 && p.diagnostics.some((d) => /swallows/.test(String(d.message))));
+    const swallow = published.diagnostics.find((d) => /swallows/.test(String(d.message)))!;
+    assert.equal(swallow.message, 'permit `support-purpose` does not parse and swallows the forbid `no-orders-for-support` (line 45): every simulation of this policy set denies until it is fixed');
+    // The server has the new text (it published its diagnostics): the lenses simulate against it.
+    const lenses = (await client.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: uriOf(manifest) } })) ?? [];
+    const titles = lenses.map((l) => l.command!.title).filter((t) => t !== '▶ Simulate');
+    assert.ok(titles.length >= 7 && titles.every((t) => t.startsWith('✗ ')), titles.join('\n'));
+    assert.ok(titles.includes('✗ expected allow, got deny — permit `support-purpose` (support.cedar) does not parse and swallows the forbid `no-orders-for-support` (line 45): the policy set cannot be evaluated safely until it is fixed'), titles.join('\n'));
+    await client.change(policy, 2, original);
+    await client.waitForPublish(policy, (p) => p.version === 2);
+  });
 });
 
 describe('language server: patterns and sensitive values', function () {

@@ -32,6 +32,41 @@ describe('policy splitting', () => {
     assert.equal(parts[3]!.effect, 'permit');
   });
 
+  // An unclosed `(`, `{` or `[` used to run on to the next `;`, taking the next policy with it.
+  const resync: { name: string; src: string; ids: (string | undefined)[]; terminated: boolean[] }[] = [
+    {
+      name: '@id( at the start of a line after an unclosed {',
+      src: '@id("a") permit (principal, action, resource) when { context.x == "y"\n@id("f") forbid (principal, action, resource);',
+      ids: ['a', 'f'],
+      terminated: [false, true],
+    },
+    {
+      name: 'forbid ( at the start of a line after an unclosed (',
+      src: 'permit (principal,\n  action, resource\n  forbid (principal, action, resource);',
+      ids: [undefined, undefined],
+      terminated: [false, true],
+    },
+    {
+      name: 'permit ( at the start of an indented line after an unclosed [',
+      src: 'forbid (principal, action in [A::Action::"x",\n\t permit (principal, action, resource);',
+      ids: [undefined, undefined],
+      terminated: [false, true],
+    },
+  ];
+  for (const c of resync) {
+    it(`starts a new policy at ${c.name}`, () => {
+      const parts = splitPolicies(c.src);
+      assert.deepEqual(parts.map((p) => p.id?.value), c.ids);
+      assert.deepEqual(parts.map((p) => p.terminated), c.terminated);
+    });
+  }
+
+  it('does not start a new policy inside brackets in the middle of a line or after a dot', () => {
+    assert.equal(splitPolicies('permit (principal, action, resource) when { context.x @id("f") forbid (principal, action, resource);').length, 1);
+    assert.equal(splitPolicies('permit (principal, action, resource) when { context.\nforbid (1) };').length, 1);
+    assert.equal(splitPolicies('permit (principal, action, resource) when { context.x == "\n@id(\\"f\\") forbid (" };').length, 1);
+  });
+
   it('does not treat an attribute named permit as an effect', () => {
     assert.equal(splitPolicies('permit(principal, action, resource) when { context.permit == 1 };').length, 1);
   });

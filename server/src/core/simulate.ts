@@ -1,7 +1,7 @@
 import { authorizePrepared, preparse, type AuthorizationRequest, type CedarValue, type EntityJson } from './cedar/engine';
 import { CALL_TOOL } from './cedar/schemaGen';
 import { ValueConverter } from './cedar/values';
-import type { PolicyInfo } from './cedar/policyCheck';
+import { describeBlocking, type PolicyInfo } from './cedar/policyCheck';
 import { compileSchema, validateValue } from './jsonSchema';
 import type { JsonObject, Manifest } from './manifest/model';
 import type { ManifestEntry } from './project';
@@ -49,6 +49,11 @@ export interface SimulationResult {
   requestErrors: string[];
   /** Notes that do not change the decision (permits left out because they do not parse, say). */
   notes: string[];
+  /**
+   * The deny is not a decision of the policies: the call could not be evaluated (no usable manifest, a policy
+   * set that cannot be evaluated safely, the engine refused or failed). A scenario that expects deny fails too.
+   */
+  cannotEvaluate: boolean;
   /** The exact Cedar request of the final agent. */
   request?: { principal: string; action: string; resource: string; context: Record<string, CedarValue> };
   entities?: EntityJson[];
@@ -72,14 +77,16 @@ interface Prepared {
   refs: Map<string, PolicyRef>;
   notes: string[];
   blocking: string[];
+  /** The engine refused (or failed on) the policy set or the schema. */
+  engineRefused: boolean;
 }
 
 const preparedSets = new Map<string, Prepared>();
 
 /**
  * Preparses the policy set once per content (the engine keeps it): unchanged policy sets are not
- * re-parsed between simulations. Policies that do not parse are left out; if one of them might be a forbid,
- * the set cannot be evaluated safely and every simulation denies.
+ * re-parsed between simulations. Policies that do not parse are left out only when they provably cannot hold
+ * or hide a forbid (`PolicyInfo.leftOut`); otherwise the set cannot be evaluated safely and every simulation denies.
  */
 let lastPrepared: { schemaKey: string; policies: PolicyInfo[][]; prepared: Prepared } | undefined;
 
@@ -90,13 +97,14 @@ function prepare(entry: ManifestEntry, set: PolicySetInput): Prepared {
     return lastPrepared.prepared;
   }
   const prepared = prepareByContent(entry, set);
-  lastPrepared = { schemaKey: entry.model!.key, policies: lists, prepared };
+  if (!prepared.engineRefused) lastPrepared = { schemaKey: entry.model!.key, policies: lists, prepared };
   return prepared;
 }
 
 function prepareByContent(entry: ManifestEntry, set: PolicySetInput): Prepared {
   const parts: string[] = [entry.model!.key];
-  for (const f of set.files) for (const p of f.policies) parts.push(`${f.file}\u0000${p.slice.span.start}\u0000${p.key}\u0000${p.json ? 1 : 0}`);
+  // Whether a broken policy blocks the set depends on the text after it too, not only on its own.
+  for (const f of set.files) for (const p of f.policies) parts.push(`${f.file}\u0000${p.slice.span.start}\u0000${p.key}\u0000${p.json ? 1 : 0}\u0000${p.json ? (p.swallowedBy ?? '') : JSON.stringify(p.leftOut ?? null)}`);
   const setKey = hashText(parts.join('\u0001'));
   const hit = preparedSets.get(setKey);
   if (hit) return hit;
@@ -108,13 +116,25 @@ function prepareByContent(entry: ManifestEntry, set: PolicySetInput): Prepared {
   for (const f of set.files) {
     for (const p of f.policies) {
       const ref: PolicyRef = { id: p.id, file: f.file, span: p.slice.bodySpan, effect: p.slice.effect };
-      if (p.slice.isTemplate) {
-        notes.push(`template \`${p.id}\` (${shortName(f.file)}) is not linked, so it takes no part`);
+      if (!p.json) {
+        // Left out only when the analysis showed that it cannot hold or hide a forbid (a broken template may swallow one too).
+        const left = p.leftOut;
+        if (left === 'safe') notes.push(`permit \`${p.id}\` (${shortName(f.file)}) does not parse and is left out`);
+        else if (left?.kind === 'swallows') blocking.push(`${describeBlocking(p, left, shortName(f.file))}: the policy set cannot be evaluated safely until it is fixed`);
+        else if (left) blocking.push(`${describeBlocking(p, left, shortName(f.file))}: without it the policy set cannot be evaluated safely`);
+        else blocking.push(`policy \`${p.id}\` (${shortName(f.file)}) does not parse: without it the policy set cannot be evaluated safely`);
         continue;
       }
-      if (!p.json) {
-        if (p.slice.effect === 'permit') notes.push(`permit \`${p.id}\` (${shortName(f.file)}) does not parse and is left out`);
-        else blocking.push(`${p.slice.effect === 'forbid' ? 'forbid' : 'policy'} \`${p.id}\` (${shortName(f.file)}) does not parse: without it the policy set cannot be evaluated safely`);
+      if (p.swallowedBy !== undefined) {
+        // It parses on its own only because the splitter cut there: Cedar reads it as part of the broken policy.
+        const why = `${p.slice.effect ?? 'policy'} \`${p.id}\` (${shortName(f.file)}) follows the broken policy \`${p.swallowedBy}\`, which runs on into it`;
+        if (p.slice.effect === 'permit') notes.push(`${why}, and is left out`);
+        // A forbid there already blocks the set through the broken policy's message; this holds even if it did not.
+        else if (!blocking.length) blocking.push(`${why}: the policy set cannot be evaluated safely until it is fixed`);
+        continue;
+      }
+      if (p.slice.isTemplate) {
+        notes.push(`template \`${p.id}\` (${shortName(f.file)}) is not linked, so it takes no part`);
         continue;
       }
       const key = `p${n++}`;
@@ -126,7 +146,9 @@ function prepareByContent(entry: ManifestEntry, set: PolicySetInput): Prepared {
   const schemaId = `schema-${entry.model!.key}`;
   const errs = preparse(id, statics, {}, schemaId, entry.model!.schema);
   for (const e of errs) blocking.push(`the engine refused the policy set: ${e.message}`);
-  const prepared = { id, schemaId, refs, notes, blocking };
+  // Not remembered when the engine refused or failed: the next simulation asks it again (and denies again if it must).
+  const prepared = { id, schemaId, refs, notes, blocking, engineRefused: errs.length > 0 };
+  if (prepared.engineRefused) return prepared;
   if (preparedSets.size > 50) preparedSets.clear();
   preparedSets.set(setKey, prepared);
   return prepared;
@@ -147,19 +169,25 @@ export function simulate(entry: ManifestEntry | undefined, set: PolicySetInput, 
 
 function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: SimulationInput, shown: RedactedCall): SimulationResult {
   const call = { agent: input.agent, tool: input.tool, args: shown.args, context: shown.context, via: input.via ?? [] };
-  const result: SimulationResult = { decision: 'deny', determining: [], errors: [], failOpenRisk: false, requestErrors: [], notes: [], chain: [], reason: '', call };
+  const result: SimulationResult = { decision: 'deny', determining: [], errors: [], failOpenRisk: false, requestErrors: [], notes: [], cannotEvaluate: false, chain: [], reason: '', call };
   const deny = (why: string[]): SimulationResult => {
     result.requestErrors.push(...why);
     result.decision = 'deny';
     result.reason = why[0] ?? 'denied';
     return result;
   };
+  /** Fail closed: the call cannot be evaluated, so it is denied, with the reason. */
+  const cannotEvaluate = (why: string[]): SimulationResult => {
+    result.cannotEvaluate = true;
+    result.determining = [];
+    return deny(why);
+  };
   try {
     const m = entry?.manifest;
     const model = entry?.model;
-    if (!entry) return deny(['no agent manifest: there is nothing to simulate against']);
-    if (!m || !model) return deny([`the manifest ${shortName(entry.file)} has errors that prevent generating the Cedar schema; fix them first`]);
-    if (set.unread?.length) return deny(set.unread.map((u) => `policy file ${shortName(u.file)}: ${u.message}; without it the policy set cannot be evaluated safely`));
+    if (!entry) return cannotEvaluate(['no agent manifest: there is nothing to simulate against']);
+    if (!m || !model) return cannotEvaluate([`the manifest ${shortName(entry.file)} has errors that prevent generating the Cedar schema; fix them first`]);
+    if (set.unread?.length) return cannotEvaluate(set.unread.map((u) => `policy file ${shortName(u.file)}: ${u.message}; without it the policy set cannot be evaluated safely`));
     const chainIds = [...(input.via ?? []), input.agent];
     const problems: string[] = [];
     for (const a of chainIds) if (!m.agents.some((x) => x.id === a)) problems.push(unknown('agent', a, m.agents.map((x) => x.id)));
@@ -185,7 +213,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
 
     const prepared = prepare(entry, set);
     result.notes.push(...prepared.notes);
-    if (prepared.blocking.length) return deny(prepared.blocking);
+    if (prepared.blocking.length) return cannotEvaluate(prepared.blocking);
 
     const ns = m.namespace;
     const ctx = { input: cInput, session: cSession };
@@ -197,7 +225,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
       if ('errors' in answer) {
         const why = answer.errors.map((e) => `the engine refused the request: ${e.message}`);
         result.chain.push({ agent: agentId, decision: 'deny', determining: [], errors: [], failOpenRisk: false, reason: why[0] ?? 'refused' });
-        return deny(why);
+        return cannotEvaluate(why);
       }
       const d = answer.decision;
       const determining = d.reason.map((k) => prepared.refs.get(k)).filter((r): r is PolicyRef => r !== undefined);
@@ -224,7 +252,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     result.entities = entities;
     return result;
   } catch (err) {
-    return deny([`the simulator failed: ${err instanceof Error ? err.message : String(err)}`]);
+    return cannotEvaluate([`the simulator failed: ${err instanceof Error ? err.message : String(err)}`]);
   }
 }
 

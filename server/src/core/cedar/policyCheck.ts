@@ -1,7 +1,7 @@
-import { hashText, nextBoundary, utf8ToUtf16Many } from '../text';
+import { hashText, LineIndex, nextBoundary, utf8ToUtf16Many } from '../text';
 import type { Finding, Span } from '../types';
 import { parsePolicy, validatePolicies, type EngineError, type PolicyJson, type SchemaJson } from './engine';
-import { splitPoliciesSteps, tokenizeSteps, type PolicySlice, type Token } from './split';
+import { splitPoliciesSteps, tokenizeSteps, unescapeCedarString, type PolicySlice, type Token } from './split';
 import { TimeSlice } from '../timeSlice';
 
 /** One policy of a file, as the rules and the simulator see it. */
@@ -17,6 +17,28 @@ export interface PolicyInfo {
   json?: PolicyJson;
   /** Strict-validation errors (already placed in the file), when the file is covered by a manifest. */
   validationErrors: Finding[];
+  /**
+   * For a policy that does not parse: `'safe'` when leaving it out of a simulation cannot hide a forbid, else
+   * why it blocks every simulation of its policy set. Unset (as for a policy that parses) counts as blocking.
+   */
+  leftOut?: 'safe' | Blocking;
+  /**
+   * The broken policy before it that runs on into it (its own `;` or a `"` is missing): Cedar would read this
+   * policy as part of that one, so a simulation leaves it out even though it parses on its own.
+   */
+  swallowedBy?: string;
+}
+
+/** Why a policy that does not parse blocks its policy set: without it, the set cannot be evaluated safely. */
+export interface Blocking {
+  /** `forbid`: a forbid that does not parse; `no-effect`: no `permit`/`forbid` can be read; `swallows`: a permit whose text, or the text it runs on into, holds a forbid. */
+  kind: 'forbid' | 'no-effect' | 'swallows';
+  /** The forbids it holds or may hide, first to last (at most MAX_NAMED): their `@id` when it can be read, and their 1-based line. */
+  forbids: { id?: string; line: number }[];
+  /** There are more forbids than `forbids` names (they are not counted: a large file may hold thousands). */
+  more: boolean;
+  /** A string in it runs past the end of its line (a `"` is probably missing): the text after it cannot be read reliably. */
+  openString: boolean;
 }
 
 export interface PolicyFileResult {
@@ -108,7 +130,13 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     else for (const e of parsed.errors) findings.push(toFinding('cedar-syntax', e, info, tokens, stripParsePrefix));
     policies.push(info);
   }
+  yield* markLeftOut(text, tokens, policies, time);
   if (!schema) return { policies, findings, tokens };
+  // Covered by a manifest: say on the broken policy that the simulations of its set deny, and why.
+  for (const p of policies) {
+    if (!p.leftOut || p.leftOut === 'safe') continue;
+    findings.push({ code: 'cedar-syntax', message: `${describeBlocking(p, p.leftOut)}: every simulation of this policy set denies until it is fixed`, span: blockingSpan(p, tokens), policyId: p.id });
+  }
 
   const pending: PolicyInfo[] = [];
   for (const p of policies) {
@@ -139,6 +167,117 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     findings.push(...p.validationErrors);
   }
   return { policies, findings, tokens };
+}
+
+/** At most this many swallowed forbids are named. */
+const MAX_NAMED = 5;
+
+/**
+ * Decides, for each policy that does not parse, whether a simulation may leave it out (`leftOut`). That is
+ * only safe when it provably cannot hold or hide a forbid: it is a permit; the word `forbid` occurs nowhere
+ * in its raw text (what the tokenizer took for strings and comments included) nor in the text it runs on into
+ * up to the next `;` when its own `;` is missing (Cedar reads on into the next policy, whatever the splitter
+ * guessed); and when a string in it runs past the end of its line (a `"` is probably missing, so nothing after
+ * it can be read reliably), nowhere up to the end of the file either. The policies in that reach that parse on
+ * their own are marked `swallowedBy`: their separate parse is the splitter's guess.
+ */
+function* markLeftOut(text: string, tokens: Token[], policies: PolicyInfo[], time: TimeSlice): Generator<void, void> {
+  if (policies.every((p) => p.json)) return;
+  const forbidAt: number[] = [];
+  // `forbid` as a whole word: Cedar identifiers are ASCII letters, digits and `_`.
+  for (const m of text.matchAll(/(?<![A-Za-z0-9_])forbid(?![A-Za-z0-9_])/g)) {
+    if (time.due()) yield;
+    forbidAt.push(m.index);
+  }
+  let lines: LineIndex | undefined;
+  const lineOf = (offset: number) => (lines ??= new LineIndex(text)).positionAt(offset).line + 1;
+  let k = 0; // token cursor: policies come in file order
+  let semi = 0; // cursor of the next `;` token
+  // The text a broken policy runs on into, as far as it reaches: whatever parses there is a guess of the splitter.
+  let reach: { end: number; by: string } | undefined;
+  for (const p of policies) {
+    if (time.due()) yield;
+    const s = p.slice;
+    while (k < tokens.length && tokens[k]!.start < s.bodySpan.start) k++;
+    if (reach && s.bodySpan.start < reach.end) p.swallowedBy = reach.by;
+    if (p.json) continue;
+    let last = k;
+    let openString = false;
+    for (; last < tokens.length && tokens[last]!.end <= s.span.end; last++) {
+      const t = tokens[last]!;
+      if (t.kind === 'string' && (t.unterminated || /[\r\n]/.test(text.slice(t.start, t.end)))) openString = true;
+    }
+    let end = s.span.end;
+    if (openString) end = text.length;
+    else if (!s.terminated) {
+      if (semi < last) semi = last;
+      while (semi < tokens.length && !(tokens[semi]!.kind === 'punct' && tokens[semi]!.value === ';')) semi++;
+      end = semi < tokens.length ? tokens[semi]!.end : text.length;
+    }
+    if (!reach || end > reach.end) reach = { end, by: p.id };
+    if (s.effect !== 'permit') {
+      p.leftOut = { kind: s.effect === 'forbid' ? 'forbid' : 'no-effect', forbids: [], more: false, openString };
+      continue;
+    }
+    // Its own annotations (`@id("forbid-override")`) are read, not guessed, when they stay on one line.
+    const own = s.annotations.map((a) => a.span).filter((a) => !/[\r\n]/.test(text.slice(a.start, a.end)));
+    const forbids: Blocking['forbids'] = [];
+    let more = false;
+    for (let i = lowerBound(forbidAt, s.bodySpan.start); i < forbidAt.length && forbidAt[i]! < end; i++) {
+      const at = forbidAt[i]!;
+      if (own.some((a) => at >= a.start && at < a.end)) continue;
+      if (forbids.length === MAX_NAMED) {
+        more = true;
+        break;
+      }
+      forbids.push({ id: forbidIdBefore(text, at), line: lineOf(at) });
+    }
+    p.leftOut = forbids.length === 0 ? 'safe' : { kind: 'swallows', forbids, more, openString };
+  }
+}
+
+function lowerBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The `@id` among the annotations written directly before the `forbid` at `at`, read from the raw text. */
+function forbidIdBefore(text: string, at: number): string | undefined {
+  const before = text.slice(Math.max(0, at - 2000), at);
+  const block = /(?:@[ \t\r\n]*[A-Za-z_][A-Za-z0-9_]*[ \t\r\n]*(?:\([ \t\r\n]*"(?:[^"\\\r\n]|\\.)*"[ \t\r\n]*\)[ \t\r\n]*)?)+$/.exec(before);
+  if (!block) return undefined;
+  const id = /@[ \t\r\n]*id[ \t\r\n]*\([ \t\r\n]*"((?:[^"\\\r\n]|\\.)*)"/.exec(block[0]);
+  return id ? unescapeCedarString(id[1]!) : undefined;
+}
+
+/** "permit `a` (file) does not parse and swallows the forbid `b` (line 3)": what a blocking policy is and hides. */
+export function describeBlocking(p: PolicyInfo, b: Blocking, file?: string): string {
+  const what = `${b.kind === 'no-effect' ? 'policy' : b.kind === 'forbid' ? 'forbid' : 'permit'} \`${p.id}\`${file ? ` (${file})` : ''} does not parse`;
+  if (b.kind !== 'swallows') return what;
+  const named = b.forbids.map((f) => (f.id !== undefined ? `the forbid \`${f.id}\` (line ${f.line})` : `a forbid (line ${f.line})`));
+  if (b.more) named.push('more');
+  const list = named.length > 1 ? `${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}` : (named[0] ?? 'a forbid');
+  return b.openString ? `${what} and has a string that runs past the end of its line (is a \`"\` missing?), which may hide ${list}` : `${what} and swallows ${list}`;
+}
+
+/** Where to say it: the policy's effect keyword, else its first token. */
+function blockingSpan(p: PolicyInfo, tokens: Token[]): Span {
+  if (p.slice.effectSpan) return p.slice.effectSpan;
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.start < p.slice.bodySpan.start) lo = mid + 1;
+    else hi = mid;
+  }
+  const first = tokens[lo];
+  return first ? { start: first.start, end: first.end } : p.slice.bodySpan;
 }
 
 export function runToEnd<T>(gen: Generator<void, T>): T {

@@ -16,6 +16,8 @@ export interface Token {
   end: number;
   /** Identifier or punctuation text; for strings, the text between the quotes, still escaped. */
   value: string;
+  /** A string whose closing `"` is missing: it runs to the end of the text. */
+  unterminated?: boolean;
 }
 
 const PUNCT2 = ['::', '==', '!=', '<=', '>=', '&&', '||'];
@@ -45,16 +47,20 @@ export function* tokenizeSteps(text: string, slice = new TimeSlice()): Generator
     }
     if (c === 34 /* " */) {
       i++;
+      let closed = false;
       while (i < n) {
         const d = text.charCodeAt(i);
         if (d === 92 /* \ */) i += 2;
         else if (d === 34) {
           i++;
+          closed = true;
           break;
         } else i++;
       }
       i = Math.min(i, n);
-      out.push({ kind: 'string', start, end: i, value: text.slice(start + 1, text.charCodeAt(i - 1) === 34 && i - 1 > start ? i - 1 : i) });
+      const tok: Token = { kind: 'string', start, end: i, value: text.slice(start + 1, closed ? i - 1 : i) };
+      if (!closed) tok.unterminated = true;
+      out.push(tok);
       continue;
     }
     if (isIdentStart(c)) {
@@ -123,9 +129,9 @@ export interface PolicySlice {
 
 /**
  * Splits a policy file into its policies without parsing them: `;` inside strings and comments does not
- * separate, an unclosed bracket does not swallow the next policy (a `;` always ends one), and a policy
- * whose `;` is missing does not swallow the next one either (a new `@annotation`, `permit` or `forbid` at
- * the top level starts a new policy).
+ * separate, an unclosed bracket does not swallow the next policy (a `;` always ends one, and so does an
+ * `@id(`, `permit (` or `forbid (` at the start of a line), and a policy whose `;` is missing does not
+ * swallow the next one either (a new `@annotation`, `permit` or `forbid` at the top level starts a new policy).
  */
 export function splitPolicies(text: string, tokens: Token[] = tokenize(text)): PolicySlice[] {
   return runSteps(splitPoliciesSteps(text, tokens));
@@ -170,6 +176,11 @@ export function* splitPoliciesSteps(text: string, tokens: Token[], slice = new T
     const afterDot = prevTok?.kind === 'punct' && prevTok.value === '.';
     if (depth === 0 && effectSeen && !afterDot && ((t.kind === 'ident' && (t.value === 'permit' || t.value === 'forbid')) || (t.kind === 'punct' && t.value === '@'))) {
       flush(false);
+    } else if (depth > 0 && !afterDot && startsPolicyAtLineStart(text, tokens, k)) {
+      // An unclosed bracket would swallow the policies after it. Neither `@id(` nor `permit (`/`forbid (` can
+      // occur inside a policy, so at the start of a line they begin the next one: each gets its own diagnostics.
+      // (The simulator does not rely on this guess: see `blockingReason` in policyCheck.)
+      flush(false);
     }
     cur.push(t);
     if (t.kind === 'punct') {
@@ -185,6 +196,23 @@ export function* splitPoliciesSteps(text: string, tokens: Token[], slice = new T
   }
   flush(false);
   return slices;
+}
+
+/** `@id(`, `permit (` or `forbid (` whose first token is the first thing on its line. */
+function startsPolicyAtLineStart(text: string, tokens: Token[], k: number): boolean {
+  const t = tokens[k]!;
+  const next = tokens[k + 1];
+  const starts =
+    t.kind === 'punct' && t.value === '@'
+      ? next?.kind === 'ident' && next.value === 'id' && tokens[k + 2]?.kind === 'punct' && tokens[k + 2]!.value === '('
+      : t.kind === 'ident' && (t.value === 'permit' || t.value === 'forbid') && next?.kind === 'punct' && next.value === '(';
+  if (!starts) return false;
+  for (let i = t.start - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return true;
+    if (c !== 32 && c !== 9 && c !== 0xfeff) return false;
+  }
+  return true;
 }
 
 function hasBlankLine(text: string, from: number, to: number): boolean {
