@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO } from '../helpers/memoryHost';
 
-/** The CLI reads only inside the real workspace, only regular files, under stated limits (docs/security/fsconfine.md). */
+/** The CLI reads only inside the real workspace, only regular files, under stated limits (docs/security.md). */
 
 const CLI = path.join(REPO, 'dist', 'cli.js');
 const SECRET = 'SECRET-CONTENT-7f3a';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TestClient, uriOf } from '../helpers/lspClient';
 
-/** The language server reads only inside the real workspace folder, bounded; a loose file walks no tree (docs/security/fsconfine.md). */
+/** The language server reads only inside the real workspace folder, bounded; a loose file walks no tree (docs/security.md). */
 
 const SECRET = 'SECRET-CONTENT-7f3a';
 const OUTSIDE_TOOLS = JSON.stringify({ tools: [{ name: 'exfiltrate', description: SECRET, inputSchema: { type: 'object' } }] });

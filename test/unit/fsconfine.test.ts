@@ -7,7 +7,7 @@ import { Project, type ProjectHost } from '../../server/src/core/project';
 import { FsHost, toCorePath, walkWorkspace } from '../../server/src/node/fsHost';
 
 /**
- * Confinement of file reads to the workspace's real path, and bounded reads (docs/security/fsconfine.md),
+ * Confinement of file reads to the workspace's real path, and bounded reads (docs/security.md),
  * through the file-system host the CLI uses. The language server's host is tested over stdio in
  * test/lsp/fsconfine.test.ts.
  */
