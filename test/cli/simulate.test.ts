@@ -40,7 +40,7 @@ describe('CLI: agent-policy simulate', function () {
       const out = JSON.parse(r.stdout) as SimJson;
       assertCall(c, { decision: out.decision, determining: out.determining.map((d) => d.id), failOpenRisk: out.failOpenRisk, requestErrors: out.requestErrors });
       assert.equal(r.code, out.decision === 'allow' ? 0 : 1, c.name);
-      assert.deepEqual(Object.keys(out).sort(), ['decision', 'determining', 'errors', 'failOpenRisk', 'request', 'requestErrors']);
+      assert.deepEqual(Object.keys(out).sort(), ['cannotEvaluate', 'decision', 'determining', 'errors', 'failOpenRisk', 'request', 'requestErrors']);
     }
   });
 
