@@ -1,4 +1,4 @@
-import { authorizePrepared, preparse, type AuthorizationRequest, type CedarValue, type EntityJson } from './cedar/engine';
+import { authorizePrepared, preparseSchema, preparseSet, type AuthorizationRequest, type CedarValue, type EntityJson, type EngineError, type PolicyJson } from './cedar/engine';
 import { CALL_TOOL } from './cedar/schemaGen';
 import { ValueConverter } from './cedar/values';
 import { describeBlocking, type PolicyInfo } from './cedar/policyCheck';
@@ -72,16 +72,18 @@ export interface PolicySetInput {
 }
 
 interface Prepared {
-  id: string;
-  schemaId: string;
+  /** The content of the whole set (with the schema): a slice preparsed for another content is stale. */
+  setKey: string;
   refs: Map<string, PolicyRef>;
+  /** The policies that take part, by engine key, with the tools (action ids) their scope can match ('any': every tool). */
+  statics: Map<string, { text: string; actions: 'any' | Set<string> }>;
   notes: string[];
   blocking: string[];
-  /** The engine refused (or failed on) the policy set or the schema. */
-  engineRefused: boolean;
 }
 
 const preparedSets = new Map<string, Prepared>();
+/** What each stable engine id holds now (the set content and tool of a slice, the model key of a schema). */
+const engineHolds = new Map<string, string>();
 
 /**
  * Preparses the policy set once per content (the engine keeps it): unchanged policy sets are not
@@ -97,7 +99,7 @@ function prepare(entry: ManifestEntry, set: PolicySetInput): Prepared {
     return lastPrepared.prepared;
   }
   const prepared = prepareByContent(entry, set);
-  if (!prepared.engineRefused) lastPrepared = { schemaKey: entry.model!.key, policies: lists, prepared };
+  lastPrepared = { schemaKey: entry.model!.key, policies: lists, prepared };
   return prepared;
 }
 
@@ -108,7 +110,7 @@ function prepareByContent(entry: ManifestEntry, set: PolicySetInput): Prepared {
   const setKey = hashText(parts.join('\u0001'));
   const hit = preparedSets.get(setKey);
   if (hit) return hit;
-  const statics: Record<string, string> = {};
+  const statics: Prepared['statics'] = new Map();
   const refs = new Map<string, PolicyRef>();
   const notes: string[] = [];
   const blocking: string[] = [];
@@ -138,20 +140,65 @@ function prepareByContent(entry: ManifestEntry, set: PolicySetInput): Prepared {
         continue;
       }
       const key = `p${n++}`;
-      statics[key] = p.text;
+      statics.set(key, { text: p.text, actions: actionsOf(p.json) });
       refs.set(key, ref);
     }
   }
-  const id = `set-${setKey}`;
-  const schemaId = `schema-${entry.model!.key}`;
-  const errs = preparse(id, statics, {}, schemaId, entry.model!.schema);
-  for (const e of errs) blocking.push(`the engine refused the policy set: ${e.message}`);
-  // Not remembered when the engine refused or failed: the next simulation asks it again (and denies again if it must).
-  const prepared = { id, schemaId, refs, notes, blocking, engineRefused: errs.length > 0 };
-  if (prepared.engineRefused) return prepared;
-  if (preparedSets.size > 50) preparedSets.clear();
+  const prepared: Prepared = { setKey, refs, statics, notes, blocking };
+  if (preparedSets.size >= 8) preparedSets.clear();
   preparedSets.set(setKey, prepared);
   return prepared;
+}
+
+/**
+ * The tools (action ids) a policy's action scope can match, or 'any' (unconstrained, an action group such as
+ * `call_tool`, anything not plainly a list of actions). A policy whose scope cannot match the requested action is
+ * not satisfied and its condition is never evaluated, so leaving it out changes neither the decision, the
+ * determining policies nor the errors.
+ */
+function actionsOf(json: PolicyJson | undefined): 'any' | Set<string> {
+  const a = (json as { action?: unknown } | undefined)?.action as { op?: unknown; entity?: unknown; entities?: unknown } | undefined;
+  if (!a || typeof a !== 'object') return 'any';
+  const ids = a.op === '==' || (a.op === 'in' && a.entity !== undefined) ? [a.entity] : a.op === 'in' && Array.isArray(a.entities) ? a.entities : undefined;
+  if (!ids) return 'any';
+  const out = new Set<string>();
+  for (const e of ids) {
+    const uid = (e && typeof e === 'object' && '__entity' in e ? (e as { __entity: unknown }).__entity : e) as { type?: unknown; id?: unknown } | undefined;
+    if (!uid || typeof uid.type !== 'string' || typeof uid.id !== 'string' || !/(^|::)Action$/.test(uid.type) || uid.id === CALL_TOOL) return 'any';
+    out.add(uid.id);
+  }
+  return out;
+}
+
+/**
+ * The slice of the set that can apply to `tool`, preparsed under a stable id (one per manifest and tool, replaced when
+ * the set changes, never leaked), with the schema under a stable id of its own. Returns the ids, or why the engine
+ * refused them.
+ */
+function sliceFor(prepared: Prepared, entry: ManifestEntry, tool: string): { id: string; schemaId: string } | { errors: EngineError[] } {
+  const schemaId = `schema:${entry.file}`;
+  if (engineHolds.get(schemaId) !== entry.model!.key) {
+    const errs = preparseSchema(schemaId, entry.model!.schema);
+    if (errs.length) {
+      engineHolds.delete(schemaId);
+      return { errors: errs };
+    }
+    engineHolds.set(schemaId, entry.model!.key);
+  }
+  const id = `slice:${entry.file}\u0000${tool}`;
+  const holds = `${prepared.setKey}\u0000${tool}`;
+  if (engineHolds.get(id) !== holds) {
+    const policies: Record<string, string> = {};
+    for (const [key, p] of prepared.statics) if (p.actions === 'any' || p.actions.has(tool)) policies[key] = p.text;
+    const errs = preparseSet(id, policies);
+    // Not remembered when the engine refused or failed: the next simulation asks it again (and denies again if it must).
+    if (errs.length) {
+      engineHolds.delete(id);
+      return { errors: errs };
+    }
+    engineHolds.set(id, holds);
+  }
+  return { id, schemaId };
 }
 
 function shortName(file: string): string {
@@ -215,13 +262,17 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     result.notes.push(...prepared.notes);
     if (prepared.blocking.length) return cannotEvaluate(prepared.blocking);
 
+    // Only the policies whose scope can match this tool take part (decisions are those of the whole set).
+    const slice = sliceFor(prepared, entry, tool.name);
+    if ('errors' in slice) return cannotEvaluate(slice.errors.map((e) => `the engine refused the policy set: ${e.message}`));
+
     const ns = m.namespace;
     const ctx = { input: cInput, session: cSession };
     const resource = { type: `${ns}::McpServer`, id: tool.server };
     const action = { type: `${ns}::Action`, id: tool.name };
     for (const agentId of chainIds) {
       const req: AuthorizationRequest = { principal: { type: `${ns}::Agent`, id: agentId }, action, resource, context: ctx, entities };
-      const answer = authorizePrepared(prepared.id, prepared.schemaId, req);
+      const answer = authorizePrepared(slice.id, slice.schemaId, req);
       if ('errors' in answer) {
         const why = answer.errors.map((e) => `the engine refused the request: ${e.message}`);
         result.chain.push({ agent: agentId, decision: 'deny', determining: [], errors: [], failOpenRisk: false, reason: why[0] ?? 'refused' });

@@ -1,0 +1,109 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+// The reference: the raw engine on the WHOLE set, for the very request the simulator sent to its slice.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
+import { preparsedIdCount } from '../../server/src/core/cedar/engine';
+import { Project } from '../../server/src/core/project';
+import { sampleValue } from '../../server/src/core/sampleValues';
+import { MemoryHost, REPO } from '../helpers/memoryHost';
+import { Prng } from '../fuzz/prng';
+
+/** Policies with every shape of action scope: one tool, a list, the call_tool group, none; conditions that can error. */
+function generatedSet(rng: Prng, tools: string[], roles: string[], agents: string[], n: number): { id: string; text: string }[] {
+  const act = (t: string) => `Acme::Action::${JSON.stringify(t)}`;
+  const out: { id: string; text: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `s-${i}`;
+    const principal = rng.pick(['principal', `principal in Acme::Role::"${rng.pick(roles)}"`, `principal == Acme::Agent::"${rng.pick(agents)}"`]);
+    const action = rng.pick([
+      `action == ${act(rng.pick(tools))}`,
+      `action in [${act(rng.pick(tools))}, ${act(rng.pick(tools))}]`,
+      'action in Acme::Action::"call_tool"',
+      'action',
+      `action in ${act(rng.pick(tools))}`,
+    ]);
+    const cond = rng.pick([
+      '',
+      ` when { context.session.purpose == "${rng.pick(['support', 'billing', 'ops', 'incident'])}" }`,
+      // destination is optional: without a `has` guard this errors when it is absent (the engine skips the policy).
+      ` when { context.session.destination == "evil.example" }`,
+      ` unless { context.session.purpose == "ops" }`,
+    ]);
+    const forbid = rng.chance(0.15);
+    // A forbid always has a condition (an unconditional one would deny nearly every call and leave nothing to compare).
+    const when = forbid && !cond ? ` when { context.session.purpose == "incident" && context.session.task_id == "t-${i}" }` : cond;
+    out.push({ id, text: `@id("${id}")\n${forbid ? 'forbid' : 'permit'} (${principal}, ${action}, resource)${when};` });
+  }
+  return out;
+}
+
+describe('simulation evaluates only the slice of policies that can apply to the tool', function () {
+  this.timeout(120000);
+
+  it('decides random calls exactly as the raw engine on the whole set: decision, determining policies and errors', () => {
+    const rng = new Prng(20261202);
+    const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
+    const project = new Project(host);
+    const m = project.manifest('/ws/acme.agents.yaml')!.manifest!;
+    const tools = m.tools.map((t) => t.name);
+    const set = generatedSet(rng, tools, m.roles.map((r) => r.name), m.agents.map((a) => a.id), 150);
+    // The generated set replaces the examples' policies.
+    for (const f of [...host.files.keys()]) if (f.endsWith('.cedar')) host.files.delete(f);
+    host.files.set('/ws/policies/generated.cedar', set.map((p) => p.text).join('\n\n'));
+    const project2 = new Project(host);
+    const whole = Object.fromEntries(set.map((p) => [p.id, p.text]));
+    let compared = 0;
+    let allows = 0;
+    let errored = 0;
+    for (let i = 0; i < 200; i++) {
+      const tool = rng.pick(m.tools);
+      const context: Record<string, unknown> = { task_id: `t-${i}`, purpose: rng.pick(['support', 'billing', 'ops', 'incident']) };
+      if (rng.chance(0.5)) context.destination = rng.pick(['evil.example', 'ok.example']);
+      const r = project2.simulate('/ws/acme.agents.yaml', { agent: rng.pick(m.agents).id, tool: tool.name, args: sampleValue(tool.inputSchema) ?? {}, context });
+      assert.ok(r.request && r.entities, `the call reached the engine: ${r.reason}`);
+      const raw = cedar.isAuthorized({
+        principal: { type: 'Acme::Agent', id: JSON.parse(r.request.principal.slice('Acme::Agent::'.length)) as string },
+        action: { type: 'Acme::Action', id: tool.name },
+        resource: { type: 'Acme::McpServer', id: tool.server },
+        context: r.request.context as never,
+        entities: r.entities,
+        policies: { staticPolicies: whole },
+        // The schema gives the action hierarchy (`action in Action::"call_tool"`), as it does for the simulator.
+        schema: project2.manifest('/ws/acme.agents.yaml')!.model!.schema,
+        validateRequest: true,
+      });
+      assert.equal(raw.type, 'success');
+      if (raw.type !== 'success') continue;
+      const label = `call ${i}: ${tool.name}`;
+      assert.equal(r.decision, raw.response.decision, label);
+      assert.deepEqual(r.determining.map((d) => d.id).sort(), [...raw.response.diagnostics.reason].sort(), label);
+      assert.deepEqual([...new Set(r.errors.map((e) => e.id))].sort(), [...new Set(raw.response.diagnostics.errors.map((e) => e.policyId))].sort(), label);
+      compared++;
+      if (r.decision === 'allow') allows++;
+      if (r.errors.length) errored++;
+    }
+    assert.equal(compared, 200);
+    assert.ok(allows > 10 && allows < 190, `both decisions are exercised (${allows} allows)`);
+    assert.ok(errored > 10, `errored policies are exercised (${errored})`);
+  });
+
+  it('keeps a bounded set of engine ids over hundreds of edits and simulations (memory stays flat)', () => {
+    const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
+    const project = new Project(host);
+    const m = project.manifest('/ws/acme.agents.yaml')!.manifest!;
+    const file = '/ws/policies/support.cedar';
+    const original = host.files.get(file)!;
+    const before = preparsedIdCount();
+    for (let i = 0; i < 300; i++) {
+      // Each edit changes the policy set's content (a new comment-free literal), so every simulation needs a new preparse.
+      host.files.set(file, `${original}\n@id("edit-${i}")\nforbid (principal, action == Acme::Action::"get_order", resource) when { context.session.task_id == "t-${i}" };\n`);
+      const tool = m.tools[i % m.tools.length]!;
+      const r = project.simulate('/ws/acme.agents.yaml', { agent: 'support-bot', tool: tool.name, args: sampleValue(tool.inputSchema) ?? {}, context: { task_id: 't', purpose: 'support' } });
+      assert.ok(r.reason.length > 0);
+    }
+    const grown = preparsedIdCount() - before;
+    // One slice id per tool and one schema id per manifest, whatever the number of edits.
+    assert.ok(grown <= m.tools.length + 1, `${grown} new engine ids after 300 edits (at most ${m.tools.length + 1} expected)`);
+  });
+});
