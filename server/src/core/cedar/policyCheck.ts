@@ -106,8 +106,14 @@ export interface SchemaForCheck {
   key: string;
 }
 
-/** How many policies are validated per engine call; the server yields to its event loop between batches. */
+/**
+ * How many policies are validated per engine call at first. Each call pays for building the schema (tens of ms), so
+ * batches grow while a call stays short and shrink when one takes long: few calls for a large file, and a check that a
+ * newer edit abandons stops within about VALIDATION_CALL_MS.
+ */
 export const VALIDATION_BATCH = 100;
+const VALIDATION_BATCH_MAX = 5000;
+const VALIDATION_CALL_MS = 250;
 
 /**
  * Checks one policy file: splits it, parses each policy on its own, then validates the parseable ones in
@@ -143,8 +149,11 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     if (time.due()) yield;
     if (p.json && !cache.getValidation(schema.key, p.key)) pending.push(p);
   }
-  for (let i = 0; i < pending.length; i += VALIDATION_BATCH) {
-    const batch = pending.slice(i, i + VALIDATION_BATCH);
+  let size = VALIDATION_BATCH;
+  for (let i = 0; i < pending.length; ) {
+    const batch = pending.slice(i, i + size);
+    i += batch.length;
+    const started = Date.now();
     const statics: Record<string, string> = {};
     const templates: Record<string, string> = {};
     batch.forEach((p, k) => ((p.slice.isTemplate ? templates : statics)[`p${k}`] = p.text));
@@ -154,6 +163,8 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
       const errors = [...(r.errors.get(key) ?? []), ...r.general];
       cache.setValidation(schema.key, p.key, { errors, warnings: r.warnings.get(key) ?? [] });
     });
+    const took = Date.now() - started;
+    size = took < VALIDATION_CALL_MS / 2 ? Math.min(VALIDATION_BATCH_MAX, size * 2) : took > VALIDATION_CALL_MS * 2 ? Math.max(VALIDATION_BATCH, Math.floor(size / 2)) : size;
     yield;
   }
   for (const p of policies) {
