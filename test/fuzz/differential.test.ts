@@ -1,12 +1,10 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 // The oracle calls the engine directly, with policies and a request the test builds on its own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
 import { Project } from '../../server/src/core/project';
-import { MemoryHost, REPO } from '../helpers/memoryHost';
+import { MemoryHost } from '../helpers/memoryHost';
+import { EXAMPLES, agents, entities, manifest, randomCall, tools, type Json } from '../helpers/exampleCalls';
 
 /**
  * Differential fuzz: random valid calls are decided by the simulator and by a raw `isAuthorized` call, on random
@@ -19,7 +17,6 @@ import { MemoryHost, REPO } from '../helpers/memoryHost';
  * FUZZ_SEED replays a run (the seed is printed); FUZZ_CALLS sets the number of calls; FUZZ_LONG=1 runs 10,000.
  */
 
-type Json = Record<string, unknown>;
 
 function rng(seed: number) {
   let a = seed;
@@ -35,60 +32,10 @@ const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(
 const CALLS = process.env.FUZZ_CALLS ? Number(process.env.FUZZ_CALLS) : process.env.FUZZ_LONG === '1' ? 10000 : 1000;
 const CALLS_PER_SET = 10;
 
-const dir = path.join(REPO, 'examples');
-const manifest = parseYaml(fs.readFileSync(path.join(dir, 'acme.agents.yaml'), 'utf8')) as Json & { agents: Record<string, Json>; roles: string[]; tools: Json[]; servers: Record<string, Json> };
-const crm = JSON.parse(fs.readFileSync(path.join(dir, 'mcp', 'crm.tools.json'), 'utf8')) as { tools: Json[] };
-const tools: { name: string; server: string; schema: Json }[] = [
-  ...crm.tools.map((t) => ({ name: t.name as string, server: 'crm', schema: t.inputSchema as Json })),
-  ...(manifest.servers.infra!.tools as Json[]).map((t) => ({ name: t.name as string, server: 'infra', schema: t.inputSchema as Json })),
-  ...manifest.tools.map((t) => ({ name: t.name as string, server: 'default', schema: t.inputSchema as Json })),
-];
-const agents = Object.keys(manifest.agents);
-const entities = [
-  ...manifest.roles.map((r) => ({ uid: { type: 'Acme::Role', id: r }, attrs: {}, parents: [] })),
-  ...['crm', 'infra', 'default'].map((s) => ({ uid: { type: 'Acme::McpServer', id: s }, attrs: {}, parents: [] })),
-  ...Object.entries(manifest.agents).map(([id, a]) => ({
-    uid: { type: 'Acme::Agent', id },
-    attrs: (a.attributes ?? {}) as Json,
-    parents: ((a.roles ?? []) as string[]).map((r) => ({ type: 'Acme::Role', id: r })),
-  })),
-];
+const dir = EXAMPLES;
 
 function pick<T>(rand: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rand() * xs.length)]!;
-}
-
-// ---- random valid calls (as in test/unit/differential.test.ts) ----
-
-function value(s: Json, rand: () => number, key: string): unknown {
-  if (Array.isArray(s.enum)) return pick(rand, s.enum);
-  switch (s.type) {
-    case 'string':
-      if (s.format === 'email') return rand() < 0.5 ? 'jane@customers.acme.example' : 'joe@elsewhere.example';
-      return `${key}-${Math.floor(rand() * 3)}`;
-    case 'integer': {
-      const min = typeof s.minimum === 'number' ? s.minimum : 0;
-      const max = typeof s.maximum === 'number' ? s.maximum : 3000;
-      return min + Math.floor(rand() * (max - min + 1));
-    }
-    case 'array':
-      return [value(s.items as Json, rand, key)];
-    default:
-      return null;
-  }
-}
-
-function randomCall(rand: () => number) {
-  const tool = pick(rand, tools);
-  const args: Json = {};
-  const required = new Set((tool.schema.required ?? []) as string[]);
-  for (const [k, s] of Object.entries((tool.schema.properties ?? {}) as Record<string, Json>)) if (required.has(k) || rand() < 0.5) args[k] = value(s, rand, k);
-  const session: Json = { task_id: 't-1', purpose: pick(rand, ['support', 'billing', 'ops', 'incident']) };
-  if (rand() < 0.4) session.ticket_id = rand() < 0.5 ? 'T-1' : 'T-9';
-  if (rand() < 0.3) session.data_class = pick(rand, ['public', 'internal', 'confidential']);
-  if (rand() < 0.3) session.destination = rand() < 0.5 ? 'mail.acme.example' : 'partner.example.org';
-  if (rand() < 0.3) session.approved_by = 'cfo';
-  return { agent: pick(rand, agents), tool, args, session };
 }
 
 // ---- random policies ----

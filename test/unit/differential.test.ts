@@ -1,14 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 // The reference path calls the engine directly, with a request the test builds on its own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
 import { Project } from '../../server/src/core/project';
-import { MemoryHost, REPO } from '../helpers/memoryHost';
+import { MemoryHost } from '../helpers/memoryHost';
+import { EXAMPLES, entities, randomCall } from '../helpers/exampleCalls';
 
-type Json = Record<string, unknown>;
 
 /** Small deterministic PRNG (mulberry32), so that a failure can be replayed. */
 function rng(seed: number) {
@@ -23,15 +22,7 @@ function rng(seed: number) {
 
 describe('simulation: differential test against a direct engine call', function () {
   this.timeout(120000);
-  const dir = path.join(REPO, 'examples');
-  const manifest = parseYaml(fs.readFileSync(path.join(dir, 'acme.agents.yaml'), 'utf8')) as Json & { agents: Record<string, Json>; roles: string[]; tools: Json[]; servers: Record<string, Json>; context: Json };
-  const crm = JSON.parse(fs.readFileSync(path.join(dir, 'mcp', 'crm.tools.json'), 'utf8')) as { tools: Json[] };
-  const tools: { name: string; server: string; schema: Json }[] = [
-    ...crm.tools.map((t) => ({ name: t.name as string, server: 'crm', schema: t.inputSchema as Json })),
-    ...((manifest.servers.infra!.tools as Json[]).map((t) => ({ name: t.name as string, server: 'infra', schema: t.inputSchema as Json }))),
-    ...manifest.tools.map((t) => ({ name: t.name as string, server: 'default', schema: t.inputSchema as Json })),
-  ];
-
+  const dir = EXAMPLES;
   // The policies, split independently: the examples put a blank line between policies; keep what parses.
   const policies: Record<string, string> = {};
   const idOf = new Map<string, string>();
@@ -45,51 +36,8 @@ describe('simulation: differential test against a direct engine call', function 
       idOf.set(key, /@id\("([^"]+)"\)/.exec(text)?.[1] ?? key);
     }
   }
-  const entities = [
-    ...manifest.roles.map((r) => ({ uid: { type: 'Acme::Role', id: r }, attrs: {}, parents: [] })),
-    ...['crm', 'infra', 'default'].map((s) => ({ uid: { type: 'Acme::McpServer', id: s }, attrs: {}, parents: [] })),
-    ...Object.entries(manifest.agents).map(([id, a]) => ({
-      uid: { type: 'Acme::Agent', id },
-      attrs: (a.attributes ?? {}) as Json,
-      parents: ((a.roles ?? []) as string[]).map((r) => ({ type: 'Acme::Role', id: r })),
-    })),
-  ];
   const project = new Project(MemoryHost.fromDir(dir));
   const schema = project.manifest('/ws/acme.agents.yaml')!.model!.schema;
-
-  function value(s: Json, rand: () => number, key: string): unknown {
-    if (Array.isArray(s.enum)) return s.enum[Math.floor(rand() * s.enum.length)];
-    switch (s.type) {
-      case 'string':
-        if (s.format === 'email') return rand() < 0.5 ? 'jane@customers.acme.example' : 'joe@elsewhere.example';
-        return `${key}-${Math.floor(rand() * 3)}`;
-      case 'integer': {
-        const min = typeof s.minimum === 'number' ? s.minimum : 0;
-        const max = typeof s.maximum === 'number' ? s.maximum : 3000;
-        return min + Math.floor(rand() * (max - min + 1));
-      }
-      case 'array':
-        return [value(s.items as Json, rand, key)];
-      default:
-        return null;
-    }
-  }
-
-  function randomCall(rand: () => number) {
-    const agents = Object.keys(manifest.agents);
-    const agent = agents[Math.floor(rand() * agents.length)]!;
-    const tool = tools[Math.floor(rand() * tools.length)]!;
-    const args: Json = {};
-    const required = new Set((tool.schema.required ?? []) as string[]);
-    for (const [k, s] of Object.entries((tool.schema.properties ?? {}) as Record<string, Json>)) if (required.has(k) || rand() < 0.5) args[k] = value(s, rand, k);
-    const purposes = ['support', 'billing', 'ops', 'incident'];
-    const session: Json = { task_id: 't-1', purpose: purposes[Math.floor(rand() * purposes.length)] };
-    if (rand() < 0.4) session.ticket_id = rand() < 0.5 ? (args.ticket_id ?? 'T-1') : 'T-9';
-    if (rand() < 0.3) session.data_class = ['public', 'internal', 'confidential'][Math.floor(rand() * 3)];
-    if (rand() < 0.3) session.destination = rand() < 0.5 ? 'mail.acme.example' : 'partner.example.org';
-    if (rand() < 0.3) session.approved_by = 'cfo';
-    return { agent, tool, args, session };
-  }
 
   it('decides 1,000 random valid calls exactly as the engine does, with the same determining policies', () => {
     const rand = rng(20261130);
