@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
 import { Project } from '../../server/src/core/project';
 import { MemoryHost } from '../helpers/memoryHost';
-import { EXAMPLES, agents, entities, manifest, randomCall, tools, type Json } from '../helpers/exampleCalls';
+import { EXAMPLES, agents, manifest, randomCall, rawIsAuthorized, tools, type Json } from '../helpers/exampleCalls';
 
 /**
  * Differential fuzz: random valid calls are decided by the simulator and by a raw `isAuthorized` call, on random
@@ -230,16 +230,7 @@ describe(`fuzz: the simulator never allows what the engine would deny on broken 
           failures.push(`${label()}\nthe simulator threw: ${String(err)}\n${replay()}`);
           continue;
         }
-        const raw = cedar.isAuthorized({
-          principal: { type: 'Acme::Agent', id: call.agent },
-          action: { type: 'Acme::Action', id: call.tool.name },
-          resource: { type: 'Acme::McpServer', id: call.tool.server },
-          context: { input: call.args as Record<string, never>, session: call.session as Record<string, never> },
-          schema,
-          validateRequest: true,
-          policies: { staticPolicies: oracle },
-          entities: entities as never,
-        });
+        const raw = rawIsAuthorized(call, schema, oracle);
         const rawDecision = raw.type === 'success' ? raw.response.decision : 'error';
         if (rawDecision === 'allow') counts.oracleAllows++;
         if (ours.decision === 'allow') counts.allows++;

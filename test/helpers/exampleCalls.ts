@@ -74,3 +74,21 @@ export function randomCall(rand: () => number): { agent: string; tool: RefTool; 
   if (rand() < 0.3) session.approved_by = 'cfo';
   return { agent, tool, args, session };
 }
+
+// The reference path calls the engine directly, with a request built here from the call alone.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
+
+/** The raw engine's answer for a call, on the given policies (by id) and schema: no simulator involved. */
+export function rawIsAuthorized(call: ReturnType<typeof randomCall>, schema: unknown, staticPolicies: Record<string, string>) {
+  return cedar.isAuthorized({
+    principal: { type: 'Acme::Agent', id: call.agent },
+    action: { type: 'Acme::Action', id: call.tool.name },
+    resource: { type: 'Acme::McpServer', id: call.tool.server },
+    context: { input: call.args as Record<string, never>, session: call.session as Record<string, never> },
+    schema: schema as never,
+    validateRequest: true,
+    policies: { staticPolicies },
+    entities: entities as never,
+  });
+}

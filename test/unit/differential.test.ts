@@ -6,7 +6,7 @@ import * as path from 'node:path';
 const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
 import { Project } from '../../server/src/core/project';
 import { MemoryHost } from '../helpers/memoryHost';
-import { EXAMPLES, entities, randomCall } from '../helpers/exampleCalls';
+import { EXAMPLES, randomCall, rawIsAuthorized } from '../helpers/exampleCalls';
 
 
 /** Small deterministic PRNG (mulberry32), so that a failure can be replayed. */
@@ -45,16 +45,7 @@ describe('simulation: differential test against a direct engine call', function 
     for (let i = 0; i < 1000; i++) {
       const c = randomCall(rand);
       const ours = project.simulate('/ws/acme.agents.yaml', { agent: c.agent, tool: c.tool.name, args: c.args, context: c.session });
-      const ref = cedar.isAuthorized({
-        principal: { type: 'Acme::Agent', id: c.agent },
-        action: { type: 'Acme::Action', id: c.tool.name },
-        resource: { type: 'Acme::McpServer', id: c.tool.server },
-        context: { input: c.args as Record<string, never>, session: c.session as Record<string, never> },
-        schema,
-        validateRequest: true,
-        policies: { staticPolicies: policies },
-        entities: entities as never,
-      });
+      const ref = rawIsAuthorized(c, schema, policies);
       assert.equal(ref.type, 'success', `call ${i} ${JSON.stringify(c)}: ${JSON.stringify(ref)}`);
       if (ref.type !== 'success') continue;
       const label = `call ${i}: ${JSON.stringify({ ...c, tool: c.tool.name })}\nours: ${ours.decision} ${ours.reason} ${ours.requestErrors.join('; ')}`;
