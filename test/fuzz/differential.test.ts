@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
 import { Project } from '../../server/src/core/project';
+import { rng } from './prng';
 import { MemoryHost } from '../helpers/memoryHost';
 import { EXAMPLES, agents, manifest, randomCall, rawIsAuthorized, tools, type Json } from '../helpers/exampleCalls';
 
@@ -18,15 +19,6 @@ import { EXAMPLES, agents, manifest, randomCall, rawIsAuthorized, tools, type Js
  */
 
 
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const CALLS = process.env.FUZZ_CALLS ? Number(process.env.FUZZ_CALLS) : process.env.FUZZ_LONG === '1' ? 10000 : 1000;

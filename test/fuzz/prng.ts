@@ -41,3 +41,9 @@ export function fuzzCount(name: string, ciDefault: number, longDefault: number):
   if (env && /^\d+$/.test(env)) return Number(env);
   return process.env.FUZZ_LONG ? longDefault : ciDefault;
 }
+
+/** The PRNG as a plain function, for generators written against `() => number`. */
+export function rng(seed: number): () => number {
+  const p = new Prng(seed);
+  return () => p.next();
+}

@@ -5,20 +5,11 @@ import * as path from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
 import { Project } from '../../server/src/core/project';
+import { rng } from '../fuzz/prng';
 import { MemoryHost } from '../helpers/memoryHost';
 import { EXAMPLES, randomCall, rawIsAuthorized } from '../helpers/exampleCalls';
 
 
-/** Small deterministic PRNG (mulberry32), so that a failure can be replayed. */
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('simulation: differential test against a direct engine call', function () {
   this.timeout(120000);
