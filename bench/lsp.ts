@@ -59,7 +59,7 @@ function pct(xs: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))]! : NaN;
 }
 const median = (xs: number[]) => pct(xs, 50);
-const fmtMs = (x: number) => (Number.isFinite(x) ? (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 2 : 0)} ms`) : 'n/a');
+const fmtMs = (x: number) => (Number.isFinite(x) ? (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0)} ms`) : 'n/a');
 const fmtMB = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
 const started = now();
 async function phase<T>(name: string, f: () => Promise<T> | T): Promise<T> {
@@ -113,7 +113,9 @@ async function main() {
   const manifestFile = abs(gen.manifest);
   const policyFiles = gen.policyFiles.map(abs);
   const allPolicies = gen.policyFiles.map((f) => gen.files.get(f)!).join('\n');
-  const host: ProjectHost = { root: ws, listFiles: () => [...gen.files.keys()].map(abs), readFile: (p) => gen.files.get(path.relative(ws, p).split(path.sep).join('/')) };
+  const byPath = new Map([...gen.files].map(([rel, text]) => [abs(rel), text]));
+  const listed = [...byPath.keys()];
+  const host: ProjectHost = { root: ws, listFiles: () => listed, readFile: (p) => byPath.get(p) };
   const loaded = loadManifest(manifestFile, gen.files.get(gen.manifest)!, host);
   const model = generateCedarModel(loaded.manifest!, loaded.sources).model;
   if (!model) throw new Error('the generated manifest has no Cedar model');
