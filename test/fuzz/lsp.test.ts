@@ -147,6 +147,58 @@ function cliCheck(ws: string): Map<string, string[]> {
   return byFile;
 }
 
+/**
+ * Strings that must never leave the server, whatever is edited around them: the content of a tool list outside the
+ * workspace (reached through a symlink), a sensitive argument's value, and a secret in a manifest comment.
+ */
+const LEAKS = { outside: 'OUTSIDEzq', outsideTool: 'leaked_tool_zq', sensitive: 'SENSITIVEzq4711', secret: 'AKIA' + 'ZQFAKEZQFAKEZQ12' };
+
+/** A second manifest, never edited: it imports a tool list through a symlink that leaves the workspace. */
+function plantLeaks(ws: string) {
+  const outside = `${ws}-outside`;
+  fs.mkdirSync(outside, { recursive: true });
+  fs.writeFileSync(path.join(outside, 'secret.tools.json'), JSON.stringify({ tools: [{ name: LEAKS.outsideTool, description: LEAKS.outside, inputSchema: { type: 'object' } }] }));
+  fs.mkdirSync(path.join(ws, 'leaks'));
+  fs.symlinkSync(path.join(outside, 'secret.tools.json'), path.join(ws, 'leaks', 'outside.tools.json'));
+  fs.writeFileSync(
+    path.join(ws, 'leaks', 'leaks.agents.yaml'),
+    [
+      'version: 1',
+      'namespace: Leaks',
+      'policies: ["*.cedar"]',
+      `# deploy key, do not commit: ${LEAKS.secret}`,
+      'roles: [ops]',
+      'agents:',
+      '  vault-bot: { roles: [ops], identity: { kind: workload, ttl: 15m } }',
+      'servers:',
+      '  outside: { tools: { $import: outside.tools.json } }',
+      'tools:',
+      '  - name: unlock',
+      '    annotations: { readOnlyHint: true }',
+      '    inputSchema:',
+      '      type: object',
+      '      properties:',
+      '        pin: { anyOf: [{ type: string, x-sensitive: true }, { type: integer, writeOnly: true }] }',
+      '        door: { type: string }',
+      '      required: [pin]',
+      'scenarios:',
+      '  - name: the vault bot unlocks',
+      '    agent: vault-bot',
+      '    tool: unlock',
+      `    args: { pin: "${LEAKS.sensitive}", door: front }`,
+      '    expect: allow',
+      '',
+    ].join('\n'),
+  );
+  fs.writeFileSync(path.join(ws, 'leaks', 'vault.cedar'), '@id("vault-unlock")\npermit (principal in Leaks::Role::"ops", action == Leaks::Action::"unlock", resource)\nwhen { context.input.door == "front" };\n');
+}
+
+/** Which of the leaks a message of the server holds. */
+function leaked(message: unknown): string[] {
+  const text = JSON.stringify(message) ?? '';
+  return Object.values(LEAKS).filter((l) => text.includes(l));
+}
+
 describe('fuzz: random edits through the language server', function () {
   const seed = fuzzSeed();
   const edits = fuzzCount('FUZZ_EDITS', 400, 100_000);
@@ -158,6 +210,7 @@ describe('fuzz: random edits through the language server', function () {
 
   before(async () => {
     ws = copyToTemp(path.join(REPO, 'examples'), 'apol-fuzz-');
+    plantLeaks(ws);
     client = new TestClient(ws);
     await client.start();
   });
@@ -165,6 +218,7 @@ describe('fuzz: random edits through the language server', function () {
   after(async () => {
     await client?.stop();
     if (ws) fs.rmSync(ws, { recursive: true, force: true });
+    if (ws) fs.rmSync(`${ws}-outside`, { recursive: true, force: true });
   });
 
   it(`keeps answering, publishes valid ranges and agrees with agent-policy check (seed ${seed}, ${edits} edits)`, async () => {
@@ -187,7 +241,9 @@ describe('fuzz: random edits through the language server', function () {
         timer = setTimeout(() => reject(new Error(`${what} was not answered within ${REQUEST_LIMIT_MS} ms ${context()}`)), REQUEST_LIMIT_MS);
       });
       try {
-        return await Promise.race([p, deadline]);
+        const answer = await Promise.race([p, deadline]);
+        assert.deepEqual(leaked(answer), [], `${what} leaked ${context()}`);
+        return answer;
       } finally {
         clearTimeout(timer);
         const ms = Date.now() - t0;
@@ -200,10 +256,16 @@ describe('fuzz: random edits through the language server', function () {
 
     /** Every range published so far is valid for the text of its document at that version. */
     let checkedPublishes = 0;
+    let checkedNotifications = 0;
     const publishedTexts = new Map<string, string>(); // `${uri}@${version}` → text
     const checkRanges = () => {
+      for (; checkedNotifications < client.notifications.length; checkedNotifications++) {
+        const n = client.notifications[checkedNotifications]!;
+        assert.deepEqual(leaked(n.params), [], `${n.method} leaked ${context()}`);
+      }
       for (; checkedPublishes < client.published.length; checkedPublishes++) {
         const p = client.published[checkedPublishes]!;
+        assert.deepEqual(leaked(p), [], `diagnostics of ${p.uri} leaked ${context()}`);
         const file = files.find((f) => uriOf(f) === p.uri);
         const text = file ? publishedTexts.get(`${p.uri}@${p.version}`) : readIfExists(p.uri);
         if (text === undefined) continue; // a version we no longer know (not reachable: every version is remembered)
@@ -250,6 +312,15 @@ describe('fuzz: random edits through the language server', function () {
       } else {
         counts.simulate++;
         if (rng.chance(0.1)) known = await targets();
+        const leaks = known.manifests.find((x) => x.namespace === 'Leaks');
+        if (leaks && rng.chance(0.3)) {
+          const params = rng.chance(0.5)
+            ? { manifestUri: leaks.uri, scenarioIndex: 0 }
+            : { manifestUri: leaks.uri, agent: 'vault-bot', tool: rng.pick(['unlock', 'nothing']), args: { pin: rng.chance(0.5) ? LEAKS.sensitive : 9007199254740993, door: rng.pick(['front', 'back']) }, context: {} };
+          const answer = (await timed('agentPolicy/simulate', client.conn.sendRequest('agentPolicy/simulate', params))) as { decision?: unknown };
+          assert.ok(answer.decision === 'allow' || answer.decision === 'deny', `agentPolicy/simulate answered without a decision ${context()}`);
+          return;
+        }
         const m = known.manifests.length ? rng.pick(known.manifests) : undefined;
         const params = m && rng.chance(0.5)
           ? { manifestUri: m.uri, scenarioIndex: rng.int(6) }
