@@ -15,11 +15,29 @@ export interface SchemaError {
   message: string;
 }
 
+/** Formats (and where they sit) that ajv met and does not know, while `collectUnknownFormats` runs. */
+let unknownFormats: { format: string; schemaPath: string }[] | undefined;
+
+/**
+ * Ajv's logger: never the console (a language server's stderr is a log, and the CLI's belongs to the user). The one
+ * warning that matters, an unknown `format` (ajv then accepts any value for it), is collected and reported as a note
+ * on the schema instead; everything else ajv would print is dropped.
+ */
+const QUIET_LOGGER = {
+  log(): void {},
+  warn(...args: unknown[]): void {
+    const m = /^unknown format "(.*)" ignored in schema at path "(.*)"$/s.exec(args.map(String).join(' '));
+    if (m) unknownFormats?.push({ format: m[1]!, schemaPath: m[2]! });
+  },
+  error(): void {},
+};
+
 /**
  * Options every ajv instance of the core uses: `ownProperties` so that a property named like an
- * `Object.prototype` member (`constructor`) is read from the data only, and patterns on RE2 (linear time).
+ * `Object.prototype` member (`constructor`) is read from the data only, patterns on RE2 (linear time), and a
+ * logger that never prints.
  */
-export const SAFE_AJV_OPTIONS = { ownProperties: true, code: { regExp: ajvRegExp } } as const;
+export const SAFE_AJV_OPTIONS = { ownProperties: true, code: { regExp: ajvRegExp }, logger: QUIET_LOGGER } as const;
 
 function makeAjv<T extends AjvDraft7>(Ctor: new (opts: object) => T): T {
   const ajv = new Ctor({ allErrors: true, verbose: true, strict: false, validateSchema: false, allowUnionTypes: true, unicodeRegExp: true, ...SAFE_AJV_OPTIONS });
@@ -41,6 +59,8 @@ export interface CompiledSchema {
   errors: SchemaError[];
   /** Patterns the linear-time engine cannot run (at their `pattern` keyword): a value that reaches one is refused. */
   unsupported: SchemaError[];
+  /** Formats the checker does not know (at their first `format` keyword, all named): values are not checked against them. */
+  notes: SchemaError[];
 }
 
 const compiled = new Map<string, CompiledSchema>();
@@ -55,7 +75,7 @@ export function compileSchema(schema: unknown): CompiledSchema {
   try {
     key = hashText(JSON.stringify(schema) ?? 'undefined');
   } catch {
-    return { errors: [{ path: [], atKey: false, message: 'schema cannot be serialised as JSON' }], unsupported: [] };
+    return { errors: [{ path: [], atKey: false, message: 'schema cannot be serialised as JSON' }], unsupported: [], notes: [] };
   }
   const hit = compiled.get(key);
   if (hit) return hit;
@@ -63,19 +83,33 @@ export function compileSchema(schema: unknown): CompiledSchema {
   let result: CompiledSchema;
   const metaOk = ajv.validateSchema(schema as object);
   if (!metaOk) {
-    result = { errors: describeErrors(ajv.errors ?? [], schema).map((e) => ({ ...e, message: `not a valid JSON Schema: ${e.message}` })), unsupported: [] };
+    result = { errors: describeErrors(ajv.errors ?? [], schema).map((e) => ({ ...e, message: `not a valid JSON Schema: ${e.message}` })), unsupported: [], notes: [] };
   } else {
+    const outer = unknownFormats;
+    const formats: { format: string; schemaPath: string }[] = [];
+    unknownFormats = formats;
     try {
       const withoutId = Object.fromEntries(Object.entries(schema as Record<string, unknown>).filter(([k]) => k !== '$id')); // a repeated $id must not collide in ajv's registry
       const { value: validate, unsupported } = collectUnsupported(() => ajv.compile(withoutId));
-      result = { validate, errors: [], unsupported: locatePatterns(schema, unsupported) };
+      result = { validate, errors: [], unsupported: locatePatterns(schema, unsupported), notes: formatNotes(formats) };
     } catch (err) {
-      result = { errors: [{ path: [], atKey: false, message: `not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}` }], unsupported: [] };
+      result = { errors: [{ path: [], atKey: false, message: `not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}` }], unsupported: [], notes: [] };
+    } finally {
+      unknownFormats = outer;
     }
   }
   if (compiled.size >= MAX_CACHED) compiled.clear();
   compiled.set(key, result);
   return result;
+}
+
+/** One note for the unknown formats of a schema, at the first one: each is named once, in the order ajv met them. */
+function formatNotes(found: { format: string; schemaPath: string }[]): SchemaError[] {
+  if (found.length === 0) return [];
+  const names = [...new Set(found.map((f) => f.format))];
+  const path = [...pointerToPath(found[0]!.schemaPath.replace(/^#/, '')), 'format']; // ajv names the schema that holds the keyword
+  const list = names.map((n) => `\`${n.length > 40 ? `${n.slice(0, 37)}...` : n}\``).join(', ');
+  return [{ path, atKey: false, message: `${names.length === 1 ? 'format' : 'formats'} ${list} ${names.length === 1 ? 'is' : 'are'} not known to the checker: values are not checked against ${names.length === 1 ? 'it' : 'them'}` }];
 }
 
 /** Where the patterns RE2 cannot run sit in a schema: each `pattern` keyword, and each `patternProperties` key. */

@@ -1,4 +1,4 @@
-import { compileSchema, validateValue } from '../jsonSchema';
+import { compileSchema, validateValue, type SchemaError } from '../jsonSchema';
 import { dirname, joinPath, lineContentEnd, relativeTo } from '../text';
 import type { Finding, Span } from '../types';
 import { findNode, isPlainObject, keySpanAt, parseYaml, spanAt, type JsonPath, type YamlSource } from '../yamlDoc';
@@ -294,8 +294,13 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
 }
 
 function jsonSchemaFindings(schema: JsonObject, source: YamlSource, path: JsonPath, what: string): Finding[] {
-  const { errors, unsupported } = compileSchema(schema);
-  return [...errors, ...unsupported].map((e) => ({ code: CODE, message: `${what}: ${e.message}`, span: spanAt(source, [...path, ...e.path], e.atKey ? 'key' : 'value') }));
+  const { errors, unsupported, notes } = compileSchema(schema);
+  const at = (e: SchemaError) => spanAt(source, [...path, ...e.path], e.atKey ? 'key' : 'value');
+  return [
+    ...[...errors, ...unsupported].map((e) => ({ code: CODE, message: `${what}: ${e.message}`, span: at(e) })),
+    // Not a mistake in the schema: the value is accepted whatever the format says (as every validator does with a format it does not know).
+    ...notes.map((e) => ({ code: CODE, severity: 'info' as const, message: `${what}: ${e.message}`, span: at(e) })),
+  ];
 }
 
 function resolveImport(rel: string, manifestFile: string, host: ManifestHost, span: Span): { path: string; text: string } | { finding: Finding; absent?: string } {

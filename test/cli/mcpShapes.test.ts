@@ -1,0 +1,42 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FIXTURES, REPO } from '../helpers/memoryHost';
+
+const CLI = path.join(REPO, 'dist', 'cli.js');
+
+function run(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A copy of a fixture folder in a fresh git workspace (a `.git` folder marks its root). */
+function gitWorkspace(folders: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'apol-shapes-'));
+  fs.mkdirSync(path.join(dir, '.git'));
+  for (const [to, from] of Object.entries(folders)) fs.cpSync(from, path.join(dir, to), { recursive: true });
+  return dir;
+}
+
+describe('CLI: real MCP schema shapes', () => {
+  const made: string[] = [];
+  after(() => {
+    for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('never prints ajv warnings: an unknown `format` is an info note in the report, stderr stays empty', () => {
+    const ws = gitWorkspace({ notion: path.join(FIXTURES, 'check', 'unknown-formats') });
+    made.push(ws);
+    const check = run(['check', '--format', 'json', '--fail-level', 'info'], ws);
+    assert.equal(check.stderr, '');
+    assert.equal(check.code, 1);
+    const notes = (JSON.parse(check.stdout) as { diagnostics: { code: string; severity: string; message: string }[] }).diagnostics.filter((d) => d.message.includes('format `json`'));
+    assert.deepEqual(notes.map((d) => [d.code, d.severity]), [['manifest-invalid', 'info']]);
+    for (const args of [['schema', 'notion/notion.agents.yaml'], ['simulate', '--manifest', 'notion/notion.agents.yaml', '--agent', 'researcher', '--tool', 'API-post-search', '--args', '{"filter":"{}"}'], ['test', 'notion']]) {
+      const r = run(args, ws);
+      assert.equal(r.stderr.replace(/^agent-policy: no scenarios.*\n?/m, ''), '', `${args[0]} printed on stderr`);
+    }
+  });
+});
