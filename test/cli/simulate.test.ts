@@ -112,7 +112,7 @@ describe('CLI: patterns and sensitive values', function () {
   it('simulate: `^(a+)+$` on 30 a\'s and a `!` ends, denied with the pattern error', () => {
     const r = runFor(['simulate', '--agent', 'ops-bot', '--tool', 'check_code', '--args', redos, '--context', '{"purpose":"p"}', '--format', 'json']);
     assert.equal(r.code, 1);
-    assert.deepEqual((JSON.parse(r.stdout) as SimJson).requestErrors, ['args/code: must match the pattern ^(a+)+$']);
+    assert.deepEqual((JSON.parse(r.stdout) as SimJson).requestErrors, ['args.code: must match the pattern ^(a+)+$']);
   });
 
   it('test: a scenario carrying that pattern ends, and passes (it expects deny)', () => {

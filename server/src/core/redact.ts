@@ -1,6 +1,7 @@
 import type { Manifest } from './manifest/model';
 import { hasOwn, jsonObject, own } from './own';
 import { compilePattern, MAX_PATTERN_INPUT } from './safeRegExp';
+import { valuePath } from './text';
 
 /** What a sensitive value is replaced with, in every output that leaves the core. */
 export const REDACTED = '[redacted]';
@@ -150,7 +151,7 @@ function walkItems(value: unknown[], s: Record<string, unknown>, path: string, d
   const contains = own(s, 'contains');
   const unevaluated = own(s, 'unevaluatedItems');
   return value.map((v, i) => {
-    const at = `${path}[${i}]`;
+    const at = valuePath(path, [i]);
     let x: unknown = v;
     let covered = false;
     const apply = (sub: unknown) => {
@@ -175,7 +176,7 @@ function walkProperties(value: Record<string, unknown>, s: Record<string, unknow
   const unevaluated = own(s, 'unevaluatedProperties');
   return jsonObject(
     Object.entries(value).map(([k, v]) => {
-      const at = path ? `${path}.${k}` : k;
+      const at = valuePath(path, [k]);
       let x: unknown = v;
       let matched = false;
       if (hasOwn(props, k)) {

@@ -7,7 +7,7 @@ import type { JsonObject, Manifest } from './manifest/model';
 import type { ManifestEntry } from './project';
 import { hasOwn, jsonObject, own } from './own';
 import { REDACTED, redactCall, redactValue, scrub, type RedactedCall } from './redact';
-import { didYouMean, hashText } from './text';
+import { didYouMean, hashText, valuePath } from './text';
 import type { Span } from './types';
 
 /** A tool call to simulate: agent X calls tool Y with arguments Z, for the task described by the context. */
@@ -377,14 +377,11 @@ function unknown(kind: string, name: string, known: string[]): string {
   return `unknown ${kind} \`${name}\`${hint ? `; did you mean \`${hint}\`?` : ''}`;
 }
 
-/** Every JSON Schema error of a value, with its JSON path (`args/amount: must be >= 0`). */
+/** Every JSON Schema error of a value, with its path in the one style of every request error (`args.items[0].amount: must be >= 0`). */
 export function schemaProblems(schema: unknown, value: unknown, root: string): string[] {
   const compiled = compileSchema(schema);
   if (!compiled.validate) return compiled.errors.map((e) => `${root}: the schema is invalid (${e.message})`);
-  return validateValue(compiled.validate, value, schema).map((e) => {
-    const p = e.path.length ? `${root}/${e.path.join('/')}` : root;
-    return `${p}: ${e.message.replace(/^`[^`]*` |^the document /, '')}`;
-  });
+  return validateValue(compiled.validate, value, schema).map((e) => `${valuePath(root, e.path)}: ${e.message.replace(/^`[^`]*` |^the document /, '')}`);
 }
 
 function agentEntities(m: Manifest, agentType: Record<string, import('./cedar/ctype').CAttr>, conv: ValueConverter): EntityJson[] {

@@ -223,3 +223,13 @@ export function relativeTo(parent: string, child: string): string | undefined {
   if (child === parent) return '';
   return child.startsWith(base) ? child.slice(base.length) : undefined;
 }
+
+/**
+ * Where a part of a request value is, in the one style every request error and redaction note uses:
+ * `args.filter.state`, `args.items[0]`. Keys are written as they are (a key with a `.` in it is not quoted).
+ */
+export function valuePath(root: string, path: readonly (string | number)[]): string {
+  let out = root;
+  for (const seg of path) out = typeof seg === 'number' ? `${out}[${seg}]` : out ? `${out}.${seg}` : seg;
+  return out;
+}

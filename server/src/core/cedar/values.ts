@@ -2,6 +2,7 @@ import type { CAttr, CType } from './ctype';
 import type { CedarValue, EntityJson } from './engine';
 import { dict, hasOwn, own } from '../own';
 import { REDACTED } from '../redact';
+import { valuePath } from '../text';
 
 /**
  * Converts JSON values (tool arguments, session context, agent attributes) into Cedar values, driven by the
@@ -23,10 +24,10 @@ export class ValueConverter {
     for (const [k, a] of Object.entries(attrs)) {
       const v = own(value, k);
       if (v === undefined || v === null) {
-        if (a.required) this.errors.push(`${path}.${k}: required, but missing`);
+        if (a.required) this.errors.push(`${valuePath(path, [k])}: required, but missing`);
         continue;
       }
-      const c = this.convert(v, a.type, `${path}.${k}`, child(view, k));
+      const c = this.convert(v, a.type, valuePath(path, [k]), child(view, k));
       if (c !== undefined) out[k] = c;
     }
     return out;
@@ -54,7 +55,7 @@ export class ValueConverter {
         if (!Array.isArray(value)) return this.fail(path, 'an array', view);
         const out: CedarValue[] = [];
         value.forEach((v, i) => {
-          const c = this.convert(v, type.element, `${path}[${i}]`, child(view, i));
+          const c = this.convert(v, type.element, valuePath(path, [i]), child(view, i));
           if (c !== undefined) out.push(c);
         });
         return out;
@@ -71,7 +72,7 @@ export class ValueConverter {
         if (type.tags) {
           for (const [k, v] of Object.entries(obj)) {
             if (hasOwn(type.attrs, k) || v === null) continue;
-            const c = this.convert(v, type.tags, `${path}.${k}`, child(view, k));
+            const c = this.convert(v, type.tags, valuePath(path, [k]), child(view, k));
             if (c !== undefined) tags[k] = c;
           }
         }
