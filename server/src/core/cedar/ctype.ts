@@ -66,6 +66,9 @@ function map(schemaIn: JsonSchema, ctx: MapContext, path: (string | number)[], s
   if (Array.isArray(schema.allOf) && schema.allOf.length === 1 && Object.keys(schema).length === 1) {
     return map(schema.allOf[0] as JsonSchema, ctx, path, seen, depth + 1);
   }
+  // `anyOf: [{type: X}, {type: "null"}]` (what zod and pydantic write) is `type: [X, "null"]`: X, absent when null.
+  const nonNull = nullableMember(schema);
+  if (nonNull !== undefined) return map(nonNull as JsonSchema, ctx, path, seen, depth + 1);
   if (schema.anyOf !== undefined || schema.oneOf !== undefined || schema.allOf !== undefined) return fail('a union (anyOf/oneOf/allOf) has no Cedar type');
 
   let type = schema.type;
@@ -75,9 +78,10 @@ function map(schemaIn: JsonSchema, ctx: MapContext, path: (string | number)[], s
     type = nonNull[0];
   }
   if (type === undefined) {
-    if (Array.isArray(schema.enum) && schema.enum.length > 0) {
-      if (schema.enum.every((v) => typeof v === 'string')) type = 'string';
-      else if (schema.enum.every((v) => Number.isInteger(v))) type = 'integer';
+    const values = Array.isArray(schema.enum) ? schema.enum.filter((v) => v !== null) : [];
+    if (values.length > 0) {
+      if (values.every((v) => typeof v === 'string')) type = 'string';
+      else if (values.every((v) => Number.isInteger(v))) type = 'integer';
     } else if (typeof schema.const === 'string') type = 'string';
     else if (Number.isInteger(schema.const)) type = 'integer';
     else if (typeof schema.const === 'boolean') type = 'boolean';
@@ -107,7 +111,8 @@ function map(schemaIn: JsonSchema, ctx: MapContext, path: (string | number)[], s
       const props = typeof schema.properties === 'object' && schema.properties !== null ? (schema.properties as Record<string, JsonSchema>) : {};
       for (const [name, sub] of Object.entries(props)) {
         const t = map(sub, ctx, [...path, 'properties', name], seen, depth + 1);
-        if (t) attrs[name] = { type: t, required: required.has(name) };
+        // A value that may be null is absent from the Cedar request when it is: optional, even when required.
+        if (t) attrs[name] = { type: t, required: required.has(name) && !acceptsNull(sub, ctx.root) };
       }
       const ap = schema.additionalProperties;
       if (typeof ap === 'object' && ap !== null) {
@@ -122,6 +127,55 @@ function map(schemaIn: JsonSchema, ctx: MapContext, path: (string | number)[], s
     default:
       return fail(type === undefined ? 'no `type` is given' : `type \`${String(type)}\` has no Cedar type`);
   }
+}
+
+/** Keywords that describe a schema without constraining its values: they may sit beside a nullable `anyOf`. */
+const ANNOTATIONS = new Set(['description', 'title', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly', '$comment', '$id', '$schema', '$anchor']);
+
+function isNullSchema(s: unknown): boolean {
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) return false;
+  const o = s as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => !ANNOTATIONS.has(k) && !k.startsWith('x-'));
+  if (keys.length !== 1) return false;
+  const k = keys[0]!;
+  return (k === 'type' && o.type === 'null') || (k === 'const' && o.const === null) || (k === 'enum' && Array.isArray(o.enum) && o.enum.length === 1 && o.enum[0] === null);
+}
+
+/**
+ * The member of a nullable union — `anyOf` (or `oneOf`) of exactly two schemas, one of which only admits null, in
+ * either order — when the union is all the schema says of its values (annotations such as `description` aside).
+ */
+export function nullableMember(schema: unknown): unknown {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
+  const o = schema as Record<string, unknown>;
+  const keys = Object.keys(o).filter((k) => !ANNOTATIONS.has(k) && !k.startsWith('x-'));
+  if (keys.length !== 1 || (keys[0] !== 'anyOf' && keys[0] !== 'oneOf')) return undefined;
+  const members = o[keys[0]];
+  if (!Array.isArray(members) || members.length !== 2) return undefined;
+  const [a, b] = members as unknown[];
+  if (isNullSchema(a) && !isNullSchema(b)) return b;
+  if (isNullSchema(b) && !isNullSchema(a)) return a;
+  return undefined;
+}
+
+/** Whether a property's schema admits null (through `$ref`s): `type: [X, "null"]`, a nullable union, or `null` in an `enum`. */
+export function acceptsNull(schema: unknown, root: unknown): boolean {
+  let s = schema;
+  for (let i = 0; i < MAX_DEPTH; i++) {
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) return false;
+    const o = s as Record<string, unknown>;
+    if (typeof o.$ref === 'string') {
+      s = resolveRef(root, o.$ref);
+      continue;
+    }
+    if (Array.isArray(o.allOf) && o.allOf.length === 1 && Object.keys(o).length === 1) {
+      s = o.allOf[0];
+      continue;
+    }
+    const typeAdmitsNull = o.type === undefined || o.type === 'null' || (Array.isArray(o.type) && o.type.includes('null'));
+    return (Array.isArray(o.type) && o.type.includes('null')) || nullableMember(o) !== undefined || (typeAdmitsNull && Array.isArray(o.enum) && o.enum.includes(null));
+  }
+  return false;
 }
 
 function uniqueEntityName(ctx: MapContext, raw: string): string {
