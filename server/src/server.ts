@@ -511,7 +511,7 @@ connection.onRequest(Methods.simulationTargets, (): SimulationTargetsResult => {
           name: path.posix.relative(project.host.root, e.file),
           namespace: m.namespace,
           agents: m.agents.map((a) => ({ id: a.id, description: a.description, roles: a.roles })),
-          tools: m.tools.map((t) => ({ name: t.name, title: t.title, description: t.description, server: t.server, readOnly: t.readOnly, destructive: t.destructive, exampleArgs: sampleValue(t.inputSchema) ?? {} })),
+          tools: m.tools.map((t) => ({ name: t.action, title: t.title, description: t.description, server: t.server, readOnly: t.readOnly, destructive: t.destructive, exampleArgs: sampleValue(t.inputSchema) ?? {} })),
           exampleContext: m.context ? (sampleValue(m.context) ?? {}) : {},
         },
       ];

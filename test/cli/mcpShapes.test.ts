@@ -39,4 +39,17 @@ describe('CLI: real MCP schema shapes', () => {
       assert.equal(r.stderr.replace(/^agent-policy: no scenarios.*\n?/m, ''), '', `${args[0]} printed on stderr`);
     }
   });
+
+  it('simulate --tool takes the action id of a prefixed tool, and says which id an MCP name means', () => {
+    const ws = gitWorkspace({ dev: path.join(FIXTURES, 'check', 'action-prefix') });
+    made.push(ws);
+    const sim = (tool: string, args: unknown) => run(['simulate', '--manifest', 'dev/dev.agents.yaml', '--agent', 'dev-bot', '--tool', tool, '--args', JSON.stringify(args), '--format', 'json'], ws);
+    const ok = sim('supabase/create_branch', { project_id: 'p', name: 'develop', confirm_cost_id: 'c' });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    const json = JSON.parse(ok.stdout) as { decision: string; determining: { id: string }[]; request: { action: string; resource: string } };
+    assert.deepEqual([json.decision, json.determining.map((d) => d.id), json.request.action, json.request.resource], ['allow', ['supabase-dev-branch'], 'Dev::Action::"supabase/create_branch"', 'Dev::McpServer::"supabase"']);
+    const bare = sim('list_projects', {});
+    assert.equal(bare.code, 1);
+    assert.deepEqual((JSON.parse(bare.stdout) as { requestErrors: string[] }).requestErrors, ['unknown tool `list_projects`; did you mean `supabase/list_projects`?']);
+  });
 });

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Range } from '../../server/src/core/types';
 import { Project } from '../../server/src/core/project';
 import { tidySchemaText } from '../../server/src/core/cedar/schemaGen';
 import { FIXTURES, MemoryHost } from '../helpers/memoryHost';
@@ -77,5 +80,74 @@ describe('nullable arguments the way generators write them', () => {
     assert.equal(call('browser_emulate_media', 'tester', { media: 'print', colorScheme: 'light', reducedMotion: 'reduce' }).decision, 'allow');
     assert.equal(call('browser_emulate_media', 'tester', { media: 'print', colorScheme: null, reducedMotion: 'reduce' }).decision, 'deny');
     assert.deepEqual(call('browser_emulate_media', 'tester', { media: 'tv' }).requestErrors, ['args.media: must be one of "screen", "print"']);
+  });
+});
+
+describe('several servers, one tool name: action_prefix', () => {
+  const apply = (text: string, edits: { range: Range; newText: string }[]) => TextDocument.applyEdits(TextDocument.create('file:///x', 'yaml', 0, text), edits);
+  /** The fix of each collision in `file`, applied to the manifest: the text it gives. */
+  function fixCollisions(host: MemoryHost, project: Project, file: string, manifest: string): string[] {
+    return project
+      .check(file)
+      .diagnostics.filter((d) => d.message.includes('has the action id'))
+      .map((d) => {
+        const fixes = (d.fixes ?? []).filter((f) => f.title.startsWith('Add action_prefix'));
+        assert.equal(fixes.length, 1, d.message);
+        assert.ok(fixes[0]!.edits.every((e) => e.file === manifest));
+        return apply(host.readFile(manifest)!, fixes[0]!.edits);
+      });
+  }
+
+  it('the collision names the first declaration, and its quick fix adds the prefix that resolves it', () => {
+    const host = MemoryHost.fromDir(path.join(FIXTURES, 'check', 'action-collision'));
+    const project = new Project(host);
+    const d = project.check('/ws/mcp/supabase.tools.json').diagnostics.find((x) => x.message.includes('create_branch'))!;
+    assert.deepEqual(d.related?.map((r) => [r.file, r.range.start.line + 1, r.message]), [['/ws/mcp/github.tools.json', 4, 'tool `create_branch` of server `github`']]);
+    assert.equal(d.fixes![0]!.title, 'Add action_prefix "supabase/" to server supabase');
+    const fixed = fixCollisions(host, project, '/ws/mcp/supabase.tools.json', '/ws/dev.agents.yaml');
+    assert.equal(fixed.length, 2);
+    assert.match(fixed[0]!, /\n {2}supabase:\n {4}action_prefix: "supabase\/"\n {4}description:/);
+    host.files.set('/ws/dev.agents.yaml', fixed[0]!);
+    assert.deepEqual(project.check('/ws/mcp/supabase.tools.json').diagnostics, []);
+    const model = project.manifest('/ws/dev.agents.yaml')!.model!;
+    assert.match(model.text, /action "supabase\/create_branch" in \[Action::"call_tool"\]/);
+    assert.match(model.text, /action "create_branch" in \[Action::"call_tool"\]/);
+  });
+
+  it('adds the prefix to a flow mapping and to a JSON manifest too, and to the first server when the second has one', () => {
+    const lists = { 'mcp/github.tools.json': fs.readFileSync(path.join(FIXTURES, 'check', 'action-collision', 'mcp', 'github.tools.json'), 'utf8'), 'mcp/supabase.tools.json': fs.readFileSync(path.join(FIXTURES, 'check', 'action-collision', 'mcp', 'supabase.tools.json'), 'utf8') };
+    const flow = 'version: 1\nagents: {a: {}}\nservers: { github: { tools: { $import: mcp/github.tools.json } }, supabase: { tools: { $import: mcp/supabase.tools.json } } }\n';
+    let host = MemoryHost.of({ 'f.agents.yaml': flow, ...lists });
+    assert.match(fixCollisions(host, new Project(host), '/ws/mcp/supabase.tools.json', '/ws/f.agents.yaml')[0]!, /supabase: \{ action_prefix: "supabase\/", tools:/);
+    const json = JSON.stringify({ version: 1, agents: { a: {} }, servers: { github: { tools: { $import: 'mcp/github.tools.json' } }, supabase: { tools: { $import: 'mcp/supabase.tools.json' } } } }, null, 2);
+    host = MemoryHost.of({ 'j.agents.json': json, ...lists });
+    const fixedJson = fixCollisions(host, new Project(host), '/ws/mcp/supabase.tools.json', '/ws/j.agents.json')[0]!;
+    assert.equal((JSON.parse(fixedJson) as { servers: { supabase: { action_prefix: string } } }).servers.supabase.action_prefix, 'supabase/');
+    // The second server has a prefix already (which happens to collide): the first one gets the fix.
+    const prefixed = 'version: 1\nagents: {a: {}}\nservers:\n  plain:\n    tools:\n      - name: x/create_branch\n  other:\n    action_prefix: "x/"\n    tools:\n      - name: create_branch\n';
+    host = MemoryHost.of({ 'p.agents.yaml': prefixed, ...lists });
+    const fixed = fixCollisions(host, new Project(host), '/ws/p.agents.yaml', '/ws/p.agents.yaml');
+    assert.equal(fixed.length, 1);
+    assert.match(fixed[0]!, /\n {2}plain:\n {4}action_prefix: "plain\/"\n {4}tools:/);
+  });
+
+  it('simulates a prefixed tool by its action id, with its own arguments, and suggests the action id for its MCP name', () => {
+    const host = MemoryHost.fromDir(path.join(FIXTURES, 'check', 'action-prefix'));
+    const project = new Project(host);
+    const manifest = '/ws/dev.agents.yaml';
+    const supabase = project.simulate(manifest, { agent: 'dev-bot', tool: 'supabase/create_branch', args: { project_id: 'p', name: 'develop', confirm_cost_id: 'c' } });
+    assert.deepEqual([supabase.decision, supabase.determining.map((p) => p.id)], ['allow', ['supabase-dev-branch']]);
+    assert.equal(supabase.request!.action, 'Dev::Action::"supabase/create_branch"');
+    assert.equal(supabase.request!.resource, 'Dev::McpServer::"supabase"');
+    const github = project.simulate(manifest, { agent: 'dev-bot', tool: 'create_branch', args: { owner: 'o', repo: 'r', branch: 'feature-x' } });
+    assert.deepEqual([github.decision, github.request!.resource], ['allow', 'Dev::McpServer::"github"']);
+    assert.deepEqual(project.simulate(manifest, { agent: 'dev-bot', tool: 'list_projects' }).requestErrors, ['unknown tool `list_projects`; did you mean `supabase/list_projects`?']);
+  });
+
+  it('denies a call to an action id that two servers claim, as not evaluable', () => {
+    const project = new Project(MemoryHost.fromDir(path.join(FIXTURES, 'check', 'action-collision')));
+    const r = project.simulate('/ws/dev.agents.yaml', { agent: 'dev-bot', tool: 'create_branch', args: { owner: 'o', repo: 'r', branch: 'b' } });
+    assert.deepEqual([r.decision, r.cannotEvaluate], ['deny', true]);
+    assert.match(r.reason, /claimed by tools of several servers \(github, supabase\)/);
   });
 });

@@ -242,7 +242,7 @@ export class Project {
         if (lint) findings.push(...this.manifestLint(m).filter((f) => !f.file || f.file === file));
         if (m.model && m.manifest?.scenarios.length) {
           const agents = new Set(m.manifest.agents.map((a) => a.id));
-          const tools = new Set(m.manifest.tools.map((t) => t.name));
+          const tools = new Set(m.manifest.tools.map((t) => t.action));
           for (const o of yield* this.runScenariosSteps(m)) {
             // A scenario naming an agent or tool that does not exist is already an unknown-reference.
             const s = o.scenario;

@@ -56,7 +56,7 @@ export interface RedactedCall {
  * tool or the manifest is unknown) and the context against the manifest's context schema.
  */
 export function redactCall(manifest: Manifest | undefined, call: { tool: string; args?: unknown; context?: unknown }): RedactedCall {
-  const tool = manifest?.tools.find((t) => t.name === call.tool);
+  const tool = manifest?.tools.find((t) => t.action === call.tool);
   const a = redactValue(call.args ?? {}, tool ? tool.inputSchema : undefined, 'args');
   const c = redactValue(call.context ?? {}, manifest ? (manifest.context ?? true) : undefined, 'context');
   return { args: a.value, context: c.value, paths: [...a.paths, ...c.paths], secrets: [...a.secrets, ...c.secrets] };

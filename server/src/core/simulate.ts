@@ -3,7 +3,7 @@ import { CALL_TOOL } from './cedar/schemaGen';
 import { ValueConverter } from './cedar/values';
 import { describeBlocking, type PolicyInfo } from './cedar/policyCheck';
 import { compileSchema, validateValue } from './jsonSchema';
-import type { JsonObject, Manifest } from './manifest/model';
+import { toolSuggestions, type JsonObject, type Manifest } from './manifest/model';
 import type { ManifestEntry } from './project';
 import { hasOwn, jsonObject, own } from './own';
 import { REDACTED, redactCall, redactValue, scrub, type RedactedCall } from './redact';
@@ -238,13 +238,16 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     const chainIds = [...(input.via ?? []), input.agent];
     const problems: string[] = [];
     for (const a of chainIds) if (!m.agents.some((x) => x.id === a)) problems.push(unknown('agent', a, m.agents.map((x) => x.id)));
-    const tool = m.tools.find((t) => t.name === input.tool);
-    if (!tool || tool.name === CALL_TOOL) problems.push(unknown('tool', input.tool, m.tools.map((t) => t.name)));
+    const tool = m.tools.find((t) => t.action === input.tool);
+    if (!tool || tool.action === CALL_TOOL) problems.push(unknownTool(m, input.tool));
     for (let i = 0; i + 1 < chainIds.length; i++) {
       const from = m.agents.find((x) => x.id === chainIds[i]);
       if (from && !from.delegatesTo.includes(chainIds[i + 1]!)) problems.push(`\`${chainIds[i]}\` may not hand tasks to \`${chainIds[i + 1]}\` (it is not in its delegates_to)`);
     }
     if (problems.length || !tool) return deny(problems);
+    // Tools of several servers claim this action id (an error in the manifest): which one the call means is not known.
+    const claimed = m.ambiguousActions.find((a) => a.action === tool.action);
+    if (claimed) return cannotEvaluate([`the action \`${tool.action}\` is claimed by tools of several servers (${claimed.servers.join(', ')}): give the servers an \`action_prefix\` to tell them apart`]);
 
     const args = input.args ?? {};
     const context = input.context ?? {};
@@ -253,7 +256,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     if (problems.length) return deny(problems);
 
     const conv = new ValueConverter(m.namespace, 'call/');
-    const cInput = conv.convert(args, model.inputTypes.get(tool.name)!, 'args', shown.args);
+    const cInput = conv.convert(args, model.inputTypes.get(tool.action)!, 'args', shown.args);
     const cSession = conv.convert(context, model.sessionType, 'context', shown.context);
     const entities = [...agentEntities(m, model.agentType, conv), ...conv.entities];
     if (conv.errors.length || cInput === undefined || cSession === undefined) return deny(conv.errors.length ? conv.errors : ['the call cannot be expressed in Cedar']);
@@ -263,13 +266,13 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     if (prepared.blocking.length) return cannotEvaluate(prepared.blocking);
 
     // Only the policies whose scope can match this tool take part (decisions are those of the whole set).
-    const slice = sliceFor(prepared, entry, tool.name);
+    const slice = sliceFor(prepared, entry, tool.action);
     if ('errors' in slice) return cannotEvaluate(slice.errors.map((e) => `the engine refused the policy set: ${e.message}`));
 
     const ns = m.namespace;
     const ctx = { input: cInput, session: cSession };
     const resource = { type: `${ns}::McpServer`, id: tool.server };
-    const action = { type: `${ns}::Action`, id: tool.name };
+    const action = { type: `${ns}::Action`, id: tool.action };
     for (const agentId of chainIds) {
       const req: AuthorizationRequest = { principal: { type: `${ns}::Agent`, id: agentId }, action, resource, context: ctx, entities };
       const answer = authorizePrepared(slice.id, slice.schemaId, req);
@@ -299,7 +302,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     result.errors = result.chain.flatMap((c) => c.errors).filter((e) => !seen.has(`${e.id}|${e.message}`) && !!seen.add(`${e.id}|${e.message}`));
     result.failOpenRisk = result.chain.some((c) => c.failOpenRisk);
     result.reason = chainIds.length > 1 && denied ? `${denied.agent} in the delegation chain: ${denied.reason}` : decider.reason;
-    result.request = { principal: `${ns}::Agent::${JSON.stringify(input.agent)}`, action: `${ns}::Action::${JSON.stringify(tool.name)}`, resource: `${ns}::McpServer::${JSON.stringify(tool.server)}`, context: ctx as Record<string, CedarValue> };
+    result.request = { principal: `${ns}::Agent::${JSON.stringify(input.agent)}`, action: `${ns}::Action::${JSON.stringify(tool.action)}`, resource: `${ns}::McpServer::${JSON.stringify(tool.server)}`, context: ctx as Record<string, CedarValue> };
     result.entities = entities;
     return result;
   } catch (err) {
@@ -372,6 +375,12 @@ function entityRef(v: CedarValue): { type: string; id: string } | undefined {
   return typeof ref === 'object' && ref !== null && typeof own(ref, 'type') === 'string' && typeof own(ref, 'id') === 'string' ? (ref as { type: string; id: string }) : undefined;
 }
 
+/** "unknown tool `create_branch`; did you mean `github/create_branch` or `supabase/create_branch`?" */
+function unknownTool(m: Manifest, name: string): string {
+  const hints = toolSuggestions(m, name);
+  return `unknown tool \`${name}\`${hints.length ? `; did you mean ${hints.map((h) => `\`${h}\``).join(' or ')}?` : ''}`;
+}
+
 function unknown(kind: string, name: string, known: string[]): string {
   const hint = didYouMean(name, known);
   return `unknown ${kind} \`${name}\`${hint ? `; did you mean \`${hint}\`?` : ''}`;
@@ -381,7 +390,7 @@ function unknown(kind: string, name: string, known: string[]): string {
 export function schemaProblems(schema: unknown, value: unknown, root: string): string[] {
   const compiled = compileSchema(schema);
   if (!compiled.validate) return compiled.errors.map((e) => `${root}: the schema is invalid (${e.message})`);
-  return validateValue(compiled.validate, value, schema).map((e) => `${valuePath(root, e.path)}: ${e.message.replace(/^`[^`]*` |^the document /, '')}`);
+  return validateValue(compiled.validate, value, schema).map((e) => `${valuePath(root, e.path)}: ${e.message.replace(/^`[^`]*` |^the document /, '').replace(/ in the document\b/, '')}`);
 }
 
 function agentEntities(m: Manifest, agentType: Record<string, import('./cedar/ctype').CAttr>, conv: ValueConverter): EntityJson[] {

@@ -127,6 +127,30 @@ export function keySpanAt(source: YamlSource, path: JsonPath): Span {
   return spanAt(source, path, 'key');
 }
 
+/**
+ * The edit that adds `key: value` (a string) to the mapping at `path`, keeping the rest of the text as it is: first in
+ * a block mapping, on a line of its own at the indentation of its keys; first in a flow mapping (`{ … }`, and so in
+ * JSON). Undefined when the node is not a mapping or its layout is not one of these.
+ */
+export function addKeyEdit(source: YamlSource, path: JsonPath, key: string, value: string, json: boolean): { span: Span; newText: string } | undefined {
+  const { node } = findNode(source, path);
+  if (!isMap(node) || !node.range) return undefined;
+  const text = source.text;
+  const entry = `${json ? JSON.stringify(key) : key}: ${JSON.stringify(value)}`;
+  if (node.flow) {
+    const open = node.range[0];
+    if (text[open] !== '{') return undefined;
+    return { span: { start: open + 1, end: open + 1 }, newText: node.items.length ? ` ${entry},` : ` ${entry} ` };
+  }
+  const first = node.items[0]?.key as YamlNode | undefined;
+  if (!first?.range) return undefined;
+  const at = first.range[0];
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  const indent = text.slice(lineStart, at);
+  if (!/^[ \t]*$/.test(indent)) return undefined;
+  return { span: { start: lineStart, end: lineStart }, newText: `${indent}${entry}${text.includes('\r\n') ? '\r\n' : '\n'}` };
+}
+
 /** Converts a JSON pointer ("/agents/a~1b/roles/0") to path segments. */
 export function pointerToPath(pointer: string): JsonPath {
   if (!pointer) return [];

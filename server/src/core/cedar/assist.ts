@@ -159,7 +159,7 @@ function attributesAt(path: string[], manifest: Manifest, tools: ToolDef[]): Att
       ];
     }
     const head = rest.shift();
-    if (head === 'input') attrs = mergeAttrs(tools.map((t) => ({ from: t.name, schema: t.inputSchema, root: t.inputSchema })));
+    if (head === 'input') attrs = mergeAttrs(tools.map((t) => ({ from: t.action, schema: t.inputSchema, root: t.inputSchema })));
     else if (head === 'session') attrs = manifest.context ? mergeAttrs([{ from: 'session', schema: manifest.context, root: manifest.context }]) : [];
     else return undefined;
   } else {
@@ -210,7 +210,7 @@ function toolsInScope(text: string, offset: number, manifest: Manifest): ToolDef
     if ('json' in parsed) {
       const scope = actionScope(parsed.json);
       if (scope.kind === 'tools') {
-        const named = manifest.tools.filter((t) => scope.tools.includes(t.name));
+        const named = manifest.tools.filter((t) => scope.tools.includes(t.action));
         if (named.length) return named;
       }
       // Every tool, but of one server (`resource == McpServer::"crm"`).
@@ -251,7 +251,7 @@ function toolDetail(t: ToolDef): string {
 }
 
 function toolDoc(t: ToolDef): string {
-  const lines = [`**Tool \`${t.name}\`** on server \`${t.server}\` — ${toolDetail(t).split(' · ')[0]}${t.annotations.readOnlyHint === undefined && t.annotations.destructiveHint === undefined ? ' (no annotations: MCP assumes destructive)' : ''}`];
+  const lines = [`**Tool \`${t.action}\`** on server \`${t.server}\`${t.action !== t.name ? ` (its MCP name is \`${t.name}\`)` : ''} — ${toolDetail(t).split(' · ')[0]}${t.annotations.readOnlyHint === undefined && t.annotations.destructiveHint === undefined ? ' (no annotations: MCP assumes destructive)' : ''}`];
   if (t.description) lines.push('', t.description);
   const args = propertiesOf(t.inputSchema, t.inputSchema);
   if (args.length) lines.push('', `Arguments (\`context.input\`): ${args.map((a) => `\`${a.name}\` ${cedarTypeName(a.schema, t.inputSchema)}${a.required ? '' : '?'}`).join(', ')}`);
@@ -262,14 +262,14 @@ const CALL_TOOL_DOC = '**Action group `call_tool`**: every tool is in it. `actio
 
 function toolRefDoc(manifest: Manifest, id: string): string {
   if (id === CALL_TOOL_GROUP) return CALL_TOOL_DOC;
-  const t = manifest.tools.find((x) => x.name === id);
+  const t = manifest.tools.find((x) => x.action === id);
   return t ? toolDoc(t) : `No tool \`${id}\` in the manifest.`;
 }
 
 function entityIds(kind: AssistKind, manifest: Manifest): { id: string; detail?: string; doc: string }[] {
   switch (kind) {
     case 'tool':
-      return [{ id: CALL_TOOL_GROUP, detail: 'every tool', doc: CALL_TOOL_DOC }, ...manifest.tools.map((t) => ({ id: t.name, detail: toolDetail(t), doc: toolDoc(t) }))];
+      return [{ id: CALL_TOOL_GROUP, detail: 'every tool', doc: CALL_TOOL_DOC }, ...manifest.tools.map((t) => ({ id: t.action, detail: toolDetail(t), doc: toolDoc(t) }))];
     case 'agent':
       return manifest.agents.map((a) => ({ id: a.id, detail: a.roles.length ? `roles: ${a.roles.join(', ')}` : 'no roles', doc: agentDoc(manifest, a.id) }));
     case 'role':
@@ -305,7 +305,7 @@ function roleDoc(manifest: Manifest, role: string): string {
 function serverDoc(manifest: Manifest, name: string): string {
   const s = manifest.servers.find((x) => x.name === name);
   if (!s) return `No server \`${name}\` in the manifest.`;
-  const tools = manifest.tools.filter((t) => t.server === name).map((t) => t.name);
+  const tools = manifest.tools.filter((t) => t.server === name).map((t) => t.action);
   return [`**MCP server \`${name}\`**`, ...(s.description ? ['', s.description] : []), '', `Tools: ${tools.length ? tools.map((t) => `\`${t}\``).join(', ') : 'none'}`].join('\n');
 }
 

@@ -13,7 +13,7 @@ export interface CedarModel {
   schema: SchemaJson;
   /** Human-readable Cedar schema text (what "Show Generated Cedar Schema" opens). */
   text: string;
-  /** Per tool: the Cedar type of `context.input`. */
+  /** Per tool, by action id: the Cedar type of `context.input`. */
   inputTypes: Map<string, Extract<CType, { kind: 'Record' | 'Tagged' }>>;
   sessionType: Extract<CType, { kind: 'Record' | 'Tagged' }>;
   agentType: Record<string, CAttr>;
@@ -36,20 +36,20 @@ export function generateCedarModel(m: Manifest, sources: Map<string, YamlSource>
   const at = (path: (string | number)[]) => (source ? spanAt(source, path) : { start: 0, end: 0 });
 
   for (const tool of m.tools) {
-    if (tool.name === CALL_TOOL) {
-      findings.push({ code: 'manifest-invalid', message: `the tool name \`${CALL_TOOL}\` is reserved: it is the action group that holds every tool`, span: tool.loc.span, });
+    if (tool.action === CALL_TOOL) {
+      findings.push({ code: 'manifest-invalid', message: `the action id \`${CALL_TOOL}\` is reserved: it is the action group that holds every tool`, span: tool.loc.span, });
       continue;
     }
     const toolSource = sources.get(tool.loc.file);
-    const ctx: MapContext = { root: tool.inputSchema, entityPrefix: `${tool.name}_input`, namespace: ns, taggedTypes, unexpressible: [] };
+    const ctx: MapContext = { root: tool.inputSchema, entityPrefix: `${tool.action}_input`, namespace: ns, taggedTypes, unexpressible: [] };
     const t = mapSchema(tool.inputSchema, ctx);
-    inputTypes.set(tool.name, t && (t.kind === 'Record' || t.kind === 'Tagged') ? t : { kind: 'Record', attrs: {} });
+    inputTypes.set(tool.action, t && (t.kind === 'Record' || t.kind === 'Tagged') ? t : { kind: 'Record', attrs: {} });
     // An input schema that is not valid JSON Schema is reported as such; what Cedar makes of it is noise.
     if (compileSchema(tool.inputSchema).errors.length > 0) continue;
     for (const u of ctx.unexpressible) {
       findings.push({
         code: 'argument-not-in-cedar',
-        message: `tool \`${tool.name}\`: ${describePath(u.path, 'context.input')} is left out of the Cedar schema: ${u.reason}. It is still checked against the JSON Schema, but policies cannot read it`,
+        message: `tool \`${tool.action}\`: ${describePath(u.path, 'context.input')} is left out of the Cedar schema: ${u.reason}. It is still checked against the JSON Schema, but policies cannot read it`,
         span: toolSource && tool.schemaPath ? spanAt(toolSource, [...tool.schemaPath, ...u.path]) : tool.loc.span,
         file: tool.loc.file,
       });

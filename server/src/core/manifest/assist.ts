@@ -121,7 +121,7 @@ export function completeManifestAt(text: string, offset: number, manifest: Manif
   const top = parents.at(-1) ?? key;
   const agents = (exclude?: string) =>
     manifest.agents.filter((a) => a.id !== exclude).map((a) => ({ label: a.id, kind: 'agent' as const, detail: a.roles.length ? `roles: ${a.roles.join(', ')}` : a.description }));
-  const tools = () => manifest.tools.map((t) => ({ label: t.name, kind: 'tool' as const, detail: `${t.readOnly ? 'read-only' : t.destructive ? 'destructive' : 'writes'} · ${t.server}` }));
+  const tools = () => manifest.tools.map((t) => ({ label: t.action, kind: 'tool' as const, detail: `${t.readOnly ? 'read-only' : t.destructive ? 'destructive' : 'writes'} · ${t.server}` }));
   const roles = () => manifest.roles.map((r) => ({ label: r.name, kind: 'role' as const, detail: `${manifest.agents.filter((a) => a.roles.includes(r.name)).length} agents` }));
   let items: Omit<ManifestCompletion, 'replace'>[] = [];
   if (top === 'scenarios') {

@@ -1,7 +1,7 @@
 import { compileSchema, validateValue, type SchemaError } from '../jsonSchema';
 import { dirname, joinPath, lineContentEnd, relativeTo } from '../text';
 import type { Finding, Span } from '../types';
-import { findNode, isPlainObject, keySpanAt, parseYaml, spanAt, type JsonPath, type YamlSource } from '../yamlDoc';
+import { addKeyEdit, findNode, isPlainObject, keySpanAt, parseYaml, spanAt, type JsonPath, type YamlSource } from '../yamlDoc';
 import {
   DEFAULT_NAMESPACE,
   DEFAULT_POLICY_GLOBS,
@@ -119,6 +119,7 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
     tools: [],
     scenarios: [],
     imports: [],
+    ambiguousActions: [],
   };
 
   // Roles
@@ -170,6 +171,7 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
     for (const [name, s] of Object.entries(value.servers)) {
       if (!isPlainObject(s)) continue;
       const server: ServerDef = { name, description: str(s.description), loc: { file, span: keySpanAt(source, ['servers', name]) } };
+      if (typeof s.action_prefix === 'string' && s.action_prefix) server.actionPrefix = s.action_prefix;
       m.servers.push(server);
       if (isPlainObject(s.tools) && typeof s.tools.$import === 'string') {
         const imp = resolveImport(s.tools.$import, file, host, spanAt(source, ['servers', name, 'tools', '$import']));
@@ -208,11 +210,14 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
     }
   }
 
-  // Tools: duplicates, annotations, input schemas
+  // Tools: action ids (and their collisions), annotations, input schemas
+  const prefixOf = new Map(m.servers.map((s) => [s.name, s.actionPrefix ?? '']));
   const toolSeen = new Map<string, ToolDef>();
+  const ambiguous = new Map<string, Set<string>>();
   for (const { raw, server, file: tfile, source: tsrc } of rawTools) {
     const t = raw.value;
     const name = t.name as string;
+    const action = (prefixOf.get(server) ?? '') + name;
     const loc = { file: tfile, span: spanAt(tsrc, [...raw.path, 'name']) };
     const add = (list: Finding[]) => {
       const f = findings.get(tfile) ?? list;
@@ -220,9 +225,13 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
       return f;
     };
     const sink = tfile === file ? own : add([]);
-    const first = toolSeen.get(name);
+    const first = toolSeen.get(action);
     if (first) {
-      sink.push(duplicate('tool', name, loc.span, first.loc.file, first.loc.span));
+      if (first.server === server) sink.push(duplicate('tool', name, loc.span, first.loc.file, first.loc.span));
+      else {
+        sink.push(actionCollision({ name, server, action, span: loc.span }, first, m, source));
+        ambiguous.set(action, (ambiguous.get(action) ?? new Set([first.server])).add(server));
+      }
       continue;
     }
     const annotations = isPlainObject(t.annotations) ? t.annotations : {};
@@ -232,6 +241,7 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
     const schemaPath = [...raw.path, 'inputSchema'];
     const tool: ToolDef = {
       name,
+      action,
       title: str(t.title),
       description: str(t.description),
       inputSchema,
@@ -243,9 +253,10 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
       readOnly,
     };
     if (isPlainObject(t.inputSchema)) sink.push(...jsonSchemaFindings(t.inputSchema, tsrc, schemaPath, `input schema of tool \`${name}\``));
-    toolSeen.set(name, tool);
+    toolSeen.set(action, tool);
     m.tools.push(tool);
   }
+  m.ambiguousActions = [...ambiguous].map(([action, servers]) => ({ action, servers: [...servers] }));
 
   if (m.context) own.push(...jsonSchemaFindings(m.context, source, ['context'], 'context schema'));
   if (m.agentAttributes) {
@@ -316,6 +327,25 @@ function resolveImport(rel: string, manifestFile: string, host: ManifestHost, sp
     return { finding: { code: CODE, message: `import \`${rel}\` leaves the workspace: ${refusalMessage(r)}`, span } };
   }
   return { finding: { code: CODE, message: `imported tool list \`${rel}\`: ${refusalMessage(r)}`, span }, absent: target };
+}
+
+/**
+ * Two tools of different servers that end up with one action id: an error on the second declaration, naming the
+ * first, with the fix that gives a server an `action_prefix` (the second's, else the first's: one declared in this
+ * manifest without a prefix yet).
+ */
+function actionCollision(second: { name: string; server: string; action: string; span: Span }, first: ToolDef, m: Manifest, source: YamlSource): Finding {
+  const json = m.file.endsWith('.json');
+  const target = [second.server, first.server].find((s) => !m.servers.find((x) => x.name === s)?.actionPrefix && findNode(source, ['servers', s]).node);
+  const edit = target === undefined ? undefined : addKeyEdit(source, ['servers', target], 'action_prefix', `${target}/`, json);
+  const how = target === undefined ? 'give one of the servers an `action_prefix` that tells their tools apart' : `give server \`${target}\` an \`action_prefix\` (such as "${target}/") to tell the two apart`;
+  return {
+    code: CODE,
+    message: `tool \`${second.name}\` of server \`${second.server}\` has the action id \`${second.action}\`, which tool \`${first.name}\` of server \`${first.server}\` already has: ${how}. Until then this declaration is left out and calls to \`${second.action}\` are denied`,
+    span: second.span,
+    related: [{ file: first.loc.file, span: first.loc.span, message: `tool \`${first.name}\` of server \`${first.server}\`` }],
+    fixes: edit && target !== undefined ? [{ title: `Add action_prefix "${target}/" to server ${target}`, preferred: true, edits: [{ file: m.file, ...edit }] }] : undefined,
+  };
 }
 
 function duplicate(kind: string, name: string, span: Span, firstFile: string, firstSpan: Span): Finding {

@@ -1,3 +1,4 @@
+import { didYouMean } from '../text';
 import type { Span } from '../types';
 
 export type JsonObject = Record<string, unknown>;
@@ -17,7 +18,13 @@ export interface ToolAnnotations {
 }
 
 export interface ToolDef {
+  /** The tool's name on its MCP server (what the server is called with). */
   name: string;
+  /**
+   * Its Cedar action id: the name, after the server's `action_prefix` (`supabase/create_branch`). The name every
+   * user-facing place uses: policies, scenarios, `simulate --tool`, the pickers, completion, hover and logs.
+   */
+  action: string;
   title?: string;
   description?: string;
   inputSchema: JsonObject;
@@ -47,6 +54,8 @@ export interface AgentDef {
 export interface ServerDef {
   name: string;
   description?: string;
+  /** Put before the name of each of its tools to make its action id (so that two servers may share a tool name). */
+  actionPrefix?: string;
   loc: Located;
   /** The manifest-relative path of an imported tool list, and the file it resolved to. */
   importPath?: string;
@@ -82,6 +91,11 @@ export interface Manifest {
   scenarios: ScenarioDef[];
   /** Files (absolute) of imported tool lists, so that a change to one re-validates what depends on it. */
   imports: string[];
+  /**
+   * Action ids that tools of several servers claim (an error in the manifest): only the first declaration is in
+   * `tools`, and a call to one of these ids is denied, since which tool it means is not known.
+   */
+  ambiguousActions: { action: string; servers: string[] }[];
 }
 
 export const DEFAULT_NAMESPACE = 'Agents';
@@ -108,4 +122,15 @@ const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_60
 export function parseDuration(text: string): number | undefined {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
   return m ? Number(m[1]) * DURATION_MS[m[2]!]! : undefined;
+}
+
+/**
+ * The action ids a name the user wrote may have meant: the tools whose MCP name it is (`create_branch` when the
+ * servers prefix it), else the closest action id. For "did you mean" in messages and quick fixes.
+ */
+export function toolSuggestions(m: Pick<Manifest, 'tools'>, written: string): string[] {
+  const byName = m.tools.filter((t) => t.name === written && t.action !== written).map((t) => t.action);
+  if (byName.length) return byName;
+  const hint = didYouMean(written, m.tools.map((t) => t.action));
+  return hint ? [hint] : [];
 }

@@ -1,7 +1,7 @@
 import { didYouMean } from '../text';
 import type { Finding, Fix } from '../types';
 import { spanAt, type JsonPath, type YamlSource } from '../yamlDoc';
-import { DEFAULT_SERVER, type Manifest } from './model';
+import { DEFAULT_SERVER, toolSuggestions, type Manifest } from './model';
 
 const CODE = 'unknown-reference';
 
@@ -10,21 +10,18 @@ export function checkReferences(m: Manifest, source: YamlSource): Finding[] {
   const out: Finding[] = [];
   const roles = m.roles.map((r) => r.name);
   const agents = m.agents.map((a) => a.id);
-  const tools = m.tools.map((t) => t.name);
+  const tools = m.tools.map((t) => t.action);
   const servers = m.servers.map((s) => s.name);
 
-  const check = (kind: string, name: string, known: string[], path: JsonPath) => {
+  const check = (kind: string, name: string, known: string[], path: JsonPath, hints = suggest(name, known)) => {
     if (known.includes(name)) return;
     const span = spanAt(source, path);
-    const hint = didYouMean(name, known);
-    const fixes: Fix[] = [];
-    if (hint) {
-      const raw = source.text.slice(span.start, span.end);
-      const quoted = raw.startsWith('"') || raw.startsWith("'");
-      fixes.push({ title: `Change to '${hint}'`, preferred: true, edits: [{ file: m.file, span, newText: quoted ? JSON.stringify(hint) : hint }] });
-    }
+    const raw = source.text.slice(span.start, span.end);
+    const quoted = raw.startsWith('"') || raw.startsWith("'");
+    const fixes: Fix[] = hints.map((hint) => ({ title: `Change to '${hint}'`, preferred: hints.length === 1, edits: [{ file: m.file, span, newText: quoted ? JSON.stringify(hint) : hint }] }));
     const declared = known.length ? '' : ` (the manifest declares no ${kind}s)`;
-    out.push({ code: CODE, message: `unknown ${kind} \`${name}\`${declared}${hint ? `; did you mean \`${hint}\`?` : ''}`, span, fixes });
+    const mean = hints.length ? `; did you mean ${hints.map((h) => `\`${h}\``).join(' or ')}?` : '';
+    out.push({ code: CODE, message: `unknown ${kind} \`${name}\`${declared}${mean}`, span, fixes });
   };
 
   for (const a of m.agents) {
@@ -38,11 +35,17 @@ export function checkReferences(m: Manifest, source: YamlSource): Finding[] {
   });
   for (const s of m.scenarios) {
     check('agent', s.agent, agents, ['scenarios', s.index, 'agent']);
-    check('tool', s.tool, tools, ['scenarios', s.index, 'tool']);
+    // A tool's name where its server prefixes it: the prefixed action ids are the suggestions.
+    check('tool', s.tool, tools, ['scenarios', s.index, 'tool'], toolSuggestions(m, s.tool));
     const viaIsList = Array.isArray((source.value as { scenarios?: { via?: unknown }[] }).scenarios?.[s.index]?.via);
     s.via.forEach((v, k) => check('agent', v, agents, viaIsList ? ['scenarios', s.index, 'via', k] : ['scenarios', s.index, 'via']));
   }
   return out;
+}
+
+function suggest(name: string, known: string[]): string[] {
+  const hint = didYouMean(name, known);
+  return hint ? [hint] : [];
 }
 
 function findInlineToolIndex(source: YamlSource, name: string): number | undefined {

@@ -17,8 +17,8 @@ export const rule: PolicyRule = {
     const scope = actionScope(policy.json);
     // A permit scoped to one server only covers that server's tools.
     const server = resourceServer(policy.json);
-    const covered = (scope.kind === 'tools' ? manifest.tools.filter((t) => scope.tools.includes(t.name)) : manifest.tools).filter((t) => server === undefined || t.server === server);
-    const destructive = covered.filter((t) => t.destructive).map((t) => t.name);
+    const covered = (scope.kind === 'tools' ? manifest.tools.filter((t) => scope.tools.includes(t.action)) : manifest.tools).filter((t) => server === undefined || t.server === server);
+    const destructive = covered.filter((t) => t.destructive).map((t) => t.action);
     if (destructive.length === 0 || readsContext(policy.json, 'input') || readsContext(policy.json, 'session')) return [];
     const shown = destructive.slice(0, 5).map((n) => `\`${n}\``).join(', ') + (destructive.length > 5 ? `, and ${destructive.length - 5} more` : '');
     return [
