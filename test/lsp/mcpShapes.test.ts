@@ -84,4 +84,26 @@ describe('language server: real MCP servers in one manifest', function () {
     const log = await c.waitFor('a decision-log record', () => c.notifications.slice(mark).find((x) => x.method === 'agentPolicy/decisionLog'));
     assert.equal((log.params as { tool: string }).tool, 'supabase/create_branch');
   });
+
+  it('rewrites a comparison of a `number` argument with an integer into its decimal form, and the error goes', async () => {
+    const ws = await startIn('number-decimal');
+    const c = client!;
+    const file = path.join(ws, 'p.cedar');
+    const text = fs.readFileSync(file, 'utf8');
+    await c.open(file, text);
+    const first = await c.waitForPublish(file, (p) => p.version === 1);
+    const decimal = first.diagnostics.filter((d) => /expected Long but saw decimal|Long and decimal/.test(String(d.message)));
+    assert.equal(decimal.length, 4);
+    let version = 1;
+    for (const d of decimal) {
+      assert.match(String(d.message), /\nhelp: `context\.input\.\w+` is a `decimal` \(the tool's JSON Schema says `number`\)/);
+      const [fix] = (await codeActions(c, file, [d])).filter((a) => a.title.startsWith('Compare as decimals'));
+      assert.ok(fix?.isPreferred, `no preferred fix for ${d.message}`);
+      const fixed = apply(text, fix.edit!.changes![uriOf(file)]!);
+      await c.change(file, ++version, fixed);
+      const v = version;
+      const after = await c.waitForPublish(file, (p) => p.version === v);
+      assert.equal(after.diagnostics.filter((x) => x.range.start.line === d.range.start.line && x.code === 'cedar-validation').length, decimal.filter((x) => x.range.start.line === d.range.start.line).length - 1, fix.title);
+    }
+  });
 });

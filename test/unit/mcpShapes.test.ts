@@ -151,3 +151,45 @@ describe('several servers, one tool name: action_prefix', () => {
     assert.match(r.reason, /claimed by tools of several servers \(github, supabase\)/);
   });
 });
+
+describe('JSON Schema number: Cedar decimal, or Long with number_as_long', () => {
+  const dir = path.join(FIXTURES, 'check', 'number-decimal');
+  const apply = (text: string, edits: { range: Range; newText: string }[]) => TextDocument.applyEdits(TextDocument.create('file:///x', 'cedar', 0, text), edits);
+
+  it('fixes a comparison with an integer by its decimal form, which then validates', () => {
+    const host = MemoryHost.fromDir(dir);
+    const project = new Project(host);
+    const file = '/ws/p.cedar';
+    const decimalFixes = () => project.check(file).diagnostics.flatMap((d) => (d.fixes ?? []).filter((f) => f.title.startsWith('Compare as decimals')));
+    const fixes = decimalFixes();
+    assert.deepEqual(
+      fixes.map((f) => f.edits[0]!.newText),
+      ['context.input.issue_number.lessThan(decimal("100.0"))', 'context.input.issue_number.lessThanOrEqual(decimal("10.0"))', 'context.input.issue_number != decimal("-2.0")', 'context.input.milestone == decimal("3.0")'],
+    );
+    // Each fix replaces exactly the comparison: `10 >= context.input.issue_number`, `context.input.issue_number != -2`…
+    const text = host.readFile(file)!;
+    const doc = TextDocument.create('file:///x', 'cedar', 0, text);
+    assert.deepEqual(fixes.map((f) => doc.getText(f.edits[0]!.range)), ['context.input.issue_number < 100', '10 >= context.input.issue_number', 'context.input.issue_number != -2', 'context.input.milestone == 3']);
+    let fixed = text;
+    for (let f = decimalFixes()[0]; f; f = decimalFixes()[0]) {
+      fixed = apply(fixed, f.edits);
+      host.files.set(file, fixed);
+    }
+    assert.deepEqual(project.check(file).diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  });
+
+  it('maps the arguments number_as_long names to Long, and denies a value that is not an integer', () => {
+    const project = new Project(MemoryHost.fromDir(dir));
+    const manifest = '/ws/gh.agents.yaml';
+    const text = project.manifest(manifest)!.model!.text;
+    for (const line of ['page?: Long', 'perPage?: Long', 'pullNumber: Long', 'reviewers?: Set<Long>', 'issue_number: decimal', 'milestone?: decimal', 'level: Long', 'weight?: decimal']) assert.ok(text.includes(line), line);
+    const call = (tool: string, args: unknown) => project.simulate(manifest, { agent: 'triager', tool, args: { owner: 'o', repo: 'r', ...(args as object) }, context: {} });
+    assert.equal(call('list_issues', { page: 3 }).decision, 'allow');
+    const half = call('list_issues', { page: 1.5 });
+    assert.deepEqual([half.decision, half.requestErrors], ['deny', ['args.page: expected an integer within ±2^53 (the manifest maps this `number` argument to Long with `number_as_long`), got 1.5']]);
+    assert.deepEqual(call('get_pull_request', { pullNumber: 2 ** 60 }).requestErrors, ['args.pullNumber: expected an integer within ±2^53 (the manifest maps this `number` argument to Long with `number_as_long`), got 1152921504606847000']);
+    assert.deepEqual(call('get_pull_request', { pullNumber: 5, reviewers: [7, 8.5] }).requestErrors, ['args.reviewers[1]: expected an integer within ±2^53 (the manifest maps this `number` argument to Long with `number_as_long`), got 8.5']);
+    assert.equal(project.simulate(manifest, { agent: 'triager', tool: 'set_priority', args: { level: 2, weight: 0.75 } }).decision, 'allow');
+    assert.equal(project.simulate(manifest, { agent: 'triager', tool: 'set_priority', args: { level: 2.5 } }).decision, 'deny');
+  });
+});

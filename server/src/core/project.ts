@@ -2,7 +2,7 @@ import { generateCedarModel, type CedarModel } from './cedar/schemaGen';
 import { PolicyCache, checkPolicyFileSteps, runToEnd, type PolicyFileResult } from './cedar/policyCheck';
 import { effectiveSeverity, ruleLevel, type LintConfig } from './config';
 import { CONFIG_FILE, mergeConfig, parseConfigFile, type RulesSetting } from './configFile';
-import { engineFixes } from './cedar/fixes';
+import { withEngineHelp } from './cedar/fixes';
 import { policyReferences } from './cedar/references';
 import { LINT_RULES, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
 import type { SetMember } from './rules/meta';
@@ -258,7 +258,7 @@ export class Project {
     } else if (isPolicyFile(file)) {
       const a = yield* this.analysePolicyFileSteps(file, text);
       const { policies, tokens } = a.result;
-      for (const f of a.result.findings) findings.push({ ...f, fixes: [...(f.fixes ?? []), ...engineFixes(f, file, text, tokens)] });
+      for (const f of a.result.findings) findings.push(withEngineHelp(f, file, text, tokens));
       const first = policies[0]?.slice.headSpan ?? policies[0]?.slice.bodySpan;
       if (!a.manifest) findings.push(notCovered(text, first, 'no agent manifest covers this file, so only its syntax is checked; add it to a manifest\'s `policies` globs to validate it against the tools'));
       else if (!a.manifest.model) findings.push(notCovered(text, first, `only the syntax of this file is checked: its manifest \`${basename(a.manifest.file)}\` has errors that prevent generating the Cedar schema`));

@@ -7,7 +7,8 @@ import { dict, hasOwn, own } from '../own';
  */
 export type CType =
   | { kind: 'String' }
-  | { kind: 'Long' }
+  /** `fromNumber`: a JSON Schema `number` that the manifest maps to Long (`number_as_long`). */
+  | { kind: 'Long'; fromNumber?: true }
   | { kind: 'Bool' }
   | { kind: 'Decimal' }
   | { kind: 'Set'; element: CType }
@@ -37,6 +38,8 @@ export interface MapContext {
   /** Entity types created while mapping (shared across calls so names stay unique). */
   taggedTypes: Map<string, Extract<CType, { kind: 'Tagged' }>>;
   unexpressible: Unexpressible[];
+  /** The arguments whose `number` is a Long (`number_as_long`): all of them, or these argument paths (`filter.limit`). */
+  longNumbers?: true | ReadonlySet<string>;
 }
 
 const MAX_DEPTH = 32;
@@ -94,6 +97,7 @@ function map(schemaIn: JsonSchema, ctx: MapContext, path: (string | number)[], s
     case 'integer':
       return { kind: 'Long' };
     case 'number':
+      if (ctx.longNumbers === true || ctx.longNumbers?.has(argumentPath(path))) return { kind: 'Long', fromNumber: true };
       return { kind: 'Decimal' };
     case 'boolean':
       return { kind: 'Bool' };
@@ -176,6 +180,57 @@ export function acceptsNull(schema: unknown, root: unknown): boolean {
     return (Array.isArray(o.type) && o.type.includes('null')) || nullableMember(o) !== undefined || (typeAdmitsNull && Array.isArray(o.enum) && o.enum.includes(null));
   }
   return false;
+}
+
+/** The argument a schema path is in, as `number_as_long` names it: `[properties, filter, properties, limit]` → `filter.limit` (array items are their array's). */
+export function argumentPath(path: readonly (string | number)[]): string {
+  const names: string[] = [];
+  for (let i = 0; i < path.length; i++) if (path[i] === 'properties' && i + 1 < path.length) names.push(String(path[++i]));
+  return names.join('.');
+}
+
+/** Follows `$ref`s, a lone `allOf` member and a nullable union down to the schema that says what a value is. */
+function resolveSchema(schema: unknown, root: unknown): Record<string, unknown> | undefined {
+  let s = schema;
+  for (let i = 0; i < MAX_DEPTH; i++) {
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) return undefined;
+    const o = s as Record<string, unknown>;
+    if (typeof o.$ref === 'string') s = resolveRef(root, o.$ref);
+    else if (Array.isArray(o.allOf) && o.allOf.length === 1 && Object.keys(o).length === 1) s = o.allOf[0];
+    else if (nullableMember(o) !== undefined) s = nullableMember(o);
+    else return o;
+  }
+  return undefined;
+}
+
+/**
+ * The schema of the argument at a dotted path of an object schema (`filter.limit`; through arrays of objects), or
+ * undefined when there is none; with whether its values are JSON Schema `number`s (or arrays of them).
+ */
+export function argumentSchema(schema: unknown, root: unknown, dotted: string): { schema: Record<string, unknown>; isNumber: boolean } | undefined {
+  let s = resolveSchema(schema, root);
+  for (const name of dotted.split('.')) {
+    for (let i = 0; s && i < MAX_DEPTH && (s.type === 'array' || (s.type === undefined && s.items !== undefined)); i++) s = resolveSchema(s.items, root);
+    const props = s ? own(s, 'properties') : undefined;
+    s = typeof props === 'object' && props !== null && hasOwn(props, name) ? resolveSchema(own(props, name), root) : undefined;
+    if (!s) return undefined;
+  }
+  const isNumber = (x: Record<string, unknown> | undefined, depth = 0): boolean => {
+    if (!x || depth > MAX_DEPTH) return false;
+    const types = Array.isArray(x.type) ? x.type : [x.type];
+    if (types.includes('number')) return true;
+    return (types.includes('array') || (x.type === undefined && x.items !== undefined)) && isNumber(resolveSchema(x.items, root), depth + 1);
+  };
+  return s && { schema: s, isNumber: isNumber(s) };
+}
+
+/** Every argument path of an object schema (`page`, `filter`, `filter.limit`), for "did you mean". */
+export function argumentPaths(schema: unknown, root: unknown = schema, prefix = '', depth = 0): string[] {
+  let s = resolveSchema(schema, root);
+  for (let i = 0; s && i < MAX_DEPTH && (s.type === 'array' || (s.type === undefined && s.items !== undefined)); i++) s = resolveSchema(s.items, root);
+  const props = s ? own(s, 'properties') : undefined;
+  if (typeof props !== 'object' || props === null || depth > 8) return [];
+  return Object.keys(props).flatMap((name) => [`${prefix}${name}`, ...argumentPaths(own(props, name), root, `${prefix}${name}.`, depth + 1)]);
 }
 
 function uniqueEntityName(ctx: MapContext, raw: string): string {

@@ -1,12 +1,16 @@
 import type { Finding, Fix, Span } from '../types';
+import { decimalComparison } from './decimalCompare';
 import type { Token } from './split';
 
 /**
  * Quick fixes for engine findings, derived from Cedar's own help text:
+ *  - "expected Long but saw decimal" on `x < 100` rewrites it to `x.lessThan(decimal("100.0"))`;
  *  - "did you mean `X`?" replaces the misspelt tool, argument, attribute or type;
  *  - "try testing for the attribute's presence with `… has x && ..`" inserts the guard before the condition.
  */
 export function engineFixes(f: Finding, file: string, text: string, tokens: Token[]): Fix[] {
+  const decimal = decimalComparison(f, file, text, tokens);
+  if (decimal) return [decimal.fix];
   if (f.code !== 'cedar-validation') return [];
   const wrong = text.slice(f.span.start, f.span.end);
   const mean = /did you mean `([^`]+)`\?/.exec(f.message);
@@ -33,6 +37,16 @@ export function engineFixes(f: Finding, file: string, text: string, tokens: Toke
     return [{ title: `Guard with \`${m[1]} has ${attr}\``, preferred: true, edits: [{ file, span: { start: at, end: at }, newText: insertion }] }];
   }
   return [];
+}
+
+/**
+ * An engine finding with what the product adds to Cedar's words: the help for a comparison of a `decimal` with an
+ * integer (after Cedar's own message and help), and the quick fixes.
+ */
+export function withEngineHelp(f: Finding, file: string, text: string, tokens: Token[]): Finding {
+  const decimal = decimalComparison(f, file, text, tokens);
+  const message = decimal ? `${f.message}\nhelp: ${decimal.help}` : f.message;
+  return { ...f, message, fixes: [...(f.fixes ?? []), ...engineFixes(f, file, text, tokens)] };
 }
 
 function replace(file: string, span: Span, newText: string): Fix {

@@ -39,7 +39,8 @@ export class ValueConverter {
         return typeof value === 'string' ? value : this.fail(path, 'a string', view);
       case 'Long':
         if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-        return this.fail(path, 'an integer (within ±2^53)', view);
+        // A JSON Schema `number` that the manifest maps to Long: its schema admits 1.5, Cedar would not.
+        return this.fail(path, type.fromNumber ? 'an integer within ±2^53 (the manifest maps this `number` argument to Long with `number_as_long`)' : 'an integer (within ±2^53)', view);
       case 'Bool':
         return typeof value === 'boolean' ? value : this.fail(path, 'a boolean', view);
       case 'Decimal': {

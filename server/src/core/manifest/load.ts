@@ -1,5 +1,7 @@
 import { compileSchema, validateValue, type SchemaError } from '../jsonSchema';
-import { dirname, joinPath, lineContentEnd, relativeTo } from '../text';
+import { argumentPaths, argumentSchema } from '../cedar/ctype';
+import { own as ownValue } from '../own';
+import { didYouMean, dirname, joinPath, lineContentEnd, relativeTo } from '../text';
 import type { Finding, Span } from '../types';
 import { addKeyEdit, findNode, isPlainObject, keySpanAt, parseYaml, spanAt, type JsonPath, type YamlSource } from '../yamlDoc';
 import {
@@ -253,9 +255,13 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
       readOnly,
     };
     if (isPlainObject(t.inputSchema)) sink.push(...jsonSchemaFindings(t.inputSchema, tsrc, schemaPath, `input schema of tool \`${name}\``));
+    const long = numberAsLong(t, raw.path, server, value, tsrc === source);
+    if (long.value) tool.numberAsLong = long.value;
+    own.push(...checkNumberAsLong(tool, long.at, source, file));
     toolSeen.set(action, tool);
     m.tools.push(tool);
   }
+  own.push(...unknownLongTools(value, rawTools, source));
   m.ambiguousActions = [...ambiguous].map(([action, servers]) => ({ action, servers: [...servers] }));
 
   if (m.context) own.push(...jsonSchemaFindings(m.context, source, ['context'], 'context schema'));
@@ -327,6 +333,63 @@ function resolveImport(rel: string, manifestFile: string, host: ManifestHost, sp
     return { finding: { code: CODE, message: `import \`${rel}\` leaves the workspace: ${refusalMessage(r)}`, span } };
   }
   return { finding: { code: CODE, message: `imported tool list \`${rel}\`: ${refusalMessage(r)}`, span }, absent: target };
+}
+
+/**
+ * The `number_as_long` of a tool: its server's entries for every tool (`"*"`) and for its name, and, for a tool
+ * declared at the top level of the manifest, its own; with where each argument path is written.
+ */
+function numberAsLong(t: JsonObject, path: JsonPath, server: string, manifest: JsonObject, inManifest: boolean): { value?: true | string[]; at: { name: string; path: JsonPath }[] } {
+  const entries: { value: unknown; path: JsonPath }[] = [];
+  const byTool = isPlainObject(manifest.servers) && isPlainObject(ownValue(manifest.servers, server)) ? ownValue(ownValue(manifest.servers, server), 'number_as_long') : undefined;
+  // The arguments listed for every tool ("*") are checked against the server's tools together (unknownLongEntries).
+  if (isPlainObject(byTool)) for (const key of ['*', t.name as string]) if (Object.hasOwn(byTool, key)) entries.push({ value: byTool[key], path: ['servers', server, 'number_as_long', key] });
+  if (inManifest && path[0] === 'tools' && t.number_as_long !== undefined) entries.push({ value: t.number_as_long, path: [...path, 'number_as_long'] });
+  if (entries.some((e) => e.value === true)) return { value: true, at: [] };
+  const at = entries.flatMap((e) => (Array.isArray(e.value) ? e.value.flatMap((name, i) => (typeof name === 'string' && name ? [{ name, path: [...e.path, i] }] : [])) : []));
+  return at.length ? { value: [...new Set(at.map((a) => a.name))], at: at.filter((a) => a.path[3] !== '*') } : { at };
+}
+
+/** Each argument `number_as_long` names must be an argument of the tool, and a `number` (else it changes nothing). */
+function checkNumberAsLong(tool: ToolDef, at: { name: string; path: JsonPath }[], source: YamlSource, file: string): Finding[] {
+  const out: Finding[] = [];
+  for (const a of at) {
+    const found = argumentSchema(tool.inputSchema, tool.inputSchema, a.name);
+    const span = spanAt(source, a.path);
+    if (!found) {
+      const known = argumentPaths(tool.inputSchema);
+      const hint = didYouMean(a.name, known);
+      out.push({ code: 'unknown-reference', message: `unknown argument \`${a.name}\` of tool \`${tool.action}\`${hint ? `; did you mean \`${hint}\`?` : ''}`, span, fixes: hint ? [{ title: `Change to '${hint}'`, preferred: true, edits: [{ file, span, newText: hint }] }] : undefined });
+    } else if (!found.isNumber) {
+      out.push({ code: CODE, severity: 'warning', message: `argument \`${a.name}\` of tool \`${tool.action}\` is not a JSON Schema \`number\`: \`number_as_long\` changes nothing for it`, span });
+    }
+  }
+  return out;
+}
+
+/** Tool names in a server's `number_as_long` that the server does not have, and arguments listed for every tool (`"*"`) that no tool has. */
+function unknownLongTools(manifest: JsonObject, rawTools: { raw: RawTool; server: string }[], source: YamlSource): Finding[] {
+  const out: Finding[] = [];
+  if (!isPlainObject(manifest.servers)) return out;
+  for (const [server, s] of Object.entries(manifest.servers)) {
+    const byTool = isPlainObject(s) ? s.number_as_long : undefined;
+    if (!isPlainObject(byTool)) continue;
+    const names = rawTools.filter((r) => r.server === server).map((r) => r.raw.value.name as string);
+    const star = byTool['*'];
+    if (Array.isArray(star)) {
+      const schemas = rawTools.filter((r) => r.server === server).map((r) => r.raw.value.inputSchema);
+      star.forEach((name, i) => {
+        if (typeof name !== 'string' || schemas.some((sc) => argumentSchema(sc, sc, name)?.isNumber)) return;
+        out.push({ code: 'unknown-reference', message: `no tool of server \`${server}\` has a \`number\` argument \`${name}\``, span: spanAt(source, ['servers', server, 'number_as_long', '*', i]) });
+      });
+    }
+    for (const key of Object.keys(byTool)) {
+      if (key === '*' || names.includes(key)) continue;
+      const hint = didYouMean(key, names);
+      out.push({ code: 'unknown-reference', message: `unknown tool \`${key}\` of server \`${server}\` in \`number_as_long\`${hint ? `; did you mean \`${hint}\`?` : ''}`, span: keySpanAt(source, ['servers', server, 'number_as_long', key]) });
+    }
+  }
+  return out;
 }
 
 /**

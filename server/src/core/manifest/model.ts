@@ -31,6 +31,11 @@ export interface ToolDef {
   annotations: ToolAnnotations;
   server: string;
   loc: Located;
+  /**
+   * Arguments whose JSON Schema `number` is a Cedar Long instead of a decimal (`number_as_long`): every one, or these
+   * argument paths (`page`, `filter.limit`).
+   */
+  numberAsLong?: true | string[];
   /** Path of the inputSchema node in `loc.file` (for findings inside the schema). */
   schemaPath?: (string | number)[];
   /** MCP defaults: a tool is destructive unless it says readOnlyHint: true or destructiveHint: false. */
