@@ -4,6 +4,7 @@ import { effectiveSeverity, ruleLevel, type LintConfig } from './config';
 import { CONFIG_FILE, mergeConfig, parseConfigFile, type RulesSetting } from './configFile';
 import { withEngineHelp } from './cedar/fixes';
 import { policyReferences } from './cedar/references';
+import { leftOutReads } from './rules/argument-not-in-cedar';
 import { LINT_RULES, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
 import type { SetMember } from './rules/meta';
 import { simulate, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
@@ -266,7 +267,7 @@ export class Project {
       if (a.manifest?.manifest && a.manifest.model) {
         for (const p of policies) {
           if (time.due()) yield;
-          findings.push(...policyReferences(p, a.manifest.manifest, file, tokens));
+          findings.push(...policyReferences(p, a.manifest.manifest, file, tokens), ...leftOutReads(p, a.manifest.manifest, a.manifest.model, tokens));
         }
       }
       if (lint) {

@@ -1,4 +1,5 @@
-import { actionScope, readsContext, resourceServer } from '../cedar/ast';
+import { readsContext } from '../cedar/ast';
+import { toolsInScope } from '../cedar/inCedar';
 import type { PolicyRule } from './meta';
 import { actionSpan, plural } from './util';
 
@@ -14,11 +15,8 @@ export const rule: PolicyRule = {
   },
   check({ policy, manifest }) {
     if (policy.json.effect !== 'permit' || !manifest) return [];
-    const scope = actionScope(policy.json);
     // A permit scoped to one server only covers that server's tools.
-    const server = resourceServer(policy.json);
-    const covered = (scope.kind === 'tools' ? manifest.tools.filter((t) => scope.tools.includes(t.action)) : manifest.tools).filter((t) => server === undefined || t.server === server);
-    const destructive = covered.filter((t) => t.destructive).map((t) => t.action);
+    const destructive = toolsInScope(policy.json, manifest).filter((t) => t.destructive).map((t) => t.action);
     if (destructive.length === 0 || readsContext(policy.json, 'input') || readsContext(policy.json, 'session')) return [];
     const shown = destructive.slice(0, 5).map((n) => `\`${n}\``).join(', ') + (destructive.length > 5 ? `, and ${destructive.length - 5} more` : '');
     return [

@@ -1,0 +1,46 @@
+/**
+ * What of a tool's arguments (and of the session context) Cedar sees. The JSON Schema may say more than Cedar can
+ * express (a union, an untyped value): such an argument is left out of the Cedar schema, still checked against its
+ * JSON Schema, and no policy can read it. Completion, hover and the policy checks ask here whether an attribute path
+ * reaches Cedar, and if not, why.
+ */
+import type { Manifest, ToolDef } from '../manifest/model';
+import { hasOwn } from '../own';
+import { actionScope, resourceServer } from './ast';
+import { argumentPath, argumentSchema, type CType, type Unexpressible } from './ctype';
+import type { PolicyJson } from './engine';
+
+/** Where an attribute path under `context.input` or `context.session` leads: its Cedar type, why it is not in Cedar, or nowhere (no such field). */
+export type Reach = { type: CType } | { leftOut: string; path: string } | undefined;
+
+/**
+ * Follows `names` (`['filter', 'state']`) from an object's Cedar type. A name the Cedar type lacks but the JSON Schema
+ * has is left out, with the reason the mapping gave; a name neither has is undefined (Cedar's own "not found" says so).
+ */
+export function reach(type: CType, leftOut: readonly Unexpressible[], schema: unknown, names: readonly string[]): Reach {
+  let t = type;
+  for (let i = 0; i < names.length; i++) {
+    if (t.kind !== 'Record' && t.kind !== 'Tagged') return undefined;
+    const name = names[i]!;
+    if (hasOwn(t.attrs, name)) {
+      t = t.attrs[name]!.type;
+      continue;
+    }
+    const path = names.slice(0, i + 1).join('.');
+    if (!argumentSchema(schema, schema, path)) return undefined;
+    const why = leftOut.find((u) => argumentPath(u.path) === path);
+    return { leftOut: why?.reason ?? 'it is not in the Cedar schema', path };
+  }
+  return { type: t };
+}
+
+/**
+ * The tools a policy is about: those its action scope names (of the server its resource scope names, if it does), or
+ * every tool (of that server).
+ */
+export function toolsInScope(json: PolicyJson, manifest: Pick<Manifest, 'tools'>): ToolDef[] {
+  const scope = actionScope(json);
+  const server = resourceServer(json);
+  const named = scope.kind === 'tools' ? manifest.tools.filter((t) => scope.tools.includes(t.action)) : manifest.tools;
+  return server === undefined ? named : named.filter((t) => t.server === server);
+}
