@@ -106,4 +106,21 @@ describe('language server: real MCP servers in one manifest', function () {
       assert.equal(after.diagnostics.filter((x) => x.range.start.line === d.range.start.line && x.code === 'cedar-validation').length, decimal.filter((x) => x.range.start.line === d.range.start.line).length - 1, fix.title);
     }
   });
+
+  it('does not offer an argument Cedar leaves out (Notion\'s `sort`, a union), and hover on it says why', async () => {
+    const ws = await startIn('unknown-formats');
+    const c = client!;
+    const policy = path.join(ws, 'p.cedar');
+    const text = 'permit (principal, action == Docs::Action::"API-post-search", resource) when { context.input.sort == "x" };';
+    await c.open(policy, text, 'cedar', 1);
+    await c.waitForPublish(policy, (p) => p.version === 1);
+    const offset = text.indexOf('sort');
+    const items = ((await c.conn.sendRequest(CompletionRequest.type, { textDocument: { uri: uriOf(policy) }, position: doc(text).positionAt(offset) })) ?? []) as CompletionItem[];
+    assert.deepEqual(items.map((i) => i.label).sort(), ['filter', 'page_size', 'query', 'start_cursor']);
+    const h = (await c.conn.sendRequest(HoverRequest.type, { textDocument: { uri: uriOf(policy) }, position: doc(text).positionAt(offset + 1) })) as Hover;
+    assert.match((h.contents as MarkupContent).value, /^`context\.input\.sort`: not in the Cedar schema — tool `API-post-search`: a union/);
+    // ... and the policy that reads it says so, beside Cedar's own "not found".
+    const p = await c.waitForPublish(policy, (x) => x.version === 1);
+    assert.deepEqual(p.diagnostics.map((d) => d.code).sort(), ['argument-not-in-cedar', 'cedar-validation', 'missing-policy-id', 'wildcard-principal']);
+  });
 });

@@ -5,6 +5,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Range } from '../../server/src/core/types';
 import { Project } from '../../server/src/core/project';
 import { tidySchemaText } from '../../server/src/core/cedar/schemaGen';
+import { completeAt, hoverAt } from '../../server/src/core/cedar/assist';
+import type { Manifest } from '../../server/src/core/manifest/model';
 import { FIXTURES, MemoryHost } from '../helpers/memoryHost';
 
 /** The shapes real MCP servers give their tools (issue 10): one manifest, several servers, every schema form. */
@@ -191,5 +193,49 @@ describe('JSON Schema number: Cedar decimal, or Long with number_as_long', () =>
     assert.deepEqual(call('get_pull_request', { pullNumber: 5, reviewers: [7, 8.5] }).requestErrors, ['args.reviewers[1]: expected an integer within ±2^53 (the manifest maps this `number` argument to Long with `number_as_long`), got 8.5']);
     assert.equal(project.simulate(manifest, { agent: 'triager', tool: 'set_priority', args: { level: 2, weight: 0.75 } }).decision, 'allow');
     assert.equal(project.simulate(manifest, { agent: 'triager', tool: 'set_priority', args: { level: 2.5 } }).decision, 'deny');
+  });
+});
+
+describe('completion and hover: what Cedar sees of an argument', () => {
+  const manifestOf = (fixture: string, file: string) => new Project(MemoryHost.fromDir(path.join(FIXTURES, 'check', fixture))).manifest(`/ws/${file}`)!.manifest!;
+  const at = (text: string) => ({ text: text.replace('|', ''), offset: text.indexOf('|') });
+  const complete = (m: Manifest, text: string) => {
+    const c = at(text);
+    return completeAt(c.text, c.offset, m).map((e) => `${e.label}: ${e.detail}`);
+  };
+  const hover = (m: Manifest, text: string) => {
+    const c = at(text);
+    return hoverAt(c.text, c.offset, m)?.markdown;
+  };
+
+  it('does not offer an argument that is not in the Cedar schema (a union), and hover says why it cannot be used', () => {
+    const notion = manifestOf('unknown-formats', 'notion.agents.yaml');
+    const head = 'permit (principal, action == Docs::Action::"API-post-search", resource) when { context.input.';
+    assert.deepEqual(complete(notion, `${head}| };`).sort(), ['filter: String?', 'page_size: Long?', 'query: String?', 'start_cursor: String?']);
+    assert.equal(
+      hover(notion, `${head}s|ort == "x" };`),
+      '`context.input.sort`: not in the Cedar schema — tool `API-post-search`: a union (anyOf/oneOf/allOf) has no Cedar type. Calls are still checked against its JSON Schema before Cedar sees them, but no policy can read it.',
+    );
+  });
+
+  it('types nullable arguments, number_as_long and decimals as the Cedar schema does, with the enum of a nullable', () => {
+    const web = manifestOf('nullable-shapes', 'web.agents.yaml');
+    const media = 'permit (principal, action == Web::Action::"browser_emulate_media", resource) when { context.input.';
+    assert.deepEqual(complete(web, `${media}| };`).sort(), ['colorScheme: String?', 'media: String?', 'reducedMotion: String?']);
+    assert.deepEqual(complete(web, `${media}media == "|" };`), ['screen: context.input.media · browser_emulate_media', 'print: context.input.media · browser_emulate_media']);
+    assert.match(hover(web, `${media}med|ia == "x" };`)!, /^`context\.input\.media`: `String`, optional: guard it with `has`\n\nMedia type to emulate, or null to stop emulating\n\nOne of: `"screen"`, `"print"`/);
+    const gh = manifestOf('number-decimal', 'gh.agents.yaml');
+    const both = 'permit (principal, action in [Gh::Action::"list_issues", Gh::Action::"update_issue"], resource) when { context.input.';
+    const items = complete(gh, `${both}| };`);
+    for (const e of ['page: Long? · only list_issues', 'issue_number: decimal · only update_issue', 'milestone: decimal? · only update_issue']) assert.ok(items.includes(e), `${e} in ${items.join(', ')}`);
+  });
+
+  it('offers an argument left out for one tool in scope only for the others, and hover names both', () => {
+    const shop = new Project(MemoryHost.fromDir(path.join(FIXTURES, 'rules', 'argument-not-in-cedar'))).manifest('/ws/shop.agents.yaml')!.manifest!;
+    const head = 'forbid (principal, action in [Shop::Action::"refund", Shop::Action::"purge"], resource) when { context.input.';
+    assert.ok(complete(shop, `${head}| };`).includes('target: String? · only purge'));
+    const h = hover(shop, `${head}tar|get == "x" };`)!;
+    assert.match(h, /^`context\.input\.target`: `String`, optional/);
+    assert.match(h, /Not in the Cedar schema of tool `refund`: a union \(anyOf\/oneOf\/allOf\) has no Cedar type: policies cannot read it there\./);
   });
 });

@@ -7,8 +7,10 @@
  */
 import type { JsonObject, Manifest, ToolDef } from '../manifest/model';
 import type { Span } from '../types';
-import { actionScope, CALL_TOOL_GROUP, resourceServer } from './ast';
-import { resolveRef } from './ctype';
+import { CALL_TOOL_GROUP } from './ast';
+import { nullableMember, resolveRef, type CType, type Unexpressible } from './ctype';
+import { reach, toolsInScope as scopeTools } from './inCedar';
+import { mapSession, mapToolInput } from './schemaGen';
 import { parsePolicy } from './engine';
 import { splitPolicies, tokenize, unescapeCedarString, type Token } from './split';
 
@@ -37,12 +39,35 @@ export interface HoverEntry {
 
 type Schema = JsonObject;
 
+/**
+ * What Cedar makes of the object an attribute is read from: its Cedar type, what the mapping left out, its JSON Schema
+ * (the tool's input schema or the session's), and the names read so far from there.
+ */
+interface CedarView {
+  type: CType;
+  leftOut: readonly Unexpressible[];
+  schema: unknown;
+  names: string[];
+}
+
+interface Source {
+  from: string;
+  schema: unknown;
+  root: unknown;
+  required: boolean;
+  /** Where the attribute leads in Cedar (absent for agent attributes, typed from their values). */
+  cedar?: { view: CedarView; type: CType } | { leftOut: string };
+}
+
 /** One attribute an access path can reach, with the schemas it has in each place it comes from. */
 interface Attr {
   name: string;
-  /** Per source (a tool name, `session`, or an agent), the property's schema and root (for `$ref`). */
-  sources: { from: string; schema: unknown; root: unknown; required: boolean }[];
+  /** Per source (a tool's action id, `session`, or an agent), the property's schema and root (for `$ref`). */
+  sources: Source[];
 }
+
+/** A source that policies can read: Cedar has a type for it (or, for agent attributes, nothing says otherwise). */
+const usable = (s: Source) => !s.cedar || 'type' in s.cedar;
 
 const MAX_REF_DEPTH = 16;
 
@@ -57,6 +82,7 @@ function deref(schema: unknown, root: unknown): Schema | undefined {
     if (!isObject(s)) return undefined;
     if (typeof s.$ref === 'string') s = resolveRef(root, s.$ref);
     else if (Array.isArray(s.allOf) && s.allOf.length === 1 && s.properties === undefined) s = s.allOf[0];
+    else if (nullableMember(s) !== undefined) s = nullableMember(s);
     else return s;
   }
   return undefined;
@@ -84,7 +110,30 @@ function propertiesOf(schema: unknown, root: unknown): { name: string; schema: u
   return [...out.values()];
 }
 
-/** The Cedar type a JSON Schema maps to, in words (the mapping of DESIGN.md). */
+/** A Cedar type in words, as the schema text writes it. */
+function ctypeName(t: CType): string {
+  switch (t.kind) {
+    case 'String':
+    case 'Long':
+    case 'Bool':
+      return t.kind;
+    case 'Decimal':
+      return 'decimal';
+    case 'Set':
+      return `Set<${ctypeName(t.element)}>`;
+    case 'Record':
+      return 'Record';
+    case 'Tagged':
+      return 'entity with tags';
+  }
+}
+
+/** The Cedar type of a source: from the mapping where there is one, else what its JSON Schema says. */
+function typeName(s: Source): string {
+  return s.cedar && 'type' in s.cedar ? ctypeName(s.cedar.type) : cedarTypeName(s.schema, s.root);
+}
+
+/** The Cedar type a JSON Schema maps to, in words (the mapping of DESIGN.md), for agent attributes. */
 function cedarTypeName(schema: unknown, root: unknown): string {
   const s = deref(schema, root);
   if (!s) return 'unknown';
@@ -128,21 +177,47 @@ const CONSTRAINTS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum
 /** Markdown for one attribute: type, required, description, enum, the constraints checked before Cedar. */
 function describeAttr(path: string, attr: Attr): string {
   const lines: string[] = [];
-  const first = attr.sources[0]!;
+  const sources = attr.sources.filter(usable);
+  const missing = attr.sources.filter((x) => !usable(x));
+  const first = sources[0] ?? attr.sources[0]!;
   const s = deref(first.schema, first.root);
-  const types = [...new Set(attr.sources.map((x) => cedarTypeName(x.schema, x.root)))];
-  const allRequired = attr.sources.every((x) => x.required);
+  // A nullable union carries its description outside the member (zod's `.describe()`).
+  const outer = isObject(first.schema) && typeof first.schema.description === 'string' ? first.schema.description : undefined;
+  const description = outer ?? (typeof s?.description === 'string' ? s.description : undefined);
+  if (sources.length === 0) {
+    lines.push(`\`${path}\`: not in the Cedar schema — ${leftOutReasons(missing)}. Calls are still checked against its JSON Schema before Cedar sees them, but no policy can read it.`);
+    if (description) lines.push('', description);
+    return lines.join('\n');
+  }
+  const types = [...new Set(sources.map(typeName))];
+  const allRequired = sources.every((x) => x.required);
   lines.push(`\`${path}\`: ${types.map((t) => `\`${t}\``).join(' or ')}${allRequired ? ', required' : ', optional: guard it with `has`'}`);
-  if (typeof s?.description === 'string') lines.push('', s.description);
+  if (description) lines.push('', description);
   const values = stringEnum(first.schema, first.root);
   if (values) lines.push('', `One of: ${values.map((v) => `\`"${v}"\``).join(', ')}`);
   const constraints = s ? CONSTRAINTS.filter((k) => s[k] !== undefined).map((k) => `${k} ${JSON.stringify(s[k])}`) : [];
   if (values || constraints.length) {
     lines.push('', `${constraints.length ? `${constraints.join(', ')}; ` : ''}${values ? 'the enum ' : ''}checked against the JSON Schema before Cedar sees the call.`);
   }
-  const froms = attr.sources.map((x) => x.from).filter((f) => f !== 'session' && f !== 'agent');
+  const froms = sources.map((x) => x.from).filter((f) => f !== 'session' && f !== 'agent');
   if (froms.length) lines.push('', `Argument of ${froms.map((f) => `\`${f}\``).join(', ')}`);
+  if (missing.length) lines.push('', `Not in the Cedar schema of ${leftOutReasons(missing)}: policies cannot read it there.`);
   return lines.join('\n');
+}
+
+/** "tool `a`: a union … has no Cedar type", grouped by reason. */
+function leftOutReasons(sources: Source[]): string {
+  const byReason = new Map<string, string[]>();
+  for (const s of sources) {
+    const why = s.cedar && 'leftOut' in s.cedar ? s.cedar.leftOut : 'it is not in the Cedar schema';
+    byReason.set(why, [...(byReason.get(why) ?? []), s.from]);
+  }
+  return [...byReason]
+    .map(([why, froms]) => {
+      const tools = froms.filter((f) => f !== 'session' && f !== 'agent');
+      return tools.length ? `${tools.length === 1 ? 'tool' : 'tools'} ${tools.map((f) => `\`${f}\``).join(', ')}: ${why}` : why;
+    })
+    .join('; ');
 }
 
 /** The attributes reachable at an access path (`context`, `context.input`, `principal.address`, …). */
@@ -159,26 +234,42 @@ function attributesAt(path: string[], manifest: Manifest, tools: ToolDef[]): Att
       ];
     }
     const head = rest.shift();
-    if (head === 'input') attrs = mergeAttrs(tools.map((t) => ({ from: t.action, schema: t.inputSchema, root: t.inputSchema })));
-    else if (head === 'session') attrs = manifest.context ? mergeAttrs([{ from: 'session', schema: manifest.context, root: manifest.context }]) : [];
-    else return undefined;
+    if (head === 'input') {
+      attrs = mergeAttrs(
+        tools.map((t) => {
+          const mapped = mapToolInput(t, manifest.namespace);
+          return { from: t.action, schema: t.inputSchema, root: t.inputSchema, view: { type: mapped.type, leftOut: mapped.unexpressible, schema: t.inputSchema, names: [] } };
+        }),
+      );
+    } else if (head === 'session') {
+      const ctx = manifest.context;
+      const mapped = ctx ? mapSession(ctx, manifest.namespace) : undefined;
+      attrs = ctx && mapped ? mergeAttrs([{ from: 'session', schema: ctx, root: ctx, view: { type: mapped.type, leftOut: mapped.unexpressible, schema: ctx, names: [] } }]) : [];
+    } else return undefined;
   } else {
     return undefined;
   }
   for (const name of rest) {
     const attr = attrs.find((a) => a.name === name);
     if (!attr) return undefined;
-    attrs = mergeAttrs(attr.sources.map((s) => ({ from: s.from, schema: s.schema, root: s.root })));
+    // Only where Cedar has the attribute can its own attributes be read.
+    attrs = mergeAttrs(attr.sources.filter(usable).map((s) => ({ from: s.from, schema: s.schema, root: s.root, view: s.cedar && 'view' in s.cedar ? s.cedar.view : undefined })));
   }
   return attrs;
 }
 
-function mergeAttrs(objects: { from: string; schema: unknown; root: unknown }[]): Attr[] {
+function mergeAttrs(objects: { from: string; schema: unknown; root: unknown; view?: CedarView }[]): Attr[] {
   const byName = new Map<string, Attr>();
   for (const o of objects) {
     for (const p of propertiesOf(o.schema, o.root)) {
       const a = byName.get(p.name) ?? { name: p.name, sources: [] };
-      a.sources.push({ from: o.from, schema: p.schema, root: o.root, required: p.required });
+      const source: Source = { from: o.from, schema: p.schema, root: o.root, required: p.required };
+      if (o.view) {
+        const names = [...o.view.names, p.name];
+        const r = reach(o.view.type, o.view.leftOut, o.view.schema, names);
+        source.cedar = r && 'type' in r ? { view: { ...o.view, type: r.type, names }, type: r.type } : { leftOut: r?.leftOut ?? 'it is not in the Cedar schema' };
+      }
+      a.sources.push(source);
       byName.set(p.name, a);
     }
   }
@@ -208,15 +299,9 @@ function toolsInScope(text: string, offset: number, manifest: Manifest): ToolDef
   if (policy?.effectSpan && policy.headSpan) {
     const parsed = parsePolicy(`${text.slice(policy.effectSpan.start, policy.headSpan.end)};`, policy.isTemplate);
     if ('json' in parsed) {
-      const scope = actionScope(parsed.json);
-      if (scope.kind === 'tools') {
-        const named = manifest.tools.filter((t) => scope.tools.includes(t.action));
-        if (named.length) return named;
-      }
-      // Every tool, but of one server (`resource == McpServer::"crm"`).
-      const server = resourceServer(parsed.json);
-      const onServer = manifest.tools.filter((t) => t.server === server);
-      if (scope.kind !== 'tools' && onServer.length) return onServer;
+      // Named tools, or every tool of one server (`resource == McpServer::"crm"`); when they name nothing known, every tool.
+      const tools = scopeTools(parsed.json, manifest);
+      if (tools.length) return tools;
     }
   }
   return manifest.tools;
@@ -402,13 +487,14 @@ function completeIn(text: string, offset: number, manifest: Manifest): Completio
     const p = pathBefore(tokens, j);
     if (!p) return [];
     const tools = p.path[0] === 'context' ? toolsInScope(text, offset, manifest) : manifest.tools;
-    const attrs = attributesAt(p.path, manifest, tools) ?? [];
+    // What Cedar leaves out is not offered: inserting it would only make a validation error (hover says why).
+    const attrs = (attributesAt(p.path, manifest, tools) ?? []).filter((a) => a.sources.some(usable));
     const prefix = p.path.join('.');
     return attrs.map((a, n) => {
-      const types = [...new Set(a.sources.map((x) => cedarTypeName(x.schema, x.root)))].join(' | ');
-      const fromTools = p.path[1] === 'input' && tools.length > 1 ? a.sources.map((s) => s.from) : [];
+      const types = [...new Set(a.sources.filter(usable).map(typeName))].join(' | ');
+      const fromTools = p.path[1] === 'input' && tools.length > 1 ? a.sources.filter(usable).map((s) => s.from) : [];
       const partial = fromTools.length && fromTools.length < tools.length ? ` · only ${fromTools.join(', ')}` : '';
-      const detail = `${types}${a.sources.every((s) => s.required) ? '' : '?'}${partial}`;
+      const detail = `${types}${a.sources.filter(usable).every((s) => s.required) ? '' : '?'}${partial}`;
       return { label: a.name, kind: 'property' as const, detail, documentation: describeAttr(`${prefix}.${a.name}`, a), replace, sortText: String(n).padStart(4, '0') };
     });
   }
@@ -447,7 +533,7 @@ function enumBefore(text: string, tokens: Token[], i: number, offset: number, ma
   const attr = parent?.find((a) => a.name === p!.path.at(-1));
   if (!attr) return [];
   const seen = new Map<string, string[]>();
-  for (const s of attr.sources) for (const v of stringEnum(s.schema, s.root) ?? []) seen.set(v, [...(seen.get(v) ?? []), s.from]);
+  for (const s of attr.sources.filter(usable)) for (const v of stringEnum(s.schema, s.root) ?? []) seen.set(v, [...(seen.get(v) ?? []), s.from]);
   return [...seen].map(([value, froms]) => ({ value, detail: `${p!.path.join('.')} · ${froms.filter((f) => f !== 'session' && f !== 'agent').join(', ') || 'enum'}` }));
 }
 
