@@ -73,6 +73,12 @@ describe('language server: lint, quick fixes and configuration', function () {
     assert.equal(await applyEveryFix(ws, ['p.cedar']), 7);
   });
 
+  it('applies every did-you-mean and suppression fix of the value-not-in-enum fixture', async () => {
+    const ws = await startIn(path.join(FIXTURES, 'rules', 'value-not-in-enum'));
+    // 10 findings, each with its suppression; 7 of them with the closest enum value.
+    assert.equal(await applyEveryFix(ws, ['p.cedar']), 17);
+  });
+
   it('applies the fix of a misspelt rule in a suppression', async () => {
     const ws = await startIn(path.join(FIXTURES, 'rules', 'unused-suppression'));
     assert.ok((await applyEveryFix(ws, ['p.cedar'])) >= 4);

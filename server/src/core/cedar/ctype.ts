@@ -190,7 +190,7 @@ export function argumentPath(path: readonly (string | number)[]): string {
 }
 
 /** Follows `$ref`s, a lone `allOf` member and a nullable union down to the schema that says what a value is. */
-function resolveSchema(schema: unknown, root: unknown): Record<string, unknown> | undefined {
+export function resolveSchema(schema: unknown, root: unknown): Record<string, unknown> | undefined {
   let s = schema;
   for (let i = 0; i < MAX_DEPTH; i++) {
     if (typeof s !== 'object' || s === null || Array.isArray(s)) return undefined;

@@ -288,6 +288,11 @@ function makeSlice(toks: Token[], comments: Token[], index: number, terminated: 
   return slice;
 }
 
+/** A Cedar string literal for `s` (JSON's escapes, but `\u{…}` for a code unit JSON would write as `\uXXXX`). */
+export function cedarStringLiteral(s: string): string {
+  return JSON.stringify(s).replace(/\\(u([0-9a-fA-F]{4})|.)/g, (all: string, _esc: string, hex?: string) => (hex ? `\\u{${hex}}` : all));
+}
+
 /** Unescapes the body of a Cedar string literal (\n, \t, \", \\, \u{...}). Invalid escapes are kept as written. */
 export function unescapeCedarString(body: string): string {
   return body.replace(/\\(u\{([0-9a-fA-F]{1,6})\}|.)/g, (all, esc: string, hex?: string) => {

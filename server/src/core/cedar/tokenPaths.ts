@@ -27,7 +27,8 @@ export function tokenPaths(tokens: readonly Token[], span: Span): TokenPath[] {
     for (;;) {
       const a = tokens[k];
       const b = tokens[k + 1];
-      if (a?.value === '.' && b?.kind === 'ident') {
+      // `.contains(` is a method call, not an attribute.
+      if (a?.value === '.' && b?.kind === 'ident' && tokens[k + 2]?.value !== '(') {
         path.names.push(b.value);
         path.at.push(k + 1);
         k += 2;

@@ -17,6 +17,7 @@ import { rule as missingPolicyId } from './missing-policy-id';
 import { rule as duplicatePolicyId } from './duplicate-policy-id';
 import { rule as staticCredential } from './static-credential';
 import { rule as secretInManifest } from './secret-in-manifest';
+import { rule as valueNotInEnum } from './value-not-in-enum';
 
 export type { RuleMeta, Level, LintRule, PolicyRule, ManifestRule, PolicySetRule } from './meta';
 export { ruleDocsUrl, DOCS_BASE_URL } from './meta';
@@ -33,6 +34,7 @@ export const LINT_RULES: readonly LintRule[] = [
   duplicatePolicyId,
   staticCredential,
   secretInManifest,
+  valueNotInEnum,
 ];
 
 /** Every diagnostic code the product reports, in catalog order. Docs pages and fixture folders must match this list. */
