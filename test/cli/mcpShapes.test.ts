@@ -52,4 +52,18 @@ describe('CLI: real MCP schema shapes', () => {
     assert.equal(bare.code, 1);
     assert.deepEqual((JSON.parse(bare.stdout) as { requestErrors: string[] }).requestErrors, ['unknown tool `list_projects`; did you mean `supabase/list_projects`?']);
   });
+
+  it('check DIR in a git repository reports what covers DIR, as if the other manifest folders were not there', () => {
+    const both = gitWorkspace({ dev: path.join(FIXTURES, 'check', 'action-prefix'), docs: path.join(FIXTURES, 'check', 'unknown-formats') });
+    const alone = gitWorkspace({ dev: path.join(FIXTURES, 'check', 'action-prefix') });
+    made.push(both, alone);
+    const r = run(['check', 'dev', '--format', 'json'], both);
+    assert.equal(r.stderr, '');
+    const report = JSON.parse(r.stdout) as { diagnostics: { file: string }[] };
+    assert.ok(report.diagnostics.length > 0 && report.diagnostics.every((d) => d.file.startsWith('dev/')), r.stdout);
+    assert.equal(r.stdout, run(['check', 'dev', '--format', 'json'], alone).stdout);
+    // The whole repository still reports both folders.
+    const all = JSON.parse(run(['check', '--format', 'json', '--fail-level', 'info'], both).stdout) as { diagnostics: { file: string }[] };
+    assert.deepEqual([...new Set(all.diagnostics.map((d) => d.file.split('/')[0]))].sort(), ['dev', 'docs']);
+  });
 });

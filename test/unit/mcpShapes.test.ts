@@ -239,3 +239,47 @@ describe('completion and hover: what Cedar sees of an argument', () => {
     assert.match(h, /Not in the Cedar schema of tool `refund`: a union \(anyOf\/oneOf\/allOf\) has no Cedar type: policies cannot read it there\./);
   });
 });
+
+describe('checking one folder of a repository', () => {
+  /** Two manifest folders of one workspace; the host records every file read. */
+  function twoFolders() {
+    const a = MemoryHost.fromDir(path.join(FIXTURES, 'check', 'action-prefix'), '/ws/dev');
+    const b = MemoryHost.fromDir(path.join(FIXTURES, 'check', 'unknown-formats'), '/ws/docs');
+    const files = new Map([...a.files, ...b.files]);
+    const reads = new Set<string>();
+    const host = new (class extends MemoryHost {
+      override readFile(p: string) {
+        reads.add(p);
+        return super.readFile(p);
+      }
+    })('/ws', files);
+    return { host, reads };
+  }
+
+  it('loads only the manifests that cover the files checked: another folder\'s imports are never read', () => {
+    const { host, reads } = twoFolders();
+    const project = new Project(host);
+    const dev = host.listFiles().filter((f) => f.startsWith('/ws/dev/'));
+    const report = dev.flatMap((f) => project.check(f).diagnostics);
+    assert.ok(report.length > 0 && report.every((d) => d.file.startsWith('/ws/dev/')));
+    assert.ok(reads.has('/ws/docs/notion.agents.yaml'), 'its outline is read: its globs could cover a file of dev/');
+    assert.ok(!reads.has('/ws/docs/mcp/notion.tools.json'), 'the other folder\'s manifest was loaded');
+    // The same diagnostics as when the other folder is not there at all.
+    const alone = MemoryHost.fromDir(path.join(FIXTURES, 'check', 'action-prefix'), '/ws/dev');
+    const aloneProject = new Project(new MemoryHost('/ws', alone.files));
+    assert.deepEqual(report, dev.flatMap((f) => aloneProject.check(f).diagnostics));
+  });
+
+  it('still finds a manifest above the folder, and the importers of a tool list, by their outlines', () => {
+    const { host } = twoFolders();
+    host.files.set('/ws/all.agents.yaml', 'version: 1\nnamespace: All\npolicies: ["loose/*.cedar"]\nagents: {a: {}}\n');
+    host.files.set('/ws/loose/x.cedar', '@id("x")\npermit (principal == All::Agent::"a", action, resource);\n');
+    const project = new Project(host);
+    assert.equal(project.coveringManifest('/ws/loose/x.cedar')?.file, '/ws/all.agents.yaml');
+    assert.equal(project.coveringManifest('/ws/docs/p.cedar')?.file, '/ws/docs/notion.agents.yaml');
+    assert.deepEqual(project.importersOf('/ws/docs/mcp/notion.tools.json').map((m) => m.file), ['/ws/docs/notion.agents.yaml']);
+    // A manifest that does not load still claims the default globs.
+    host.files.set('/ws/docs/notion.agents.yaml', 'version: 1\nagents: [\n');
+    assert.equal(project.coveringManifest('/ws/docs/p.cedar')?.file, '/ws/docs/notion.agents.yaml');
+  });
+});

@@ -16,7 +16,8 @@ import { matchesGlob } from './glob';
 import { loadManifest, readFrom, refusalMessage, type ManifestHost, type ManifestResult, type ReadRefusal } from './manifest/load';
 import { DEFAULT_NAMESPACE, DEFAULT_POLICY_GLOBS, isManifestFile, isPolicyFile, isToolListFile, type Manifest } from './manifest/model';
 import { parseToolList } from './manifest/toolList';
-import { basename, dirname, hashText, LineIndex, lineContentEnd } from './text';
+import { basename, dirname, hashText, joinPath, LineIndex, lineContentEnd } from './text';
+import { isPlainObject, parseYaml } from './yamlDoc';
 import { TimeSlice } from './timeSlice';
 import type { CoreDiagnostic, Finding, Fix } from './types';
 
@@ -63,6 +64,35 @@ export class ManifestEntry {
   }
 }
 
+/**
+ * What deciding coverage needs of a manifest, read without loading it: its `policies` globs and the tool lists it
+ * imports. Loading a manifest resolves its imports and compiles every input schema; a check of one folder of a
+ * repository must not pay that for the manifests of the other folders.
+ */
+export interface ManifestOutline {
+  globs: string[];
+  /** Absolute paths of the tool lists its servers import (inside the workspace or not: only compared). */
+  imports: string[];
+  /** Changes whenever the outline is read from a new text. */
+  serial: number;
+}
+
+/** The outline of a manifest's text: as `loadManifest` reads the same fields (a manifest it cannot read claims the default globs). */
+export function outlineOf(file: string, text: string, serial: number): ManifestOutline {
+  const value = parseYaml(text, 'manifest-invalid', file.endsWith('.json') ? 'json' : 'yaml').source.value;
+  const outline: ManifestOutline = { globs: DEFAULT_POLICY_GLOBS, imports: [], serial };
+  if (!isPlainObject(value)) return outline;
+  if (Array.isArray(value.policies)) outline.globs = value.policies.filter((g): g is string => typeof g === 'string' && g.length > 0);
+  if (isPlainObject(value.servers)) {
+    for (const s of Object.values(value.servers)) {
+      const imp = isPlainObject(s) && isPlainObject(s.tools) ? s.tools.$import : undefined;
+      const target = typeof imp === 'string' && !imp.startsWith('/') ? joinPath(dirname(file), imp) : undefined;
+      if (target) outline.imports.push(target);
+    }
+  }
+  return outline;
+}
+
 export interface FileReport {
   file: string;
   diagnostics: CoreDiagnostic[];
@@ -89,6 +119,8 @@ export class Project {
   /** The editor's `agentPolicy.rules` setting; `.agent-policy.yaml` wins over it for the rules it sets. */
   settingsRules: RulesSetting | undefined;
   private manifests = new Map<string, ManifestEntry>();
+  private outlines = new Map<string, { text: string; outline: ManifestOutline }>();
+  private outlineSerial = 0;
   private analyses = new Map<string, { text: string; key: string; analysis: PolicyFileAnalysis }>();
   private idsCache = new Map<string, { text: string; members: SetMember[] }>();
   private coverage = new Map<string, { key: string; files: string[] }>();
@@ -147,29 +179,58 @@ export class Project {
     return this.host.listFiles().filter(isManifestFile).sort();
   }
 
+  /** The outline of the manifest at `file` (cached while its text is unchanged), or undefined when it has no text. */
+  outline(file: string): ManifestOutline | undefined {
+    const text = this.host.readFile(file);
+    if (text === undefined) {
+      this.outlines.delete(file);
+      return undefined;
+    }
+    const hit = this.outlines.get(file);
+    if (hit && hit.text === text) return hit.outline;
+    const outline = outlineOf(file, text, ++this.outlineSerial);
+    this.outlines.set(file, { text, outline });
+    return outline;
+  }
+
+  /** The manifests that import the tool list `file` (only those are loaded). */
+  importersOf(file: string): ManifestEntry[] {
+    return this.manifestFiles()
+      .filter((f) => this.outline(f)?.imports.includes(file))
+      .map((f) => this.manifest(f))
+      .filter((m): m is ManifestEntry => m !== undefined && m.imports.has(file));
+  }
+
   allManifests(): ManifestEntry[] {
     return this.manifestFiles()
       .map((f) => this.manifest(f))
       .filter((m): m is ManifestEntry => m !== undefined);
   }
 
-  /** The manifest whose `policies` globs cover `policyFile`: the closest one (deepest folder), then by path. */
+  /**
+   * The manifest whose `policies` globs cover `policyFile`: the closest one (deepest folder), then by path. Decided on
+   * the manifests' outlines: only the one chosen is loaded.
+   */
   coveringManifest(policyFile: string): ManifestEntry | undefined {
-    // A manifest too broken to read its `policies` still claims the default globs, so that its policy files
-    // say "the manifest has errors" rather than "no manifest".
-    const globsOf = (e: ManifestEntry) => e.manifest?.policyGlobs ?? DEFAULT_POLICY_GLOBS;
-    const covering = this.allManifests().filter((e) => globsOf(e).some((g) => matchesGlob(dirname(e.file), g, policyFile)));
-    covering.sort((a, b) => dirname(b.file).length - dirname(a.file).length || a.file.localeCompare(b.file));
+    const file = this.coveringManifestFile(policyFile);
+    return file === undefined ? undefined : this.manifest(file);
+  }
+
+  private coveringManifestFile(policyFile: string): string | undefined {
+    // A manifest too broken to read its `policies` still claims the default globs (the outline says so), so that its
+    // policy files say "the manifest has errors" rather than "no manifest".
+    const covering = this.manifestFiles().filter((f) => this.outline(f)?.globs.some((g) => matchesGlob(dirname(f), g, policyFile)));
+    covering.sort((a, b) => dirname(b).length - dirname(a).length || a.localeCompare(b));
     return covering[0];
   }
 
-  /** Policy files covered by a manifest (each assigned to its closest manifest only). Memoised while the files and manifests are the same. */
+  /** Policy files covered by a manifest (each assigned to its closest manifest only). Memoised while the files and manifests' outlines are the same. */
   policyFilesOf(entry: ManifestEntry): string[] {
     const policyFiles = this.host.listFiles().filter(isPolicyFile);
-    const key = `${this.allManifests().map((m) => m.serial).join(',')}|${policyFiles.join('\n')}`;
+    const key = `${this.manifestFiles().map((f) => this.outline(f)?.serial ?? '-').join(',')}|${policyFiles.join('\n')}`;
     const hit = this.coverage.get(entry.file);
     if (hit && hit.key === key) return hit.files;
-    const files = policyFiles.filter((f) => this.coveringManifest(f)?.file === entry.file).sort();
+    const files = policyFiles.filter((f) => this.coveringManifestFile(f) === entry.file).sort();
     this.coverage.set(entry.file, { key, files });
     return files;
   }
@@ -178,7 +239,7 @@ export class Project {
   dependentsOf(file: string): string[] {
     if (file === this.configFile) return [file, ...this.host.listFiles()];
     const out = new Set<string>([file]);
-    const manifests = isManifestFile(file) ? [this.manifest(file)] : isToolListFile(file) ? this.allManifests().filter((m) => m.imports.has(file)) : [];
+    const manifests = isManifestFile(file) ? [this.manifest(file)] : isToolListFile(file) ? this.importersOf(file) : [];
     for (const m of manifests) {
       if (!m) continue;
       out.add(m.file);
@@ -304,7 +365,7 @@ export class Project {
       for (const f of kept) f.fixes = [...(f.fixes ?? []), ...suppressionFix(f, policies, text, file)];
       return { file, diagnostics: this.toDiagnostics(file, text, dedupe(kept)) };
     } else if (isToolListFile(file)) {
-      const importers = this.allManifests().filter((m) => m.imports.has(file));
+      const importers = this.importersOf(file);
       if (importers.length === 0) findings.push(...parseToolList(text).findings);
       for (const m of importers) {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => f.file === file));
