@@ -6,6 +6,7 @@ import type { Range } from '../../server/src/core/types';
 import { Project } from '../../server/src/core/project';
 import { tidySchemaText } from '../../server/src/core/cedar/schemaGen';
 import { completeAt, hoverAt } from '../../server/src/core/cedar/assist';
+import { completeManifestAt } from '../../server/src/core/manifest/assist';
 import type { Manifest } from '../../server/src/core/manifest/model';
 import { FIXTURES, MemoryHost } from '../helpers/memoryHost';
 
@@ -281,5 +282,21 @@ describe('checking one folder of a repository', () => {
     // A manifest that does not load still claims the default globs.
     host.files.set('/ws/docs/notion.agents.yaml', 'version: 1\nagents: [\n');
     assert.equal(project.coveringManifest('/ws/docs/p.cedar')?.file, '/ws/docs/notion.agents.yaml');
+  });
+});
+
+describe('completion below the first level, and in manifests', () => {
+  it('follows a nested object: offers what Cedar has of it, not the union inside it', () => {
+    const m = new Project(MemoryHost.fromDir(path.join(FIXTURES, 'check', 'not-in-cedar'))).manifest('/ws/m.agents.yaml')!.manifest!;
+    const text = 'permit (principal, action == N::Action::"t", resource) when { context.input.nested. };';
+    assert.deepEqual(completeAt(text, text.indexOf('nested.') + 7, m).map((e) => `${e.label}: ${e.detail}`), ['ok: Bool?']);
+    const deep = 'permit (principal, action == N::Action::"t", resource) when { context.input.nested.deep == "x" };';
+    assert.match(hoverAt(deep, deep.indexOf('deep') + 1, m)!.markdown, /^`context\.input\.nested\.deep`: not in the Cedar schema — tool `t`: a union/);
+  });
+
+  it('offers the action ids of prefixed tools for a scenario\'s tool', () => {
+    const m = new Project(MemoryHost.fromDir(path.join(FIXTURES, 'check', 'action-prefix'))).manifest('/ws/dev.agents.yaml')!.manifest!;
+    const text = 'scenarios:\n  - name: x\n    agent: dev-bot\n    tool: sup';
+    assert.deepEqual(completeManifestAt(text, text.length, m).map((e) => e.label).sort(), ['create_branch', 'list_branches', 'supabase/create_branch', 'supabase/list_branches', 'supabase/list_projects']);
   });
 });

@@ -40,13 +40,12 @@ export interface HoverEntry {
 type Schema = JsonObject;
 
 /**
- * What Cedar makes of the object an attribute is read from: its Cedar type, what the mapping left out, its JSON Schema
- * (the tool's input schema or the session's), and the names read so far from there.
+ * What Cedar makes of the object attributes are read from (a tool's `context.input`, the session): its Cedar type, what
+ * the mapping left out, and the names read so far from it.
  */
 interface CedarView {
   type: CType;
   leftOut: readonly Unexpressible[];
-  schema: unknown;
   names: string[];
 }
 
@@ -238,13 +237,13 @@ function attributesAt(path: string[], manifest: Manifest, tools: ToolDef[]): Att
       attrs = mergeAttrs(
         tools.map((t) => {
           const mapped = mapToolInput(t, manifest.namespace);
-          return { from: t.action, schema: t.inputSchema, root: t.inputSchema, view: { type: mapped.type, leftOut: mapped.unexpressible, schema: t.inputSchema, names: [] } };
+          return { from: t.action, schema: t.inputSchema, root: t.inputSchema, view: { type: mapped.type, leftOut: mapped.unexpressible, names: [] } };
         }),
       );
     } else if (head === 'session') {
       const ctx = manifest.context;
       const mapped = ctx ? mapSession(ctx, manifest.namespace) : undefined;
-      attrs = ctx && mapped ? mergeAttrs([{ from: 'session', schema: ctx, root: ctx, view: { type: mapped.type, leftOut: mapped.unexpressible, schema: ctx, names: [] } }]) : [];
+      attrs = ctx && mapped ? mergeAttrs([{ from: 'session', schema: ctx, root: ctx, view: { type: mapped.type, leftOut: mapped.unexpressible, names: [] } }]) : [];
     } else return undefined;
   } else {
     return undefined;
@@ -266,8 +265,8 @@ function mergeAttrs(objects: { from: string; schema: unknown; root: unknown; vie
       const source: Source = { from: o.from, schema: p.schema, root: o.root, required: p.required };
       if (o.view) {
         const names = [...o.view.names, p.name];
-        const r = reach(o.view.type, o.view.leftOut, o.view.schema, names);
-        source.cedar = r && 'type' in r ? { view: { ...o.view, type: r.type, names }, type: r.type } : { leftOut: r?.leftOut ?? 'it is not in the Cedar schema' };
+        const r = reach(o.view.type, o.view.leftOut, names);
+        source.cedar = r && 'type' in r ? { view: { ...o.view, names }, type: r.type } : { leftOut: r?.leftOut ?? 'it is not in the Cedar schema' };
       }
       a.sources.push(source);
       byName.set(p.name, a);

@@ -224,13 +224,23 @@ export function argumentSchema(schema: unknown, root: unknown, dotted: string): 
   return s && { schema: s, isNumber: isNumber(s) };
 }
 
-/** Every argument path of an object schema (`page`, `filter`, `filter.limit`), for "did you mean". */
-export function argumentPaths(schema: unknown, root: unknown = schema, prefix = '', depth = 0): string[] {
-  let s = resolveSchema(schema, root);
-  for (let i = 0; s && i < MAX_DEPTH && (s.type === 'array' || (s.type === undefined && s.items !== undefined)); i++) s = resolveSchema(s.items, root);
-  const props = s ? own(s, 'properties') : undefined;
-  if (typeof props !== 'object' || props === null || depth > 8) return [];
-  return Object.keys(props).flatMap((name) => [`${prefix}${name}`, ...argumentPaths(own(props, name), root, `${prefix}${name}.`, depth + 1)]);
+/** Argument paths (`page`, `filter`, `filter.limit`) of an object schema, for "did you mean": at most 500, 4 levels deep. */
+export function argumentPaths(schema: unknown, root: unknown = schema): string[] {
+  const out: string[] = [];
+  const queue: { schema: unknown; prefix: string; depth: number }[] = [{ schema, prefix: '', depth: 0 }];
+  for (let q = 0; q < queue.length && out.length < 500; q++) {
+    const { schema: at, prefix, depth } = queue[q]!;
+    let s = resolveSchema(at, root);
+    for (let i = 0; s && i < MAX_DEPTH && (s.type === 'array' || (s.type === undefined && s.items !== undefined)); i++) s = resolveSchema(s.items, root);
+    const props = s ? own(s, 'properties') : undefined;
+    if (typeof props !== 'object' || props === null) continue;
+    for (const name of Object.keys(props)) {
+      if (out.length >= 500) break;
+      out.push(`${prefix}${name}`);
+      if (depth < 3) queue.push({ schema: own(props, name), prefix: `${prefix}${name}.`, depth: depth + 1 });
+    }
+  }
+  return out;
 }
 
 function uniqueEntityName(ctx: MapContext, raw: string): string {

@@ -7,17 +7,18 @@
 import type { Manifest, ToolDef } from '../manifest/model';
 import { hasOwn } from '../own';
 import { actionScope, resourceServer } from './ast';
-import { argumentPath, argumentSchema, type CType, type Unexpressible } from './ctype';
+import { argumentPath, type CType, type Unexpressible } from './ctype';
 import type { PolicyJson } from './engine';
 
 /** Where an attribute path under `context.input` or `context.session` leads: its Cedar type, why it is not in Cedar, or nowhere (no such field). */
 export type Reach = { type: CType } | { leftOut: string; path: string } | undefined;
 
 /**
- * Follows `names` (`['filter', 'state']`) from an object's Cedar type. A name the Cedar type lacks but the JSON Schema
- * has is left out, with the reason the mapping gave; a name neither has is undefined (Cedar's own "not found" says so).
+ * Follows `names` (`['filter', 'state']`) from an object's Cedar type. A name the Cedar type lacks is left out when the
+ * mapping dropped it from the JSON Schema (every drop is recorded, with its reason); otherwise it is undefined: no such
+ * field (Cedar's own "not found" says so).
  */
-export function reach(type: CType, leftOut: readonly Unexpressible[], schema: unknown, names: readonly string[]): Reach {
+export function reach(type: CType, leftOut: readonly Unexpressible[], names: readonly string[]): Reach {
   let t = type;
   for (let i = 0; i < names.length; i++) {
     if (t.kind !== 'Record' && t.kind !== 'Tagged') return undefined;
@@ -27,9 +28,8 @@ export function reach(type: CType, leftOut: readonly Unexpressible[], schema: un
       continue;
     }
     const path = names.slice(0, i + 1).join('.');
-    if (!argumentSchema(schema, schema, path)) return undefined;
     const why = leftOut.find((u) => argumentPath(u.path) === path);
-    return { leftOut: why?.reason ?? 'it is not in the Cedar schema', path };
+    return why ? { leftOut: why.reason, path } : undefined;
   }
   return { type: t };
 }

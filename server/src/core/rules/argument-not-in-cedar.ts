@@ -35,11 +35,11 @@ export function leftOutReads(p: PolicyInfo, manifest: Manifest, model: CedarMode
     if (tp.names[1] === 'input') {
       for (const t of tools) {
         const type = model.inputTypes.get(t.action);
-        const r = type && reach(type, model.leftOut.input.get(t.action) ?? [], t.inputSchema, names);
+        const r = type && reach(type, model.leftOut.input.get(t.action) ?? [], names);
         if (r && 'leftOut' in r) hits.push({ path: r.path, reason: r.leftOut, tool: t.action });
       }
     } else if (tp.names[1] === 'session' && manifest.context) {
-      const r = reach(model.sessionType, model.leftOut.session, manifest.context, names);
+      const r = reach(model.sessionType, model.leftOut.session, names);
       if (r && 'leftOut' in r) hits.push({ path: r.path, reason: r.leftOut });
     }
     if (hits.length === 0) continue;

@@ -4,11 +4,11 @@ import { argumentSchema, resolveSchema, type CType, type Unexpressible } from '.
 import { reach, toolsInScope } from '../cedar/inCedar';
 import type { CedarModel } from '../cedar/schemaGen';
 import { cedarStringLiteral, tokenize, unescapeCedarString, type Token } from '../cedar/split';
-import { tokenPaths } from '../cedar/tokenPaths';
+import { tokenPaths, type TokenPath } from '../cedar/tokenPaths';
 import type { Manifest } from '../manifest/model';
 import { own } from '../own';
 import { didYouMean } from '../text';
-import type { Finding, Span } from '../types';
+import type { Finding } from '../types';
 import type { PolicyRule } from './meta';
 
 /**
@@ -28,26 +28,36 @@ export const rule: PolicyRule = {
   },
   check({ policy, manifest, model, file }) {
     if (!manifest || !model) return [];
-    const compared = comparisons(policy.json);
-    if (compared.length === 0) return [];
+    // One entry per attribute and form of comparison, with every value it is compared with (a set literal may be long).
+    const groups = new Map<string, Comparison & { values: Set<string> }>();
+    for (const c of comparisons(policy.json)) {
+      const key = `${c.op}\u0000${c.set}\u0000${c.path.join('\u0000')}`;
+      const g = groups.get(key) ?? { ...c, values: new Set<string>() };
+      g.values.add(c.value);
+      groups.set(key, g);
+    }
+    if (groups.size === 0) return [];
     const tools = toolsInScope(policy.json, manifest);
     const base = policy.slice.span.start;
     const tokens = tokenize(policy.text).map((t) => ({ ...t, start: t.start + base, end: t.end + base }));
+    const paths = tokenPaths(tokens, { start: base, end: policy.slice.span.end });
     const out: Finding[] = [];
     const seen = new Set<number>();
-    for (const c of compared) {
-      const values = allowedValues(c.path, tools, manifest, model, c.set);
-      if (!values || values.includes(c.value)) continue;
-      for (const span of literalSpans(tokens, c)) {
-        if (seen.has(span.start)) continue;
-        seen.add(span.start);
-        const hint = didYouMean(c.value, values);
-        const where = `\`${c.path.join('.')}\``;
-        const shown = values.slice(0, 8).map((v) => JSON.stringify(v)).join(', ') + (values.length > 8 ? ', …' : '');
-        const effect = c.op === '!=' ? 'this comparison is always true' : c.op === '==' || c.op === 'contains-value' || c.op === 'containsAll' ? 'this comparison is always false' : 'this element never matches';
+    for (const g of groups.values()) {
+      const allowed = allowedValues(g.path, tools, manifest, model, g.set);
+      if (!allowed || [...g.values].every((v) => allowed.includes(v))) continue;
+      const where = `\`${g.path.join('.')}\``;
+      const shown = allowed.slice(0, 8).map((v) => JSON.stringify(v)).join(', ') + (allowed.length > 8 ? ', …' : '');
+      const effect = g.op === '!=' ? 'this comparison is always true' : g.op === '==' || g.op === 'contains-value' || g.op === 'containsAll' ? 'this comparison is always false' : 'this element never matches';
+      for (const t of literalTokens(tokens, paths, g)) {
+        const value = unescapeCedarString(t.value);
+        if (!g.values.has(value) || allowed.includes(value) || seen.has(t.start)) continue;
+        seen.add(t.start);
+        const span = { start: t.start, end: t.end };
+        const hint = didYouMean(value, allowed);
         out.push({
           code: 'value-not-in-enum',
-          message: `${JSON.stringify(c.value)} is not a value ${c.set ? `an element of ${where}` : where} can have (one of ${shown}): ${effect}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}`,
+          message: `${JSON.stringify(value)} is not a value ${g.set ? `an element of ${where}` : where} can have (one of ${shown}): ${effect}${hint ? `; did you mean ${JSON.stringify(hint)}?` : ''}`,
           span,
           fixes: hint ? [{ title: `Change to ${cedarStringLiteral(hint)}`, preferred: true, edits: [{ file, span, newText: cedarStringLiteral(hint) }] }] : undefined,
         });
@@ -125,7 +135,7 @@ function allowedValues(path: string[], tools: Manifest['tools'], manifest: Manif
   const values = new Set<string>();
   let any = false;
   for (const s of sources) {
-    const r = s.type && reach(s.type, s.leftOut, s.schema, names);
+    const r = s.type && reach(s.type, s.leftOut, names);
     if (!r || !('type' in r)) continue;
     if (r.type.kind !== (set ? 'Set' : 'String')) return undefined;
     const found = argumentSchema(s.schema, s.schema, names.join('.'));
@@ -144,36 +154,36 @@ function enumOf(schema: Record<string, unknown> | undefined): string[] | undefin
   return Array.isArray(e) && e.length && e.every((v) => typeof v === 'string' || v === null) ? e.filter((v): v is string => typeof v === 'string') : undefined;
 }
 
-/** Where the compared string literal is written: next to the operator, in the literal set, or as the argument of `contains`. */
-function literalSpans(tokens: Token[], c: Comparison): Span[] {
-  const out: Span[] = [];
-  const isValue = (t: Token | undefined) => t?.kind === 'string' && unescapeCedarString(t.value) === c.value;
-  const span = (t: Token) => ({ start: t.start, end: t.end });
-  /** The string tokens of a `[ … ]` list that ends (`]`) at index `close`, or starts (`[`) at `open`. */
+/** The string literals written where a comparison of this form with this attribute puts them: next to the operator, in the literal set, or as the argument of `contains`. */
+function literalTokens(tokens: Token[], paths: TokenPath[], c: Comparison): Token[] {
+  const out: Token[] = [];
+  const str = (t: Token | undefined) => (t?.kind === 'string' ? [t] : []);
+  /** The string tokens of the `[ … ]` list whose bracket is at `from`, walking in `step`'s direction to the other bracket. */
   const listStrings = (from: number, step: 1 | -1) => {
     const found: Token[] = [];
     for (let k = from + step; k >= 0 && k < tokens.length; k += step) {
       const t = tokens[k]!;
       if (t.value === (step === 1 ? ']' : '[')) return found;
-      if (isValue(t)) found.push(t);
+      if (t.kind === 'string') found.push(t);
     }
     return [];
   };
-  for (const p of tokenPaths(tokens, { start: tokens[0]?.start ?? 0, end: tokens[tokens.length - 1]?.end ?? 0 })) {
+  for (const p of paths) {
     if (p.viaHas || p.names.length !== c.path.length || p.names.some((n, i) => n !== c.path[i])) continue;
     const first = p.at[0]!;
-    const last = tokens[p.at[p.at.length - 1]! + 1]?.value === ']' ? p.at[p.at.length - 1]! + 1 : p.at[p.at.length - 1]!;
+    const end = p.at[p.at.length - 1]!;
+    const last = tokens[end + 1]?.value === ']' ? end + 1 : end;
     const after = (k: number) => tokens[last + k];
     const before = (k: number) => tokens[first - k];
     if (c.op === '==' || c.op === '!=') {
-      if (after(1)?.value === c.op && isValue(after(2))) out.push(span(after(2)!));
-      if (before(1)?.value === c.op && isValue(before(2))) out.push(span(before(2)!));
+      if (after(1)?.value === c.op) out.push(...str(after(2)));
+      if (before(1)?.value === c.op) out.push(...str(before(2)));
     } else if (c.op === 'contains-value') {
-      if (after(1)?.value === '.' && after(2)?.value === 'contains' && after(3)?.value === '(' && isValue(after(4))) out.push(span(after(4)!));
+      if (after(1)?.value === '.' && after(2)?.value === 'contains' && after(3)?.value === '(') out.push(...str(after(4)));
     } else if (c.op === 'in-literal-set') {
-      if (before(1)?.value === '(' && /^contains(Any|All)?$/.test(before(2)?.value ?? '') && before(3)?.value === '.' && before(4)?.value === ']') out.push(...listStrings(first - 4, -1).map(span));
+      if (before(1)?.value === '(' && /^contains(Any|All)?$/.test(before(2)?.value ?? '') && before(3)?.value === '.' && before(4)?.value === ']') out.push(...listStrings(first - 4, -1));
     } else if (after(1)?.value === '.' && after(2)?.value === c.op && after(3)?.value === '(' && after(4)?.value === '[') {
-      out.push(...listStrings(last + 4, 1).map(span));
+      out.push(...listStrings(last + 4, 1));
     }
   }
   return out;
