@@ -19,9 +19,16 @@ const VARIABLES = new Set(['principal', 'action', 'resource', 'context']);
  */
 export function tokenPaths(tokens: readonly Token[], span: Span): TokenPath[] {
   const out: TokenPath[] = [];
-  for (let i = 0; i < tokens.length && tokens[i]!.start < span.end; i++) {
+  // The first token of the span (tokens are in file order: a file of thousands of policies is not walked per policy).
+  let lo = 0;
+  for (let hi = tokens.length; lo < hi; ) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.start < span.start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < tokens.length && tokens[i]!.start < span.end; i++) {
     const t = tokens[i]!;
-    if (t.start < span.start || t.kind !== 'ident' || !VARIABLES.has(t.value) || tokens[i - 1]?.value === '.') continue;
+    if (t.kind !== 'ident' || !VARIABLES.has(t.value) || tokens[i - 1]?.value === '.') continue;
     const path: TokenPath = { names: [t.value], at: [i], viaHas: false };
     let k = i + 1;
     for (;;) {
