@@ -93,6 +93,8 @@ export class Project {
   private coverage = new Map<string, { key: string; files: string[] }>();
   private scenarioMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; outcomes: ScenarioOutcome[] }>();
   private configMemo: { key: string; config: LintConfig; findings: Finding[] } | undefined;
+  /** Per policy file: the findings of each policy's references and rules, relative to the policy's start. */
+  private policyMemo = new Map<string, PolicyMemo>();
 
   constructor(readonly host: ProjectHost, cache?: PolicyCache) {
     this.cache = cache ?? new PolicyCache();
@@ -204,7 +206,8 @@ export class Project {
     const key = `${schema?.key ?? '-'}|${manifest?.file ?? '-'}`;
     const hit = this.analyses.get(file);
     if (hit && hit.key === key && hit.text === text && hit.analysis.manifest === manifest) return hit.analysis;
-    const result = yield* checkPolicyFileSteps(text, schema, this.cache);
+    // The previous analysis of this file, whatever its schema: its tokens and policies make the split incremental.
+    const result = yield* checkPolicyFileSteps(text, schema, this.cache, hit ? { text: hit.text, result: hit.analysis.result } : undefined);
     const analysis = { file, text, manifest, result };
     this.analyses.set(file, { text, key, analysis });
     return analysis;
@@ -263,20 +266,34 @@ export class Project {
       if (!a.manifest) findings.push(notCovered(text, first, 'no agent manifest covers this file, so only its syntax is checked; add it to a manifest\'s `policies` globs to validate it against the tools'));
       else if (!a.manifest.model) findings.push(notCovered(text, first, `only the syntax of this file is checked: its manifest \`${basename(a.manifest.file)}\` has errors that prevent generating the Cedar schema`));
       const time = new TimeSlice();
-      if (a.manifest?.manifest && a.manifest.model) {
-        for (const p of policies) {
-          if (time.due()) yield;
-          findings.push(...policyReferences(p, a.manifest.manifest, file, tokens));
+      // References and per-policy rules depend on the policy's own text (and the manifest and configuration), so
+      // their findings are kept per policy, relative to its start: an edit re-runs them for the policies it changed.
+      const refsOn = !!(a.manifest?.manifest && a.manifest.model);
+      const rules = lint ? LINT_RULES.filter((r): r is PolicyRule => r.kind === 'policy' && on(r.meta.id)) : [];
+      const stamp = `${a.manifest?.serial ?? '-'}|${this.configState().key}|${refsOn}|${rules.map((r) => r.meta.id).join(',')}`;
+      const before = this.policyMemo.get(file);
+      const memo: PolicyMemo = { stamp, findings: new Map() };
+      this.policyMemo.set(file, memo);
+      for (const p of policies) {
+        if (time.due()) yield;
+        const base = p.slice.span.start;
+        const lead = text.slice(text.lastIndexOf('\n', base - 1) + 1, base);
+        const k = `${p.key}\u0000${p.id}\u0000${lead}`;
+        let rel = before?.stamp === stamp ? before.findings.get(k) : undefined;
+        if (!rel) {
+          const own: Finding[] = [];
+          if (refsOn) own.push(...policyReferences(p, a.manifest!.manifest!, file, tokens));
+          // No rule fires on a policy that does not parse.
+          if (p.json && rules.length) {
+            const ctx = { file, text, policy: p as PolicyInfo & { json: NonNullable<PolicyInfo['json']> }, manifest: a.manifest?.manifest, model: a.manifest?.model, namespace: a.manifest?.manifest?.namespace ?? DEFAULT_NAMESPACE, config };
+            for (const r of rules) for (const f of r.check(ctx)) own.push({ policyId: p.id, ...f });
+          }
+          rel = own.length ? own.map((f) => shiftFinding(f, -base, file)) : NONE;
         }
+        memo.findings.set(k, rel);
+        for (const f of rel) findings.push(shiftFinding(f, base, file));
       }
       if (lint) {
-        const rules = LINT_RULES.filter((r): r is PolicyRule => r.kind === 'policy' && on(r.meta.id));
-        for (const p of policies) {
-          if (time.due()) yield;
-          if (!p.json) continue; // no rule fires on a policy that does not parse
-          const ctx = { file, text, policy: p as PolicyInfo & { json: NonNullable<PolicyInfo['json']> }, manifest: a.manifest?.manifest, model: a.manifest?.model, namespace: a.manifest?.manifest?.namespace ?? DEFAULT_NAMESPACE, config };
-          for (const r of rules) for (const f of r.check(ctx)) findings.push({ policyId: p.id, ...f });
-        }
         const setRules = LINT_RULES.filter((r): r is PolicySetRule => r.kind === 'set' && on(r.meta.id));
         if (setRules.length) {
           const members = a.manifest ? this.policyFilesOf(a.manifest) : [file];
@@ -408,6 +425,24 @@ export class Project {
     out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return out;
   }
+}
+
+interface PolicyMemo {
+  /** The manifest, configuration and rules the findings were computed under. */
+  stamp: string;
+  /** By policy key, id and the text before the policy on its first line. */
+  findings: Map<string, Finding[]>;
+}
+
+const NONE: Finding[] = [];
+
+/** A finding moved by `d` characters in `file` (its span, and the related spans and fix edits in the same file). */
+function shiftFinding(f: Finding, d: number, file: string): Finding {
+  const here = !f.file || f.file === file;
+  const out: Finding = here ? { ...f, span: { start: f.span.start + d, end: f.span.end + d } } : { ...f };
+  if (f.related) out.related = f.related.map((r) => (r.file === file ? { ...r, span: { start: r.span.start + d, end: r.span.end + d } } : r));
+  if (f.fixes) out.fixes = f.fixes.map((fx) => ({ ...fx, edits: fx.edits.map((e) => (e.file === file ? { ...e, span: { start: e.span.start + d, end: e.span.end + d } } : e)) }));
+  return out;
 }
 
 function hashOf(text: string | undefined): string {
