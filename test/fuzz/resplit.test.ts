@@ -28,9 +28,9 @@ const full = (text: string): SplitResult => {
 };
 
 describe('incremental split (resplit) gives exactly what a full tokenize + split gives', function () {
-  this.timeout(300000);
   const seed = fuzzSeed();
   const edits = fuzzCount('FUZZ_RESPLIT_EDITS', 3000, 100000);
+  this.timeout(Math.max(300000, edits * 50));
 
   it(`on ${edits} random edits of the examples' policies (seed ${seed})`, () => {
     const rng = new Prng(seed);

@@ -95,6 +95,8 @@ export class Project {
   private configMemo: { key: string; config: LintConfig; findings: Finding[] } | undefined;
   /** Per policy file: the findings of each policy's references and rules, relative to the policy's start. */
   private policyMemo = new Map<string, PolicyMemo>();
+  /** Per manifest (or lone file): the set rules' findings by file, for the member lists they were computed from. */
+  private setMemo = new Map<string, { key: string; lists: { file: string; members: PolicyInfo[] | SetMember[] }[]; byFile: Map<string, Finding[]> }>();
 
   constructor(readonly host: ProjectHost, cache?: PolicyCache) {
     this.cache = cache ?? new PolicyCache();
@@ -297,23 +299,42 @@ export class Project {
         const setRules = LINT_RULES.filter((r): r is PolicySetRule => r.kind === 'set' && on(r.meta.id));
         if (setRules.length) {
           const members = a.manifest ? this.policyFilesOf(a.manifest) : [file];
-          const set: SetMember[] = [];
+          // Each file's policies as the set rules see them: its analysis when at hand, else just its ids (cheap for a
+          // 5 MB sibling). The lists keep their identity while a file is unchanged, so the rules run once per change
+          // of the set, not once per file of it.
+          const lists: { file: string; members: PolicyInfo[] | SetMember[] }[] = [];
           for (const f of members.includes(file) ? members : [...members, file]) {
             if (f === file) {
-              for (const p of policies) set.push({ file, policyId: p.id, id: p.slice.id, parsed: !!p.json });
+              lists.push({ file, members: policies });
               continue;
             }
-            // Siblings: their full analysis if it is at hand, else just their ids (cheap for a 5 MB sibling).
             const otherText = this.host.readFile(f);
             if (otherText === undefined) continue;
             const cached = this.analyses.get(f);
-            if (cached && cached.text === otherText) {
-              for (const p of cached.analysis.result.policies) set.push({ file: f, policyId: p.id, id: p.slice.id, parsed: !!p.json });
-            } else {
-              for (const m of yield* this.policyIdsSteps(f, otherText)) set.push(m);
-            }
+            lists.push({ file: f, members: cached && cached.text === otherText ? cached.analysis.result.policies : yield* this.policyIdsSteps(f, otherText) });
           }
-          for (const r of setRules) findings.push(...r.check({ policies: set, config }).filter((f) => f.file === file).map((f) => ({ ...f, file: undefined })));
+          const setKey = `${this.configState().key}|${setRules.map((r) => r.meta.id).join(',')}`;
+          const memoKey = a.manifest?.file ?? file;
+          let hit = this.setMemo.get(memoKey);
+          if (!hit || hit.key !== setKey || hit.lists.length !== lists.length || hit.lists.some((l, i) => l.file !== lists[i]!.file || l.members !== lists[i]!.members)) {
+            const set: SetMember[] = [];
+            for (const l of lists) {
+              if (time.due()) yield;
+              for (const m of l.members) set.push('slice' in m ? { file: l.file, policyId: m.id, id: m.slice.id, parsed: !!m.json } : m);
+            }
+            const byFile = new Map<string, Finding[]>();
+            for (const r of setRules) {
+              for (const f of r.check({ policies: set, config })) {
+                if (!f.file) continue;
+                let list = byFile.get(f.file);
+                if (!list) byFile.set(f.file, (list = []));
+                list.push({ ...f, file: undefined });
+              }
+            }
+            hit = { key: setKey, lists, byFile };
+            this.setMemo.set(memoKey, hit);
+          }
+          findings.push(...(hit.byFile.get(file) ?? []));
         }
       }
       const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text);
