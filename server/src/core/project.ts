@@ -201,8 +201,8 @@ export class Project {
   }
 
   /** Analyses a policy file against its covering manifest (cached by text and schema). A generator: the server pauses between steps. */
-  *analysePolicyFileSteps(file: string, text: string): Generator<void, PolicyFileAnalysis> {
-    const manifest = this.coveringManifest(file);
+  *analysePolicyFileSteps(file: string, text: string, covering?: ManifestEntry): Generator<void, PolicyFileAnalysis> {
+    const manifest = covering ?? this.coveringManifest(file);
     const schema = manifest?.model ? { schema: manifest.model.schema, key: manifest.model.key } : undefined;
     // The text itself is part of the key (comparing strings is cheaper than hashing 5 MB).
     const key = `${schema?.key ?? '-'}|${manifest?.file ?? '-'}`;
@@ -360,7 +360,8 @@ export class Project {
       // A policy file that was not read may hold a forbid: the simulation must not decide without it.
       if ('refused' in read) unread.push({ file: f, message: refusalMessage(read) });
       if (!('text' in read)) continue;
-      const a = yield* this.analysePolicyFileSteps(f, read.text);
+      // `entry` covers every file of its set (policyFilesOf): no need to find each one's manifest again.
+      const a = yield* this.analysePolicyFileSteps(f, read.text, entry);
       files.push({ file: f, policies: a.result.policies });
     }
     return unread.length ? { files, unread } : { files };
