@@ -221,6 +221,9 @@ describe('completion and hover: what Cedar sees of an argument', () => {
 
   it('types nullable arguments, number_as_long and decimals as the Cedar schema does, with the enum of a nullable', () => {
     const web = manifestOf('nullable-shapes', 'web.agents.yaml');
+    // Required in the JSON Schema, but null clears it: optional in Cedar, and offered as such.
+    const issue = 'permit (principal, action == Web::Action::"update_issue_type", resource) when { context.input.';
+    assert.deepEqual(complete(web, `${issue}| };`).sort(), ['issue_number: Long', 'issue_type: String?', 'owner: String', 'repo: String']);
     const media = 'permit (principal, action == Web::Action::"browser_emulate_media", resource) when { context.input.';
     assert.deepEqual(complete(web, `${media}| };`).sort(), ['colorScheme: String?', 'media: String?', 'reducedMotion: String?']);
     assert.deepEqual(complete(web, `${media}media == "|" };`), ['screen: context.input.media · browser_emulate_media', 'print: context.input.media · browser_emulate_media']);
@@ -298,5 +301,20 @@ describe('completion below the first level, and in manifests', () => {
     const m = new Project(MemoryHost.fromDir(path.join(FIXTURES, 'check', 'action-prefix'))).manifest('/ws/dev.agents.yaml')!.manifest!;
     const text = 'scenarios:\n  - name: x\n    agent: dev-bot\n    tool: sup';
     assert.deepEqual(completeManifestAt(text, text.length, m).map((e) => e.label).sort(), ['create_branch', 'list_branches', 'supabase/create_branch', 'supabase/list_branches', 'supabase/list_projects']);
+  });
+});
+
+describe('number_as_long on tools written in the manifest', () => {
+  it('applies to a tool listed under its server, and its did-you-mean fix keeps the quoting', () => {
+    const yaml = 'version: 1\nagents: {a: {}}\nservers:\n  calc:\n    tools:\n      - name: add\n        number_as_long: ["left", "rght"]\n        inputSchema: { type: object, properties: { left: { type: number }, right: { type: number } } }\n';
+    const project = new Project(MemoryHost.of({ 'c.agents.yaml': yaml }));
+    assert.match(project.manifest('/ws/c.agents.yaml')!.model!.text, /left\?: Long,\s+right\?: decimal/);
+    const d = project.check('/ws/c.agents.yaml').diagnostics.find((x) => x.code === 'unknown-reference')!;
+    assert.equal(d.message, 'unknown argument `rght` of tool `add`; did you mean `right`?');
+    assert.equal(d.fixes![0]!.edits[0]!.newText, '"right"');
+    // An imported tool list is the server's: `number_as_long` there is not read.
+    const json = JSON.stringify({ tools: [{ name: 'add', number_as_long: true, inputSchema: { type: 'object', properties: { left: { type: 'number' } } } }] });
+    const imported = new Project(MemoryHost.of({ 'i.agents.yaml': 'version: 1\nagents: {a: {}}\nservers:\n  calc:\n    tools: { $import: calc.tools.json }\n', 'calc.tools.json': json }));
+    assert.match(imported.manifest('/ws/i.agents.yaml')!.model!.text, /left\?: decimal/);
   });
 });

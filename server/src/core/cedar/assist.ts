@@ -267,6 +267,8 @@ function mergeAttrs(objects: { from: string; schema: unknown; root: unknown; vie
         const names = [...o.view.names, p.name];
         const r = reach(o.view.type, o.view.leftOut, names);
         source.cedar = r && 'type' in r ? { view: { ...o.view, names }, type: r.type } : { leftOut: r?.leftOut ?? 'it is not in the Cedar schema' };
+        // Optional in Cedar when it may be null, whatever the JSON Schema's `required` says.
+        if (r && 'type' in r) source.required = r.required;
       }
       a.sources.push(source);
       byName.set(p.name, a);

@@ -10,8 +10,12 @@ import { actionScope, resourceServer } from './ast';
 import { argumentPath, type CType, type Unexpressible } from './ctype';
 import type { PolicyJson } from './engine';
 
-/** Where an attribute path under `context.input` or `context.session` leads: its Cedar type, why it is not in Cedar, or nowhere (no such field). */
-export type Reach = { type: CType } | { leftOut: string; path: string } | undefined;
+/**
+ * Where an attribute path under `context.input` or `context.session` leads: its Cedar type (and whether the attribute
+ * is required in Cedar: a nullable one is not, whatever the JSON Schema's `required`), why it is not in Cedar, or
+ * nowhere (no such field).
+ */
+export type Reach = { type: CType; required: boolean } | { leftOut: string; path: string } | undefined;
 
 /**
  * Follows `names` (`['filter', 'state']`) from an object's Cedar type. A name the Cedar type lacks is left out when the
@@ -20,10 +24,12 @@ export type Reach = { type: CType } | { leftOut: string; path: string } | undefi
  */
 export function reach(type: CType, leftOut: readonly Unexpressible[], names: readonly string[]): Reach {
   let t = type;
+  let required = true;
   for (let i = 0; i < names.length; i++) {
     if (t.kind !== 'Record' && t.kind !== 'Tagged') return undefined;
     const name = names[i]!;
     if (hasOwn(t.attrs, name)) {
+      required = t.attrs[name]!.required;
       t = t.attrs[name]!.type;
       continue;
     }
@@ -31,7 +37,7 @@ export function reach(type: CType, leftOut: readonly Unexpressible[], names: rea
     const why = leftOut.find((u) => argumentPath(u.path) === path);
     return why ? { leftOut: why.reason, path } : undefined;
   }
-  return { type: t };
+  return { type: t, required };
 }
 
 /**

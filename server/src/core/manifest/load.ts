@@ -337,14 +337,15 @@ function resolveImport(rel: string, manifestFile: string, host: ManifestHost, sp
 
 /**
  * The `number_as_long` of a tool: its server's entries for every tool (`"*"`) and for its name, and, for a tool
- * declared at the top level of the manifest, its own; with where each argument path is written.
+ * declared in the manifest, its own; with where each argument path is written.
  */
 function numberAsLong(t: JsonObject, path: JsonPath, server: string, manifest: JsonObject, inManifest: boolean): { value?: true | string[]; at: { name: string; path: JsonPath }[] } {
   const entries: { value: unknown; path: JsonPath }[] = [];
   const byTool = isPlainObject(manifest.servers) && isPlainObject(ownValue(manifest.servers, server)) ? ownValue(ownValue(manifest.servers, server), 'number_as_long') : undefined;
-  // The arguments listed for every tool ("*") are checked against the server's tools together (unknownLongEntries).
+  // The arguments listed for every tool ("*") are checked against the server's tools together (unknownLongTools).
   if (isPlainObject(byTool)) for (const key of ['*', t.name as string]) if (Object.hasOwn(byTool, key)) entries.push({ value: byTool[key], path: ['servers', server, 'number_as_long', key] });
-  if (inManifest && path[0] === 'tools' && t.number_as_long !== undefined) entries.push({ value: t.number_as_long, path: [...path, 'number_as_long'] });
+  // A tool written in the manifest may say it itself (an imported tool list is the server's: its tools cannot).
+  if (inManifest && t.number_as_long !== undefined) entries.push({ value: t.number_as_long, path: [...path, 'number_as_long'] });
   if (entries.some((e) => e.value === true)) return { value: true, at: [] };
   const at = entries.flatMap((e) => (Array.isArray(e.value) ? e.value.flatMap((name, i) => (typeof name === 'string' && name ? [{ name, path: [...e.path, i] }] : [])) : []));
   return at.length ? { value: [...new Set(at.map((a) => a.name))], at: at.filter((a) => a.path[3] !== '*') } : { at };
@@ -359,7 +360,8 @@ function checkNumberAsLong(tool: ToolDef, at: { name: string; path: JsonPath }[]
     if (!found) {
       const known = argumentPaths(tool.inputSchema);
       const hint = didYouMean(a.name, known);
-      out.push({ code: 'unknown-reference', message: `unknown argument \`${a.name}\` of tool \`${tool.action}\`${hint ? `; did you mean \`${hint}\`?` : ''}`, span, fixes: hint ? [{ title: `Change to '${hint}'`, preferred: true, edits: [{ file, span, newText: hint }] }] : undefined });
+      const quoted = /^["']/.test(source.text.slice(span.start, span.end)) || file.endsWith('.json');
+      out.push({ code: 'unknown-reference', message: `unknown argument \`${a.name}\` of tool \`${tool.action}\`${hint ? `; did you mean \`${hint}\`?` : ''}`, span, fixes: hint ? [{ title: `Change to '${hint}'`, preferred: true, edits: [{ file, span, newText: quoted ? JSON.stringify(hint) : hint }] }] : undefined });
     } else if (!found.isNumber) {
       out.push({ code: CODE, severity: 'warning', message: `argument \`${a.name}\` of tool \`${tool.action}\` is not a JSON Schema \`number\`: \`number_as_long\` changes nothing for it`, span });
     }
