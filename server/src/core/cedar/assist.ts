@@ -451,6 +451,19 @@ function enumBefore(text: string, tokens: Token[], i: number, offset: number, ma
   return [...seen].map(([value, froms]) => ({ value, detail: `${p!.path.join('.')} · ${froms.filter((f) => f !== 'session' && f !== 'agent').join(', ') || 'enum'}` }));
 }
 
+/** The Cedar types (as completion writes them: `Long`, `Set<String>`…) of the attribute an access path names, for these tools. */
+export function attributeTypes(path: string[], manifest: Manifest, tools: ToolDef[]): string[] | undefined {
+  if (path.length < 2) return undefined;
+  const attr = attributesAt(path.slice(0, -1), manifest, tools)?.find((a) => a.name === path.at(-1));
+  return attr && [...new Set(attr.sources.map((s) => cedarTypeName(s.schema, s.root)))];
+}
+
+/** `attributeTypes` for the tools of the policy around `offset` of a policy file. */
+export function attributeTypesAt(text: string, offset: number, path: string[], manifest: Manifest): string[] | undefined {
+  const w = windowAround(text, offset);
+  return attributeTypes(path, manifest, path[0] === 'context' ? toolsInScope(w.text, offset - w.base, manifest) : manifest.tools);
+}
+
 /** Hover at `offset`: what an attribute path or an entity reference refers to in the manifest. */
 export function hoverAt(text: string, offset: number, manifest: Manifest | undefined): HoverEntry | undefined {
   if (!manifest || offset < 0 || offset > text.length) return undefined;
