@@ -1,24 +1,13 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'yaml';
 import { attributeTypesAt } from '../../server/src/core/cedar/assist';
 import { BUILTINS, builtinAt, builtinMarkdown, methodCompletionsAt, signatureAt, signatureLabel } from '../../server/src/core/cedar/builtins';
 import { Project } from '../../server/src/core/project';
 import { cursor } from '../helpers/assistCases';
-import { FIXTURES, MemoryHost, REPO } from '../helpers/memoryHost';
+import { builtinCases } from '../helpers/builtinCases';
+import { MemoryHost, REPO } from '../helpers/memoryHost';
 
 const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
-
-export interface BuiltinCases {
-  hover: { name: string; text: string; range: string | null; contains?: string[] }[];
-  methods: { name: string; text: string; methods: string[] | 'all' }[];
-  signature: { name: string; text: string; label: string | null; active?: number }[];
-}
-
-export function builtinCases(): BuiltinCases {
-  return parse(fs.readFileSync(path.join(FIXTURES, 'builtins', 'cases.yaml'), 'utf8')) as BuiltinCases;
-}
 
 /** What the raw engine makes of `expr` as the condition of a permit: true (allow), false (deny), or an error. */
 function evaluate(expr: string): 'true' | 'false' | 'error' | string {
