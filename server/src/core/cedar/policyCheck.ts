@@ -1,7 +1,7 @@
 import { hashText, LineIndex, nextBoundary, utf8ToUtf16Many } from '../text';
 import type { Finding, Span } from '../types';
 import { parsePolicy, validatePolicies, type EngineError, type PolicyJson, type SchemaJson } from './engine';
-import { splitPoliciesSteps, tokenizeSteps, unescapeCedarString, type PolicySlice, type Token } from './split';
+import { resplit, splitPoliciesSteps, tokenizeSteps, unescapeCedarString, type PolicySlice, type Token } from './split';
 import { TimeSlice } from '../timeSlice';
 
 /** One policy of a file, as the rules and the simulator see it. */
@@ -120,16 +120,26 @@ const VALIDATION_CALL_MS = 250;
  * strict mode against the schema (when there is one). A generator, so that a caller can pause between
  * batches and give up when the text changed again; `runToEnd` runs it to the end.
  */
-export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | undefined, cache: PolicyCache): Generator<void, PolicyFileResult> {
+export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | undefined, cache: PolicyCache, previous?: { text: string; result: PolicyFileResult }): Generator<void, PolicyFileResult> {
   const time = new TimeSlice();
-  const tokens = yield* tokenizeSteps(text, time);
-  const slices = yield* splitPoliciesSteps(text, tokens, time);
+  let tokens: Token[];
+  let slices: PolicySlice[];
+  let carried: (number | undefined)[] = [];
+  if (previous) {
+    // An edit: only the policies around the change are lexed and split again; the others keep their text and key.
+    ({ tokens, slices, carried } = resplit(previous.text, { tokens: previous.result.tokens, slices: previous.result.policies.map((p) => p.slice) }, text));
+  } else {
+    tokens = yield* tokenizeSteps(text, time);
+    slices = yield* splitPoliciesSteps(text, tokens, time);
+  }
   const findings: Finding[] = [];
   const policies: PolicyInfo[] = [];
   for (const slice of slices) {
     if (time.due()) yield;
-    const ptext = text.slice(slice.span.start, slice.span.end);
-    const key = PolicyCache.keyOf(ptext, slice.isTemplate);
+    const o = carried[slice.index];
+    const same = o !== undefined ? previous!.result.policies[o] : undefined;
+    const ptext = same ? same.text : text.slice(slice.span.start, slice.span.end);
+    const key = same ? same.key : PolicyCache.keyOf(ptext, slice.isTemplate);
     const info: PolicyInfo = { slice, id: slice.id?.value ?? `policy${slice.index}`, text: ptext, key, validationErrors: [] };
     const parsed = cache.parse(ptext, slice.isTemplate, key);
     if ('json' in parsed) info.json = parsed.json;
