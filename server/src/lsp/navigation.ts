@@ -8,6 +8,7 @@ import type { ManifestEntry } from '../core/project';
 import { isManifestFile, isPolicyFile, isToolListFile } from '../core/manifest/model';
 import type { NavManifest, NavSet } from '../core/navigation/navigate';
 import { PolicyFactsCache, type PolicyFileFacts } from '../core/navigation/policyFacts';
+import { parseYaml, type YamlSource } from '../core/yamlDoc';
 import { TimeSlice } from '../core/timeSlice';
 import type { Span } from '../core/types';
 import { uriToPath } from './uris';
@@ -21,6 +22,11 @@ export async function runCancellable<T>(token: CancellationToken, steps: Generat
     if (r.done) return r.value;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+}
+
+/** A request handler that runs in time slices (see runCancellable). */
+export function sliced<P, R>(body: (params: P) => Generator<void, R>): (params: P, token: CancellationToken) => Promise<R> {
+  return (params, token) => runCancellable(token, body(params));
 }
 
 export class Navigation {
@@ -38,6 +44,19 @@ export class Navigation {
 
   offsetAt(file: string, text: string, position: { line: number; character: number }): number {
     return this.state.lineIndexOf(file, text).offsetAt(position);
+  }
+
+  /** An open document: its core path and text, and what kind of file it is for the outline-like features. */
+  openDocument(uri: string): { file: string; text: string; kind: 'policy' | 'manifest' | 'other' } | undefined {
+    const file = uriToPath(uri);
+    const text = this.state.documents.get(uri)?.getText();
+    if (!file || text === undefined) return undefined;
+    return { file, text, kind: isPolicyFile(file) ? 'policy' : isManifestFile(file) ? 'manifest' : 'other' };
+  }
+
+  /** A manifest's YAML (or JSON) tree, parsed from the text as it is now (it need not load as a manifest). */
+  manifestSource(file: string, text: string): YamlSource {
+    return parseYaml(text, 'manifest-invalid', file.endsWith('.json') ? 'json' : 'yaml').source;
   }
 
   /** The facts of a policy file's current text. */
@@ -75,6 +94,14 @@ export class Navigation {
       for (const entry of pr.project.allManifests().filter((m) => m.imports.has(file))) sets.push(yield* this.setOfSteps(pr, entry));
     }
     return { file, sets };
+  }
+
+  /** The file of `uri`, its text, the offset of `position` in it, and the policy sets it belongs to. */
+  *atSteps(uri: string, position: { line: number; character: number }): Generator<void, { file: string; text: string; offset: number; sets: NavSet[] } | undefined> {
+    const found = yield* this.setsOfSteps(uri);
+    const text = found && this.text(found.file);
+    if (!found || text === undefined) return undefined;
+    return { ...found, text, offset: this.offsetAt(found.file, text, position) };
   }
 
   /** Every policy file of the workspace with its facts, and every manifest that loads (for workspace symbols). */

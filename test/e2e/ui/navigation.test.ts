@@ -2,10 +2,9 @@
 // the policies by @id and the breadcrumbs follow the cursor (the README's screenshot), F2 renames an agent in the
 // policy and the manifest, Format Document (F1) formats a policy file.
 // Run by scripts/e2e/run.mjs once with the extension from the source folder and once installed from the .vsix.
-import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
-  activeTab, goTo, openFromExplorer, openWorkbench, revertDirtyEditors, runCommand, screenshot, screenshotIfFailed, squigglesOnLine, statusItem, uiEnv, until, type UiEnv,
+  activeTab, goTo, openFromExplorer, openWorkbenchWithServer, revertDirtyEditors, runCommand, screenshot, screenshotIfFailed, squigglesOnLine, until, type UiEnv,
 } from './workbench';
 
 function check(cond: unknown, message: string): asserts cond {
@@ -29,12 +28,7 @@ describe(`navigation and refactoring in the editor (${process.env.AGENT_POLICY_E
   const cursorAt = (line: number, column: number) => page.locator('#status\\.editor\\.selection').filter({ hasText: `Ln ${line}, Col ${column}` }).waitFor({ timeout: 15_000 });
 
   before(async () => {
-    const base = uiEnv();
-    env = { ...base, browserDir: path.join(base.browserDir, 'navigation') };
-    ({ ctx, page } = await openWorkbench(env));
-    let status = '';
-    await until(async () => /\d+ problems?/.test((status = ((await statusItem(page).textContent().catch(() => null)) ?? '').trim())),
-      () => `the status bar to show the problem count (it shows "${status}")`, 60_000);
+    ({ env, ctx, page } = await openWorkbenchWithServer('navigation'));
   });
 
   afterEach(async function () {

@@ -323,7 +323,7 @@ function entityTypeBefore(tokens: Token[], i: number): string | undefined {
   return tokens[i - 2]!.value;
 }
 
-function tokenIndexAt(tokens: Token[], offset: number): number {
+export function tokenIndexAt(tokens: Token[], offset: number): number {
   // The last token that starts before the offset.
   let lo = 0;
   let hi = tokens.length - 1;
@@ -345,7 +345,7 @@ function tokenIndexAt(tokens: Token[], offset: number): number {
  * comment cannot hide such a line; only a multi-line string could, and completion is then merely less precise).
  * Without such a line, the whole file up to the offset's line.
  */
-function windowAround(text: string, offset: number): { base: number; text: string } {
+export function windowAround(text: string, offset: number): { base: number; text: string } {
   let end = text.indexOf('\n', offset);
   if (end < 0) end = text.length;
   let base = 0;

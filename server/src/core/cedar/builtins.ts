@@ -4,6 +4,7 @@
  * all read. Every example in it is evaluated by the real engine in the tests, so the table cannot drift from Cedar.
  */
 import type { Span } from '../types';
+import { tokenIndexAt, windowAround } from './assist';
 import { tokenize, type Token } from './split';
 
 /** The Cedar types a method is called on. */
@@ -661,35 +662,7 @@ export function builtinMarkdown(b: Builtin): string {
   return lines.join('\n');
 }
 
-// ---- Reading the text around the cursor ----
-
-function tokenIndexAt(tokens: Token[], offset: number): number {
-  let lo = 0;
-  let hi = tokens.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (tokens[mid]!.start < offset) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
-}
-
-/** The text from the start of the policy around `offset` (a line starting with `@`, `permit` or `forbid`) to the end of its line. */
-function windowAround(text: string, offset: number): { base: number; text: string } {
-  let end = text.indexOf('\n', offset);
-  if (end < 0) end = text.length;
-  let base = 0;
-  for (let line = offset === 0 ? -1 : text.lastIndexOf('\n', offset - 1); line >= 0; line = line === 0 ? -1 : text.lastIndexOf('\n', line - 1)) {
-    if (/^(@|permit\b|forbid\b)/.test(text.slice(line + 1, line + 8))) {
-      base = line + 1;
-      break;
-    }
-  }
-  return { base, text: text.slice(base, end) };
-}
+// ---- Reading the text around the cursor (the policy around it, as completion and hover read it) ----
 
 const OPERATOR_TOKENS = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||', '!', '+', '-', '*']);
 const WORDS = new Set(['like', 'has', 'is', 'in', 'if', 'then', 'else', 'permit', 'forbid', 'when', 'unless', 'principal', 'action', 'resource', 'context']);

@@ -1,11 +1,8 @@
 /** The Outline and the breadcrumbs: policies by `@id` (effect and scope), and a manifest's agents, roles, servers, tools and scenarios. */
 import { SymbolKind, type DocumentSymbol, type SymbolInformation } from 'vscode-languageserver/node';
-import { isManifestFile, isPolicyFile } from '../../core/manifest/model';
 import { manifestSymbols, policySymbols, type DocSymbol, type SymbolKindName } from '../../core/navigation/symbols';
 import { LineIndex } from '../../core/text';
-import { parseYaml } from '../../core/yamlDoc';
-import { runCancellable } from '../navigation';
-import { uriToPath } from '../uris';
+import { sliced } from '../navigation';
 import type { Feature } from './feature';
 
 export const SYMBOL_KINDS: Record<SymbolKindName, SymbolKind> = {
@@ -33,37 +30,29 @@ export const documentSymbolsFeature: Feature = {
     return { documentSymbolProvider: { label: 'Agent Policy' } };
   },
   register({ state, navigation }) {
-    state.connection.onDocumentSymbol((params, token) =>
-      runCancellable(
-        token,
-        (function* (): Generator<void, DocumentSymbol[] | SymbolInformation[] | null> {
-          const file = uriToPath(params.textDocument.uri);
-          const doc = state.documents.get(params.textDocument.uri);
-          const text = doc?.getText() ?? (file ? navigation.text(file) : undefined);
-          if (!file || text === undefined) return null;
-          let symbols: DocSymbol[];
-          if (isPolicyFile(file)) symbols = policySymbols(yield* navigation.factsSteps(file, text));
-          else if (isManifestFile(file)) symbols = manifestSymbols(parseYaml(text, 'manifest-invalid', file.endsWith('.json') ? 'json' : 'yaml').source);
-          else return null;
-          const ix = new LineIndex(text);
-          const toLsp = (s: DocSymbol): DocumentSymbol => ({
-            name: s.name || ' ',
-            detail: s.detail,
-            kind: SYMBOL_KINDS[s.kind],
-            range: ix.range(s.span),
-            selectionRange: ix.range(s.selection),
-            children: s.children.map(toLsp),
-          });
-          if (hierarchical) return symbols.map(toLsp);
-          const flat: SymbolInformation[] = [];
-          const walk = (s: DocSymbol, container?: string) => {
-            flat.push({ name: s.name || ' ', kind: SYMBOL_KINDS[s.kind], location: { uri: params.textDocument.uri, range: ix.range(s.span) }, containerName: container });
-            for (const c of s.children) walk(c, s.name);
-          };
-          for (const s of symbols) walk(s);
-          return flat;
-        })(),
-      ),
+    state.connection.onDocumentSymbol(
+      sliced(function* (params): Generator<void, DocumentSymbol[] | SymbolInformation[] | null> {
+        const doc = navigation.openDocument(params.textDocument.uri);
+        if (!doc || doc.kind === 'other') return null;
+        const symbols = doc.kind === 'policy' ? policySymbols(yield* navigation.factsSteps(doc.file, doc.text)) : manifestSymbols(navigation.manifestSource(doc.file, doc.text));
+        const ix = new LineIndex(doc.text);
+        const toLsp = (s: DocSymbol): DocumentSymbol => ({
+          name: s.name || ' ',
+          detail: s.detail,
+          kind: SYMBOL_KINDS[s.kind],
+          range: ix.range(s.span),
+          selectionRange: ix.range(s.selection),
+          children: s.children.map(toLsp),
+        });
+        if (hierarchical) return symbols.map(toLsp);
+        const flat: SymbolInformation[] = [];
+        const walk = (s: DocSymbol, container?: string) => {
+          flat.push({ name: s.name || ' ', kind: SYMBOL_KINDS[s.kind], location: { uri: params.textDocument.uri, range: ix.range(s.span) }, containerName: container });
+          for (const c of s.children) walk(c, s.name);
+        };
+        for (const s of symbols) walk(s);
+        return flat;
+      }),
     );
   },
 };
