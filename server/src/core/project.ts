@@ -334,7 +334,8 @@ export class Project {
             hit = { key: setKey, lists, byFile };
             this.setMemo.set(memoKey, hit);
           }
-          findings.push(...(hit.byFile.get(file) ?? []));
+          // Copies: the findings of this check get fixes added below, the kept ones must not.
+          for (const f of hit.byFile.get(file) ?? []) findings.push({ ...f });
         }
       }
       const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text);
@@ -444,7 +445,8 @@ export class Project {
       }
       out.push(d);
     }
-    out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    // Deterministic: the engine's order of several errors at one place may vary with what it validated alongside.
+    out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.range.end.line - b.range.end.line || a.range.end.character - b.range.end.character || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
     return out;
   }
 }

@@ -3,6 +3,7 @@ import type { Finding, Span } from '../types';
 import { parsePolicy, validatePolicies, type EngineError, type PolicyJson, type SchemaJson } from './engine';
 import { resplit, splitPoliciesSteps, tokenizeSteps, unescapeCedarString, type PolicySlice, type Token } from './split';
 import { TimeSlice } from '../timeSlice';
+import { validationKey } from './validationKey';
 
 /** One policy of a file, as the rules and the simulator see it. */
 export interface PolicyInfo {
@@ -154,10 +155,15 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     findings.push({ code: 'cedar-syntax', message: `${describeBlocking(p, p.leftOut)}: every simulation of this policy set denies until it is fixed`, span: blockingSpan(p, tokens), policyId: p.id });
   }
 
+  // Each policy's validation is cached under the part of the schema it depends on (see validationKey).
+  const vkeys = new Map<PolicyInfo, string>();
   const pending: PolicyInfo[] = [];
   for (const p of policies) {
     if (time.due()) yield;
-    if (p.json && !cache.getValidation(schema.key, p.key)) pending.push(p);
+    if (!p.json) continue;
+    const vk = validationKey(schema.schema, schema.key, p.json);
+    vkeys.set(p, vk);
+    if (!cache.getValidation(vk, p.key)) pending.push(p);
   }
   let size = VALIDATION_BATCH;
   for (let i = 0; i < pending.length; ) {
@@ -171,7 +177,7 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     batch.forEach((p, k) => {
       const key = `p${k}`;
       const errors = [...(r.errors.get(key) ?? []), ...r.general];
-      cache.setValidation(schema.key, p.key, { errors, warnings: r.warnings.get(key) ?? [] });
+      cache.setValidation(vkeys.get(p)!, p.key, { errors, warnings: r.warnings.get(key) ?? [] });
     });
     const took = Date.now() - started;
     size = took < VALIDATION_CALL_MS / 2 ? Math.min(VALIDATION_BATCH_MAX, size * 2) : took > VALIDATION_CALL_MS * 2 ? Math.max(VALIDATION_BATCH, Math.floor(size / 2)) : size;
@@ -180,7 +186,7 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
   for (const p of policies) {
     if (time.due()) yield;
     if (!p.json) continue;
-    const v = cache.getValidation(schema.key, p.key);
+    const v = cache.getValidation(vkeys.get(p)!, p.key);
     if (!v) continue;
     for (const e of v.errors) p.validationErrors.push(toFinding('cedar-validation', e, p, tokens, stripPolicyPrefix));
     // The validator's warnings (an impossible policy, say) are noise next to a real error in the same policy.
