@@ -82,7 +82,7 @@ export function parsePolicy(text: string, template: boolean): { json: PolicyJson
 export function formatPolicies(text: string, options: { lineWidth?: number; indentWidth?: number } = {}): { text: string } | { errors: EngineError[] } {
   return guard(
     () => {
-      const r = cedar.formatPolicies({ policyText: text, lineWidth: options.lineWidth, indentWidth: options.indentWidth });
+      const r = engine().formatPolicies({ policyText: text, lineWidth: options.lineWidth, indentWidth: options.indentWidth });
       return r.type === 'success' ? { text: r.formatted_policy } : { errors: flatten(r.errors) };
     },
     (message) => ({ errors: [{ message, spans: [] }] }),
