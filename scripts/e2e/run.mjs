@@ -36,7 +36,8 @@ const MODE_TITLE = { dev: 'extension from the source folder', vsix: 'extension i
 
 /** Settings for the test servers: quiet (see lib.mjs) and without highlights that clutter screenshots. */
 // files.autoSave: VS Code in a browser saves after 1 s by default; tests make unsaved edits and revert them.
-const TEST_SETTINGS = { 'files.autoSave': 'off', 'editor.occurrencesHighlight': 'off', 'editor.selectionHighlight': false, 'workbench.reduceMotion': 'on', 'editor.stickyScroll.enabled': false };
+// files.refactoring.autoSave: a rename (F2) would otherwise save the files it changed that were not open.
+const TEST_SETTINGS = { 'files.autoSave': 'off', 'files.refactoring.autoSave': false, 'editor.occurrencesHighlight': 'off', 'editor.selectionHighlight': false, 'workbench.reduceMotion': 'on', 'editor.stickyScroll.enabled': false };
 
 /**
  * VS Code runs extension tests only in an extension-development window; to test the installed .vsix (and not this

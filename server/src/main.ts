@@ -7,7 +7,11 @@
  * - completion and hover go to the worker too, but when it has not answered within ASSIST_DEADLINE_MS (it is busy
  *   with a large check, a slow manifest, a simulation), the router answers from the open document and the manifest
  *   as the worker last loaded it (the worker sends those as snapshots); quick fixes are answered here, from the
- *   diagnostic that carries them;
+ *   diagnostic that carries them, and so is signature help (it needs only the open text);
+ * - every other request (definition, references, rename, symbols, formatting, folding…) goes to the worker as is,
+ *   and a `$/cancelRequest` for it too: the worker's handlers run in time slices and stop when cancelled;
+ * - a capability the worker registers again after a restart (same method, same options) is not registered twice:
+ *   the router answers that registration itself;
  * - if the worker dies, the router starts a new one and gives it the open documents again; the client sees errors
  *   for the requests that were in flight, never a dead server.
  */
@@ -25,6 +29,9 @@ import {
   type CodeActionParams,
   type CompletionParams,
   type HoverParams,
+  type Registration,
+  type RegistrationParams,
+  type SignatureHelpParams,
   type MessageReader,
   type MessageWriter,
   type NotificationMessage,
@@ -34,7 +41,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isManifestFile, isPolicyFile, type Manifest } from './core/manifest/model';
-import { manifestCompletion, policyCompletion, policyHover, quickFixes } from './lsp/assist';
+import { builtinSignatureHelp, manifestCompletion, policyCompletion, policyHover, quickFixes } from './lsp/assist';
 import { SNAPSHOT_METHOD, type AssistSnapshot } from './lsp/snapshot';
 import { pathToUri, uriToPath } from './lsp/uris';
 
@@ -165,8 +172,17 @@ function restart(code: number) {
   }
 }
 
+/** Capabilities the client has registered (method and options), so that a restarted worker does not register them twice. */
+const registered = new Set<string>();
+const registrationKey = (r: Registration) => `${r.method} ${JSON.stringify(r.registerOptions ?? null)}`;
+
 function fromWorker(m: Message) {
   if (Message.isNotification(m) && m.method === SNAPSHOT_METHOD) return applySnapshot(m.params as AssistSnapshot);
+  if (Message.isRequest(m) && m.method === 'client/registerCapability') {
+    const regs = (m.params as RegistrationParams | undefined)?.registrations ?? [];
+    if (regs.length && regs.every((r) => registered.has(registrationKey(r)))) return toWorker({ jsonrpc: '2.0', id: m.id, result: null } as ResponseMessage);
+    for (const r of regs) registered.add(registrationKey(r));
+  }
   if (Message.isResponse(m) && m.id !== null) {
     const a = typeof m.id === 'string' ? assists.get(m.id) : undefined;
     if (a) return a.settle(m);
@@ -199,6 +215,17 @@ function routeAssist(m: RequestMessage) {
 function fromClient(m: Message) {
   if (Message.isRequest(m)) {
     if (ASSIST_METHODS.has(m.method)) return routeAssist(m);
+    if (m.method === 'textDocument/signatureHelp') {
+      let result: unknown = null;
+      try {
+        const p = m.params as SignatureHelpParams;
+        const doc = documents.get(p.textDocument.uri);
+        if (doc && isPolicyFile(uriToPath(p.textDocument.uri) ?? '')) result = builtinSignatureHelp(doc, p.position);
+      } catch (err) {
+        console.error(`agent-policy: signature help failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return toClient({ jsonrpc: '2.0', id: m.id, result } as ResponseMessage);
+    }
     if (m.method === 'textDocument/codeAction') {
       let result: unknown = [];
       try {

@@ -17,6 +17,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { FEATURES, type FeatureContext } from './lsp/features';
+import { Navigation } from './lsp/navigation';
 import { Scheduler } from './lsp/scheduler';
 import { uriToPath } from './lsp/uris';
 import { WorkerState } from './lsp/workspace';
@@ -27,7 +28,7 @@ const connection = parentPort
   : createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const state = new WorkerState(connection, documents, !!parentPort);
-const ctx: FeatureContext = { state, scheduler: new Scheduler(state) };
+const ctx: FeatureContext = { state, scheduler: new Scheduler(state), navigation: new Navigation(state) };
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
@@ -37,6 +38,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   }
   state.client.pullConfiguration = !!params.capabilities.workspace?.configuration;
   state.client.refreshCodeLens = !!params.capabilities.workspace?.codeLens?.refreshSupport;
+  state.client.refreshInlayHints = !!params.capabilities.workspace?.inlayHint?.refreshSupport;
   const capabilities: ServerCapabilities = {};
   for (const f of FEATURES) Object.assign(capabilities, f.capabilities?.(params));
   return { capabilities, serverInfo: { name: 'agent-policy-server' } };

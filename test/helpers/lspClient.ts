@@ -18,6 +18,9 @@ import {
   DidCloseTextDocumentNotification,
   ConfigurationRequest,
   RegistrationRequest,
+  type ClientCapabilities,
+  type InitializeResult,
+  type RegistrationParams,
 } from 'vscode-languageserver-protocol/node';
 import { REPO } from './memoryHost';
 
@@ -35,6 +38,8 @@ export class TestClient {
   readonly published: PublishDiagnosticsParams[] = [];
   readonly notifications: { method: string; params: unknown }[] = [];
   settings: Record<string, unknown> = { validate: { onType: true } };
+  /** Every client/registerCapability the server sent. */
+  readonly registrations: RegistrationParams[] = [];
   /** How many times the server pulled the settings. */
   configurationRequests = 0;
   stderr = '';
@@ -57,7 +62,11 @@ export class TestClient {
       this.wake();
       return p.items.map(() => this.settings);
     });
-    this.conn.onRequest(RegistrationRequest.type, () => undefined);
+    this.conn.onRequest(RegistrationRequest.type, (p) => {
+      this.registrations.push(p);
+      this.wake();
+      return undefined;
+    });
     this.conn.listen();
   }
 
@@ -67,14 +76,16 @@ export class TestClient {
     for (const f of w) f();
   }
 
-  async start(): Promise<void> {
-    await this.conn.sendRequest(InitializeRequest.type, {
+  /** Starts the server; `textDocument` capabilities are added to the client's few (linkSupport, hierarchical symbols…). */
+  async start(textDocument: ClientCapabilities['textDocument'] = {}): Promise<InitializeResult> {
+    const result = await this.conn.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: uriOf(this.root),
       workspaceFolders: [{ uri: uriOf(this.root), name: 'ws' }],
-      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, textDocument: { publishDiagnostics: { versionSupport: true } } },
+      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, textDocument: { publishDiagnostics: { versionSupport: true }, ...textDocument } },
     });
     await this.conn.sendNotification(InitializedNotification.type, {});
+    return result;
   }
 
   /** Changes the settings and waits until the server has pulled them. */

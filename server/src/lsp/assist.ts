@@ -7,16 +7,19 @@ import {
   CodeAction,
   CodeActionKind,
   CompletionItemKind,
+  InsertTextFormat,
   MarkupKind,
   type CodeActionParams,
   type CompletionItem,
   type Hover,
   type Position,
+  type SignatureHelp,
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { completeAt, hoverAt, type AssistKind } from '../core/cedar/assist';
+import { attributeTypesAt, completeAt, hoverAt, type AssistKind } from '../core/cedar/assist';
+import { builtinAt, builtinMarkdown, methodCompletionsAt, signatureAt, signatureLabel } from '../core/cedar/builtins';
 import { completeManifestAt } from '../core/manifest/assist';
 import type { Manifest } from '../core/manifest/model';
 import type { FixWithRanges } from '../core/types';
@@ -52,10 +55,12 @@ export function manifestCompletion(doc: TextDocument, position: Position, manife
   }));
 }
 
-/** Completion in an open policy file. */
+/** Completion in an open policy file: what the manifest declares, and Cedar's methods after a `.`. */
 export function policyCompletion(doc: TextDocument, position: Position, manifest: Manifest | undefined): CompletionItem[] {
   const lines = positionsOf(doc);
-  return completeAt(doc.getText(), lines.offsetAt(position), manifest).map((i) => ({
+  const text = doc.getText();
+  const offset = lines.offsetAt(position);
+  const items: CompletionItem[] = completeAt(text, offset, manifest).map((i) => ({
     label: i.label,
     kind: COMPLETION_KINDS[i.kind],
     detail: i.detail,
@@ -63,13 +68,50 @@ export function policyCompletion(doc: TextDocument, position: Position, manifest
     sortText: i.sortText,
     textEdit: { range: lines.range(i.replace), newText: i.insertText ?? i.label },
   }));
+  const methods = methodCompletionsAt(text, offset, manifest && ((path) => attributeTypesAt(text, offset, path, manifest)));
+  for (const [n, b] of (methods?.methods ?? []).entries()) {
+    items.push({
+      label: b.name,
+      kind: CompletionItemKind.Method,
+      detail: signatureLabel(b),
+      documentation: { kind: MarkupKind.Markdown, value: builtinMarkdown(b) },
+      // After the manifest's attributes.
+      sortText: `z${String(n).padStart(4, '0')}`,
+      insertTextFormat: InsertTextFormat.Snippet,
+      textEdit: { range: lines.range(methods!.replace), newText: b.params?.length ? `${b.name}($1)` : `${b.name}()` },
+    });
+  }
+  return items;
 }
 
-/** Hover in an open policy file. */
+/** Hover in an open policy file: what the manifest says of a name, else what a Cedar operator, function or keyword does. */
 export function policyHover(doc: TextDocument, position: Position, manifest: Manifest | undefined): Hover | null {
   const lines = positionsOf(doc);
-  const h = hoverAt(doc.getText(), lines.offsetAt(position), manifest);
-  return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: lines.range(h.span) } : null;
+  const offset = lines.offsetAt(position);
+  const h = hoverAt(doc.getText(), offset, manifest);
+  if (h) return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: lines.range(h.span) };
+  const b = builtinAt(doc.getText(), offset);
+  return b ? { contents: { kind: MarkupKind.Markdown, value: builtinMarkdown(b.builtin) }, range: lines.range(b.span) } : null;
+}
+
+/** Signature help inside the parentheses of a Cedar function or method call. */
+export function builtinSignatureHelp(doc: TextDocument, position: Position): SignatureHelp | null {
+  const s = signatureAt(doc.getText(), positionsOf(doc).offsetAt(position));
+  if (!s) return null;
+  const label = signatureLabel(s.builtin);
+  const open = label.indexOf('(') + 1;
+  let at = open;
+  const parameters = (s.builtin.params ?? []).map((p) => {
+    const text = `${p.name}: ${p.type}`;
+    const start = label.indexOf(text, at);
+    at = start + text.length;
+    return { label: [start, start + text.length] as [number, number] };
+  });
+  return {
+    signatures: [{ label, documentation: { kind: MarkupKind.Markdown, value: builtinMarkdown(s.builtin) }, parameters }],
+    activeSignature: 0,
+    activeParameter: s.activeParameter,
+  };
 }
 
 /** The quick fixes a diagnostic carries (computed with it, so answering needs no analysis). */

@@ -21,6 +21,8 @@ export interface Settings {
   /** `onType`: lint as you type; `onSave`: typing runs the engine checks only, and a save lints the whole workspace. */
   lintRun: 'onType' | 'onSave';
   rules: RulesSetting | undefined;
+  /** `agentPolicy.inlayHints.enabled`: types of compared arguments, agents of a role, tools of a group (off by default). */
+  inlayHints: boolean;
 }
 
 export interface ProjectSlot {
@@ -32,11 +34,12 @@ export interface ProjectSlot {
 export interface ClientAbilities {
   pullConfiguration: boolean;
   refreshCodeLens: boolean;
+  refreshInlayHints: boolean;
 }
 
 export class WorkerState {
-  settings: Settings = { validateOnType: true, lintRun: 'onType', rules: undefined };
-  readonly client: ClientAbilities = { pullConfiguration: false, refreshCodeLens: false };
+  settings: Settings = { validateOnType: true, lintRun: 'onType', rules: undefined, inlayHints: false };
+  readonly client: ClientAbilities = { pullConfiguration: false, refreshCodeLens: false, refreshInlayHints: false };
   /** One project per workspace folder, then one per orphan folder. */
   readonly projects: ProjectSlot[] = [];
   /** Rule pages shipped with the extension open offline; otherwise link to the public pages. */

@@ -2,11 +2,10 @@
 // session context after `.`, an enum's values after `"`), accept one with Enter, invoke suggestions with Ctrl+Space,
 // type a scenario's `agent: ` in the manifest, and show the hover of a tool reference with Ctrl+K Ctrl+I.
 // Run by scripts/e2e/run.mjs once with the extension from the source folder and once installed from the .vsix.
-import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   screenshotIfFailed,
-  editorText, goTo, openFromExplorer, openWorkbench, revertDirtyEditors, runCommand, screenshotAsIs, screenshotWithHover, statusItem, uiEnv, until, type UiEnv,
+  editorText, goTo, openFromExplorer, openWorkbenchWithServer, revertDirtyEditors, runCommand, screenshotAsIs, screenshotWithHover, until, type UiEnv,
 } from './workbench';
 
 const POLICY = 'policies/refunds.cedar';
@@ -37,15 +36,8 @@ describe(`completion and hover in a policy file (${process.env.AGENT_POLICY_E2E_
   const lineText = async (line: number) => (await editorText(page)).split('\n')[line - 1] ?? '';
 
   before(async () => {
-    const base = uiEnv();
-    // A browser profile of its own: the workbench does not restore another suite's editors.
-    env = { ...base, browserDir: path.join(base.browserDir, 'assist') };
-    ({ ctx, page } = await openWorkbench(env));
-    // Completion needs the language server: until it has started, VS Code has no provider and typing a `.` shows
-    // nothing. The status bar's problem count says it has started and checked the workspace.
-    let status = '';
-    await until(async () => /\d+ problems?/.test((status = ((await statusItem(page).textContent().catch(() => null)) ?? '').trim())),
-      () => `the status bar to show the problem count (it shows "${status}")`, 60_000);
+    // Completion needs the language server: until it has started, typing a `.` shows nothing.
+    ({ env, ctx, page } = await openWorkbenchWithServer('assist'));
   });
 
   afterEach(async function () {

@@ -62,6 +62,21 @@ export async function openWorkbench(env: UiEnv): Promise<{ ctx: BrowserContext; 
   return { ctx, page };
 }
 
+/**
+ * Opens the workbench in a browser profile of the suite's own (the workbench does not restore another suite's
+ * editors), and waits until the language server has started and checked the workspace — the status bar shows the
+ * problem count: before that, VS Code has no provider for completion, definition… and a key press does nothing.
+ */
+export async function openWorkbenchWithServer(profile: string): Promise<{ env: UiEnv; ctx: BrowserContext; page: Page }> {
+  const base = uiEnv();
+  const env = { ...base, browserDir: path.join(base.browserDir, profile) };
+  const { ctx, page } = await openWorkbench(env);
+  let status = '';
+  await until(async () => /\d+ problems?/.test((status = ((await statusItem(page).textContent().catch(() => null)) ?? '').trim())),
+    () => `the status bar to show the problem count (it shows "${status}")`, 60_000);
+  return { env, ctx, page };
+}
+
 /** Picks a command in F1 by its full title ("Agent Policy: Show Generated Cedar Schema"). */
 async function chooseCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');

@@ -409,7 +409,7 @@ function entityTypeBefore(tokens: Token[], i: number): string | undefined {
   return tokens[i - 2]!.value;
 }
 
-function tokenIndexAt(tokens: Token[], offset: number): number {
+export function tokenIndexAt(tokens: Token[], offset: number): number {
   // The last token that starts before the offset.
   let lo = 0;
   let hi = tokens.length - 1;
@@ -431,7 +431,7 @@ function tokenIndexAt(tokens: Token[], offset: number): number {
  * comment cannot hide such a line; only a multi-line string could, and completion is then merely less precise).
  * Without such a line, the whole file up to the offset's line.
  */
-function windowAround(text: string, offset: number): { base: number; text: string } {
+export function windowAround(text: string, offset: number): { base: number; text: string } {
   let end = text.indexOf('\n', offset);
   if (end < 0) end = text.length;
   let base = 0;
@@ -536,6 +536,19 @@ function enumBefore(text: string, tokens: Token[], i: number, offset: number, ma
   const seen = new Map<string, string[]>();
   for (const s of attr.sources.filter(usable)) for (const v of stringEnum(s.schema, s.root) ?? []) seen.set(v, [...(seen.get(v) ?? []), s.from]);
   return [...seen].map(([value, froms]) => ({ value, detail: `${p!.path.join('.')} · ${froms.filter((f) => f !== 'session' && f !== 'agent').join(', ') || 'enum'}` }));
+}
+
+/** The Cedar types (as completion writes them: `Long`, `Set<String>`…) of the attribute an access path names, for these tools. */
+export function attributeTypes(path: string[], manifest: Manifest, tools: ToolDef[]): string[] | undefined {
+  if (path.length < 2) return undefined;
+  const attr = attributesAt(path.slice(0, -1), manifest, tools)?.find((a) => a.name === path.at(-1));
+  return attr && [...new Set(attr.sources.map((s) => cedarTypeName(s.schema, s.root)))];
+}
+
+/** `attributeTypes` for the tools of the policy around `offset` of a policy file. */
+export function attributeTypesAt(text: string, offset: number, path: string[], manifest: Manifest): string[] | undefined {
+  const w = windowAround(text, offset);
+  return attributeTypes(path, manifest, path[0] === 'context' ? toolsInScope(w.text, offset - w.base, manifest) : manifest.tools);
 }
 
 /** Hover at `offset`: what an attribute path or an entity reference refers to in the manifest. */

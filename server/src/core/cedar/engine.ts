@@ -74,6 +74,21 @@ export function parsePolicy(text: string, template: boolean): { json: PolicyJson
   );
 }
 
+/**
+ * Cedar's own formatter (`formatPolicies`) on a policy text. It keeps comments, but it reads the whole text as one
+ * policy set: callers format one policy at a time (see cedar/format.ts), so that the text between policies stays as
+ * written.
+ */
+export function formatPolicies(text: string, options: { lineWidth?: number; indentWidth?: number } = {}): { text: string } | { errors: EngineError[] } {
+  return guard(
+    () => {
+      const r = engine().formatPolicies({ policyText: text, lineWidth: options.lineWidth, indentWidth: options.indentWidth });
+      return r.type === 'success' ? { text: r.formatted_policy } : { errors: flatten(r.errors) };
+    },
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
 export interface ValidationResult {
   /** Errors and warnings per policy key; offsets are bytes into that policy's text. */
   errors: Map<string, EngineError[]>;

@@ -1,11 +1,13 @@
 import type { InitializeParams, ServerCapabilities } from 'vscode-languageserver/node';
 import type { WorkerState } from '../workspace';
 import type { Scheduler } from '../scheduler';
+import type { Navigation } from '../navigation';
 
-/** What a feature gets: the worker's state and the diagnostics scheduler. */
+/** What a feature gets: the worker's state, the diagnostics scheduler and the navigation service. */
 export interface FeatureContext {
   state: WorkerState;
   scheduler: Scheduler;
+  navigation: Navigation;
 }
 
 /** One LSP capability (or one group of custom requests): what it announces at initialize, and its handlers. */

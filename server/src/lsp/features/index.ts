@@ -5,13 +5,23 @@
 import { codeActionFeature } from './codeAction';
 import { codeLensFeature } from './codeLens';
 import { completionFeature } from './completion';
+import { definitionFeature } from './definition';
+import { documentSymbolsFeature } from './documentSymbols';
 import { documentSyncFeature } from './documentSync';
 import type { Feature } from './feature';
+import { foldingFeature } from './folding';
+import { formattingFeature } from './formatting';
 import { hoverFeature } from './hover';
+import { inlayHintsFeature } from './inlayHints';
+import { referencesFeature } from './references';
+import { renameFeature } from './rename';
 import { scenarioEditFeature } from './scenarioEdit';
 import { schemaFeature } from './schema';
+import { selectionRangeFeature } from './selectionRange';
 import { settingsFeature } from './settings';
+import { signatureHelpFeature } from './signatureHelp';
 import { simulateFeature } from './simulate';
+import { workspaceSymbolsFeature } from './workspaceSymbols';
 
 export const FEATURES: readonly Feature[] = [
   settingsFeature,
@@ -20,6 +30,16 @@ export const FEATURES: readonly Feature[] = [
   codeLensFeature,
   completionFeature,
   hoverFeature,
+  signatureHelpFeature,
+  definitionFeature,
+  referencesFeature,
+  renameFeature,
+  documentSymbolsFeature,
+  workspaceSymbolsFeature,
+  formattingFeature,
+  foldingFeature,
+  selectionRangeFeature,
+  inlayHintsFeature,
   schemaFeature,
   simulateFeature,
   scenarioEditFeature,

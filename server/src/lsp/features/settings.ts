@@ -7,12 +7,13 @@ async function loadSettings({ state }: FeatureContext) {
   if (!state.client.pullConfiguration) return;
   try {
     const [s] = (await state.connection.workspace.getConfiguration([{ section: 'agentPolicy' }])) as [
-      { validate?: { onType?: boolean }; lint?: { run?: string }; rules?: RulesSetting } | null,
+      { validate?: { onType?: boolean }; lint?: { run?: string }; rules?: RulesSetting; inlayHints?: { enabled?: boolean } } | null,
     ];
     state.settings = {
       validateOnType: s?.validate?.onType !== false,
       lintRun: s?.lint?.run === 'onSave' ? 'onSave' : 'onType',
       rules: s?.rules && typeof s.rules === 'object' ? s.rules : undefined,
+      inlayHints: s?.inlayHints?.enabled === true,
     };
     for (const { project } of state.projects) project.settingsRules = state.settings.rules;
   } catch {
@@ -24,9 +25,12 @@ export const settingsFeature: Feature = {
   name: 'settings',
   register(ctx) {
     ctx.state.connection.onDidChangeConfiguration(async () => {
-      const before = JSON.stringify(ctx.state.settings);
+      const { inlayHints: hintsBefore, ...checkBefore } = ctx.state.settings;
       await loadSettings(ctx);
-      if (JSON.stringify(ctx.state.settings) !== before) ctx.scheduler.enqueueAll();
+      const { inlayHints: hintsAfter, ...checkAfter } = ctx.state.settings;
+      // Inlay hints are drawn on request: turning them on or off needs no check of the workspace.
+      if (JSON.stringify(checkAfter) !== JSON.stringify(checkBefore)) ctx.scheduler.enqueueAll();
+      if (hintsAfter !== hintsBefore && ctx.state.client.refreshInlayHints) void ctx.state.connection.languages.inlayHint.refresh().catch(() => undefined);
     });
   },
   async initialized(ctx) {
