@@ -54,10 +54,10 @@ export function inlayHints(facts: PolicyFileFacts, manifest: Manifest, range?: S
         const agents = manifest.agents.filter((x) => x.roles.includes(e.id)).map((x) => x.id);
         out.push({ offset: e.span.end, label: agents.length ? `⇒ ${names(agents)}` : '⇒ no agent', kind: 'expansion', tooltip: `Agents with the role \`${e.id}\`: ${agents.join(', ') || 'none'}` });
       } else if (e.where === 'action' && e.local === 'Action' && e.id === CALL_TOOL_GROUP) {
-        const all = manifest.tools.map((t) => t.name);
+        const all = manifest.tools.map((t) => t.action);
         out.push({ offset: e.span.end, label: `⇒ every tool (${all.length})`, kind: 'expansion', tooltip: all.join(', ') });
       } else if (e.where === 'resource' && e.local === 'McpServer') {
-        const onServer = manifest.tools.filter((t) => t.server === e.id).map((t) => t.name);
+        const onServer = manifest.tools.filter((t) => t.server === e.id).map((t) => t.action);
         out.push({ offset: e.span.end, label: `⇒ ${onServer.length ? names(onServer) : 'no tool'}`, kind: 'expansion', tooltip: `Tools of \`${e.id}\`: ${onServer.join(', ') || 'none'}` });
       }
     }

@@ -109,7 +109,7 @@ function attrTarget(path: string[], tools: ToolDef[]): Target | undefined {
   if (path[0] === 'context' && path[1] === 'input' && path.length > 2) {
     const rest = path.slice(2);
     const having = tools.filter((t) => schemaPropertyPath(t.inputSchema, [], rest));
-    return { kind: 'argument', tools: (having.length ? having : tools).map((t) => t.name), path: rest };
+    return { kind: 'argument', tools: (having.length ? having : tools).map((t) => t.action), path: rest };
   }
   if (path[0] === 'context' && path[1] === 'session' && path.length > 2) return { kind: 'session', path: path.slice(2) };
   if (path[0] === 'principal' && path.length > 1) return { kind: 'agentAttribute', path: path.slice(1) };
@@ -120,7 +120,7 @@ function attrTarget(path: string[], tools: ToolDef[]): Target | undefined {
 export function toolsOfPolicy(p: PolicyFacts, manifest: Manifest): ToolDef[] {
   if (p.action.kind === 'tools') {
     const ids = p.action.ids;
-    return manifest.tools.filter((t) => ids.includes(t.name));
+    return manifest.tools.filter((t) => ids.includes(t.action));
   }
   const onServer = p.resourceServer === undefined ? [] : manifest.tools.filter((t) => t.server === p.resourceServer);
   return onServer.length ? onServer : manifest.tools;
@@ -177,11 +177,11 @@ function toolTargetAt(m: NavManifest, file: string, source: YamlSource, path: Js
   const found = toolAtPath(m, file, source, path);
   if (!found) return undefined;
   const { tool, rest } = found;
-  if (rest.length === 1 && rest[0] === 'name' && !isKey) return { target: { kind: 'tool', name: tool.name }, span };
+  if (rest.length === 1 && rest[0] === 'name' && !isKey) return { target: { kind: 'tool', name: tool.action }, span };
   if (rest.length === 1 && rest[0] === 'server' && !isKey && file === m.file) return { target: { kind: 'server', name: tool.server }, span };
   if (rest[0] === 'inputSchema' && isKey) {
     const chain = propertyChain(rest.slice(1));
-    if (chain) return { target: { kind: 'argument', tools: [tool.name], path: chain }, span };
+    if (chain) return { target: { kind: 'argument', tools: [tool.action], path: chain }, span };
   }
   return undefined;
 }
@@ -251,7 +251,7 @@ function declarationsIn(m: NavManifest, target: Target): Occurrence[] {
       }
       break;
     case 'tool':
-      for (const t of man.tools.filter((x) => x.name === target.name)) out.push(toolNameOccurrence(m, t));
+      for (const t of man.tools.filter((x) => x.action === target.name)) out.push(toolNameOccurrence(m, t));
       break;
     case 'argument':
     case 'session':
@@ -278,7 +278,7 @@ function toolNameOccurrence(m: NavManifest, t: ToolDef): Occurrence | undefined 
 function schemasOf(m: NavManifest, target: Target): { file: string; schema: unknown; path: JsonPath; names: string[] }[] {
   const man = m.manifest;
   if (target.kind === 'argument') {
-    return man.tools.filter((t) => target.tools.includes(t.name) && t.schemaPath).map((t) => ({ file: t.loc.file, schema: t.inputSchema, path: t.schemaPath!, names: target.path }));
+    return man.tools.filter((t) => target.tools.includes(t.action) && t.schemaPath).map((t) => ({ file: t.loc.file, schema: t.inputSchema, path: t.schemaPath!, names: target.path }));
   }
   if (target.kind === 'session' && man.context) return [{ file: m.file, schema: man.context, path: ['context'], names: target.path }];
   if (target.kind === 'agentAttribute' && man.agentAttributes) return [{ file: m.file, schema: man.agentAttributes, path: ['agent_attributes'], names: target.path }];
@@ -378,7 +378,7 @@ function policyOccurrences(file: string, facts: PolicyFileFacts, target: Target,
     }
     const prefix = target.kind === 'argument' ? ['context', 'input'] : target.kind === 'session' ? ['context', 'session'] : target.kind === 'agentAttribute' ? ['principal'] : undefined;
     if (!prefix || !('path' in target)) continue;
-    if (target.kind === 'argument' && m && !toolsOfPolicy(p, m.manifest).some((t) => target.tools.includes(t.name))) continue;
+    if (target.kind === 'argument' && m && !toolsOfPolicy(p, m.manifest).some((t) => target.tools.includes(t.action))) continue;
     const full = [...prefix, ...target.path];
     for (const a of p.attrs) {
       if (a.path.length < full.length || !full.every((seg, i) => a.path[i] === seg)) continue;
@@ -476,11 +476,13 @@ function cannotRename(set: NavSet, t: Target): string | undefined {
   if (!m) return 'no agent manifest covers this file.';
   const decls = declarationsIn(m, t);
   if (t.kind === 'tool') {
-    const tool = m.manifest.tools.find((x) => x.name === t.name);
+    const tool = m.manifest.tools.find((x) => x.action === t.name);
     if (tool && tool.loc.file !== m.file) {
       const server = m.manifest.servers.find((s) => s.name === tool.server);
       return `\`${t.name}\` is a tool of the MCP server \`${tool.server}\`${server?.importPath ? `, imported from ${server.importPath}` : ''}: its name belongs to the server and cannot be renamed here.`;
     }
+    // Its action id is the server's prefix plus its name: rename the name under the server (or change the prefix).
+    if (tool && tool.action !== tool.name) return `\`${t.name}\` is \`${tool.name}\` after its server's action_prefix: rename \`${tool.name}\` in the manifest, or change the prefix.`;
   }
   if (t.kind === 'server' && decls.length === 0 && m.manifest.servers.some((s) => s.name === t.name)) {
     return `the server \`${t.name}\` holds the tools declared under \`tools:\` and has no declaration of its own to rename.`;
