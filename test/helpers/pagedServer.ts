@@ -1,12 +1,17 @@
-// An MCP server over stdio made with the official SDK's low-level Server: it lists TOOLS tools (default 7),
-// PAGE_SIZE (default 3) per page, with opaque `nextCursor`s. The npm reference servers list all their tools at
+// An MCP server over stdio made with the official SDK's low-level Server: it lists `--tools N` tools (default 7),
+// `--page-size N` (default 3) per page, with opaque `nextCursor`s (arguments, not environment variables: the SDK
+// hands a stdio server only a few variables of the client's environment). The npm reference servers list all their tools at
 // once; this one is how the tests see that `tools pull` follows pagination.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
-const total = Number(process.env.TOOLS ?? 7);
-const pageSize = Number(process.env.PAGE_SIZE ?? 3);
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : Number(process.env[name.slice(2).toUpperCase().replace('-', '_')] ?? def);
+};
+const total = arg('--tools', 7);
+const pageSize = arg('--page-size', 3);
 const tools = Array.from({ length: total }, (_, i) => ({
   name: `tool_${String(i).padStart(2, '0')}`,
   description: `Tool number ${i}`,

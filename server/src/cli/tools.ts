@@ -544,7 +544,7 @@ function prettyCheck(
       lines.push(`${head}: ${c(31, `✗ ${r.message}`)}`);
       continue;
     }
-    const versions = r.pulled && r.live ? ` ${r.pulled.version === r.live.version ? `${r.live.name} ${r.live.version}` : `${r.live.name} ${r.pulled.version} → ${r.live.version}`}` : '';
+    const versions = r.pulled && r.live ? ` ${r.pulled.version === r.live.version ? `${r.live.name} ${r.live.version}` : `${r.live.name} ${r.pulled.version} → ${r.live.version}`} —` : '';
     if (r.status === 'same' || !r.drift) {
       lines.push(`${head}:${versions} ${c(32, '✓ no drift')}`);
       continue;
