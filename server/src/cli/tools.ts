@@ -14,7 +14,7 @@ import { Project, type ProjectHost } from '../core/project';
 import { LineIndex } from '../core/text';
 import { splitCommandLine } from '../core/tools/commandLine';
 import { setServerImport } from '../core/tools/manifestImport';
-import { MCP_JSON, parseMcpJson, resolveMcpJsonServer, type McpJsonServer } from '../core/tools/mcpJson';
+import { inputsUsed, MCP_JSON, parseMcpJson, resolveMcpJsonServer, type McpJsonServer } from '../core/tools/mcpJson';
 import { collectTools, describeSource, formatToolListFile, readToolListMeta, type ServerInfo, type ToolSource } from '../core/tools/toolListFile';
 import type { CoreDiagnostic, Severity, Span } from '../core/types';
 import { Confinement, toCorePath, toNativePath, writeInside } from '../node/fsHost';
@@ -125,7 +125,7 @@ function inputsFromEnv(): (id: string) => string | undefined {
 }
 
 /** Reads the workspace's .vscode/mcp.json through the confinement. */
-function readMcpJson(root: string): { servers: McpJsonServer[]; problems: string[] } | { error: string } {
+function readMcpJson(root: string): ReturnType<typeof parseMcpJson> | { error: string } {
   const file = `${root}/${MCP_JSON}`;
   const r = new Confinement(root).read(file, 1024 * 1024);
   if ('missing' in r) return { error: `no ${MCP_JSON} in the workspace` };
@@ -318,8 +318,12 @@ function servers(args: string[], io: ToolsIo): number {
   }
   const parsed = readMcpJson(ws.root);
   const list = 'error' in parsed ? [] : parsed.servers;
-  // Only what identifies a server: never its environment, headers or arguments (they may hold secrets).
-  const shown = list.map((s) => ({ name: s.name, kind: s.kind, ...(s.kind === 'stdio' ? { command: path.basename(s.command) } : s.kind === 'http' ? { url: describeSource({ url: s.url }).replace(/ \(HTTP\)$/, '') } : { why: s.why }) }));
+  const declared = 'error' in parsed ? [] : parsed.inputs;
+  // Only what identifies a server and the inputs it asks for: never its environment, headers or arguments (they may hold secrets).
+  const shown = list.map((s) => {
+    const inputs = inputsUsed(s).map((id) => declared.find((i) => i.id === id) ?? { id, password: true });
+    return { name: s.name, kind: s.kind, ...(s.kind === 'stdio' ? { command: path.basename(s.command) } : s.kind === 'http' ? { url: describeSource({ url: s.url }).replace(/ \(HTTP\)$/, '') } : { why: s.why }), ...(inputs.length ? { inputs } : {}) };
+  });
   if (fmt === 'json') {
     io.out(JSON.stringify({ version: 1, file: MCP_JSON, servers: shown, ...('error' in parsed ? { error: parsed.error } : parsed.problems.length ? { problems: parsed.problems } : {}) }, null, 2));
   } else if ('error' in parsed) {
