@@ -104,6 +104,11 @@ describe('CLI: agent-policy tools pull (real MCP servers)', function () {
     // --out is relative to the manifest's folder, the import relative to the manifest.
     const file = JSON.parse(fs.readFileSync(path.join(ws, 'agents', 'servers', 'fs.tools.json'), 'utf8')) as Pulled;
     assert.equal(file.serverInfo.name, 'secure-filesystem-server');
+    // A path inside the workspace is recorded relative to where the command ran: the list works in any clone.
+    assert.deepEqual(file.source, { command: NODE, args: [FILESYSTEM, './data'] });
+    const sub = run(['tools', 'pull', '--stdio', commandLine(NODE, FILESYSTEM, path.join(ws, 'data')), '--out', 'sub.tools.json'], path.join(ws, 'agents'));
+    assert.equal(sub.code, 0, sub.stderr);
+    assert.deepEqual((JSON.parse(fs.readFileSync(path.join(ws, 'agents', 'sub.tools.json'), 'utf8')) as Pulled).source, { command: NODE, args: [FILESYSTEM, '../data'], cwd: 'agents' });
     const write = file.tools.find((t) => t.name === 'write_file');
     assert.equal(write?.annotations?.destructiveHint, true);
     assert.ok(file.tools.find((t) => t.name === 'read_text_file')?.inputSchema?.properties?.path);

@@ -57,6 +57,8 @@ describe('tools: the pulled file', () => {
     assert.deepEqual(readToolListMeta('{"source":{"url":"http://127.0.0.1:9/mcp"},"tools":[]}').source, { url: 'http://127.0.0.1:9/mcp' });
     assert.deepEqual(readToolListMeta('{"source":{"mcpJson":"files"},"tools":[]}').source, { mcpJson: 'files' });
     assert.ok(readToolListMeta('{"source":{"command":3},"tools":[]}').problem);
+    assert.deepEqual(readToolListMeta('{"source":{"command":"node","args":["s.js"],"cwd":"tools/mcp"}}').source, { command: 'node', args: ['s.js'], cwd: 'tools/mcp' });
+    for (const cwd of ['../up', '/abs', 'a/../../b', 'C:/x']) assert.ok(readToolListMeta(JSON.stringify({ source: { command: 'node', cwd } })).problem, cwd);
     assert.deepEqual(readToolListMeta('[]'), {});
     assert.ok(readToolListMeta('{').problem);
   });

@@ -222,8 +222,21 @@ async function pull(args: string[], io: ToolsIo, signal: AbortSignal): Promise<n
       env[n] = v;
       if (v) secrets.push(v);
     }
-    target = { kind: 'stdio', command, args: cmdArgs, env, cwd: toNativePath(ws.root) };
-    source = { command, args: cmdArgs };
+    // The command runs where the user typed it (its relative paths mean what they meant), and the list records that
+    // folder relative to the workspace, with the absolute paths inside the workspace made relative to it: the list
+    // is a file people commit, and `tools check` must start the same server in every clone.
+    const rootNative = toNativePath(ws.root);
+    const relCwd = path.relative(rootNative, io.cwd);
+    const inside = !relCwd.startsWith('..') && !path.isAbsolute(relCwd);
+    const portable = (w: string) => {
+      if (!inside || !path.isAbsolute(w)) return w;
+      const inRoot = path.relative(rootNative, w);
+      if (!inRoot || inRoot.startsWith('..') || path.isAbsolute(inRoot)) return w;
+      const rel = path.relative(io.cwd, w).split(path.sep).join('/') || '.';
+      return rel.startsWith('.') ? rel : `./${rel}`;
+    };
+    target = { kind: 'stdio', command, args: cmdArgs, env, cwd: io.cwd };
+    source = { command: portable(command), args: cmdArgs.map(portable), ...(inside && relCwd ? { cwd: relCwd.split(path.sep).join('/') } : {}) };
     fallbackName = path.basename(command).replace(/\.(c|m)?js$/, '');
   } else if (values.http !== undefined) {
     target = { kind: 'http', url: values.http };
@@ -421,7 +434,7 @@ async function check(args: string[], io: ToolsIo, signal: AbortSignal): Promise<
         report.source = describeSource(meta.source);
         let target: McpTarget;
         let secrets: string[] = [];
-        if ('command' in meta.source) target = { kind: 'stdio', command: meta.source.command, args: meta.source.args, cwd: toNativePath(t.root) };
+        if ('command' in meta.source) target = { kind: 'stdio', command: meta.source.command, args: meta.source.args, cwd: path.resolve(toNativePath(t.root), meta.source.cwd ?? '.') };
         else if ('url' in meta.source) target = { kind: 'http', url: meta.source.url };
         else {
           const r = mcpJsonTarget(t.root, meta.source.mcpJson);

@@ -4,7 +4,8 @@
  * serialisation, so that pulling twice gives the same bytes and a change shows as a small diff.
  *
  *   { "serverInfo": { "name", "title"?, "version" },
- *     "source": { "command", "args" } | { "url" } | { "mcpJson": "<server in .vscode/mcp.json>" },
+ *     "source": { "command", "args", "cwd"? } | { "url" } | { "mcpJson": "<server in .vscode/mcp.json>" },
+ *     (`cwd`: the folder the command runs in, relative to the workspace folder; absent: the workspace folder)
  *     "tools": [ … sorted by name … ] }
  *
  * A manifest imports it like any tool list (`parseToolList` reads `tools` and ignores the rest).
@@ -13,7 +14,7 @@ import { isPlainObject } from '../yamlDoc';
 import { own } from '../own';
 
 /** How to reach a server again (what `tools check` starts). Never holds environment values or headers. */
-export type ToolSource = { command: string; args: string[] } | { url: string } | { mcpJson: string };
+export type ToolSource = { command: string; args: string[]; cwd?: string } | { url: string } | { mcpJson: string };
 
 export interface ServerInfo {
   name: string;
@@ -42,7 +43,7 @@ function canonicalTool(t: JsonTool): Record<string, unknown> {
 }
 
 function canonicalSource(s: ToolSource): Record<string, unknown> {
-  if ('command' in s) return { command: s.command, args: [...s.args] };
+  if ('command' in s) return { command: s.command, args: [...s.args], ...(s.cwd ? { cwd: s.cwd } : {}) };
   if ('url' in s) return { url: s.url };
   return { mcpJson: s.mcpJson };
 }
@@ -99,8 +100,13 @@ export function readToolListMeta(text: string): { source?: ToolSource; serverInf
   const args = own(s, 'args');
   const url = own(s, 'url');
   const mcpJson = own(s, 'mcpJson');
+  const cwd = own(s, 'cwd');
   if (typeof command === 'string' && command && (args === undefined || (Array.isArray(args) && args.every((a) => typeof a === 'string')))) {
-    out.source = { command, args: (args as string[] | undefined) ?? [] };
+    if (cwd !== undefined && (typeof cwd !== 'string' || cwd.startsWith('/') || /^[A-Za-z]:/.test(cwd) || cwd.split(/[\\/]/).includes('..'))) {
+      out.problem = '`source.cwd` must be a folder inside the workspace, relative to it';
+      return out;
+    }
+    out.source = { command, args: (args as string[] | undefined) ?? [], ...(typeof cwd === 'string' && cwd && cwd !== '.' ? { cwd } : {}) };
   } else if (typeof url === 'string' && url) out.source = { url };
   else if (typeof mcpJson === 'string' && mcpJson) out.source = { mcpJson };
   else out.problem = '`source` must be {"command", "args"}, {"url"} or {"mcpJson": "<server name>"}';
