@@ -159,8 +159,11 @@ describe('simulation fails closed when the engine cannot evaluate', () => {
 
   it('denies when the engine throws while preparing the policy set, and tries again next time', () => {
     const fresh = withSchema(() => undefined);
-    assertCannotEvaluate(patched('preparsePolicySet', () => simulate(fresh, set, CALL)), /^the engine refused the policy set: the Cedar engine failed: boom/);
-    assert.equal(simulate(fresh, set, CALL).decision, 'allow');
+    // Policies the engine has not seen yet (each gets a new comment), so that they must be preparsed.
+    const tag = `// ${Math.random()}\n`;
+    const freshSet: PolicySetInput = { files: set.files.map((f) => ({ ...f, policies: f.policies.map((p) => ({ ...p, text: tag + p.text, key: `${p.key}${tag}` })) })) };
+    assertCannotEvaluate(patched('preparsePolicySet', () => simulate(fresh, freshSet, CALL)), /^the engine refused the policy set: the Cedar engine failed: boom/);
+    assert.equal(simulate(fresh, freshSet, CALL).decision, 'allow');
   });
 
   it('denies when the engine throws while deciding', () => {

@@ -23,7 +23,7 @@ describe('package.json settings follow the rule metadata', () => {
   });
 
   it('every setting the extension declares is read by the client or the server', () => {
-    const sources = ['client/src/extension.ts', 'server/src/server.ts'].map((f) => fs.readFileSync(path.join(REPO, f), 'utf8')).join('\n');
+    const sources = ['client/src/extension.ts', 'server/src/lsp/features/settings.ts'].map((f) => fs.readFileSync(path.join(REPO, f), 'utf8')).join('\n');
     for (const key of Object.keys(props)) {
       const [, ...rest] = key.split('.');
       // trace.server is read by vscode-languageclient itself (its id is "agentPolicy").

@@ -5,12 +5,13 @@ import * as path from 'node:path';
 const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
 import { preparsedIdCount } from '../../server/src/core/cedar/engine';
 import { Project } from '../../server/src/core/project';
+import { CHUNKING } from '../../server/src/core/simulate';
 import { sampleValue } from '../../server/src/core/sampleValues';
 import { MemoryHost, REPO } from '../helpers/memoryHost';
 import { Prng } from '../fuzz/prng';
 
 /** Policies with every shape of action scope: one tool, a list, the call_tool group, none; conditions that can error. */
-function generatedSet(rng: Prng, tools: string[], roles: string[], agents: string[], n: number): { id: string; text: string }[] {
+function generatedSet(rng: Prng, tools: string[], roles: string[], agents: string[], servers: string[], n: number): { id: string; text: string }[] {
   const act = (t: string) => `Acme::Action::${JSON.stringify(t)}`;
   const out: { id: string; text: string }[] = [];
   for (let i = 0; i < n; i++) {
@@ -23,6 +24,7 @@ function generatedSet(rng: Prng, tools: string[], roles: string[], agents: strin
       'action',
       `action in ${act(rng.pick(tools))}`,
     ]);
+    const resource = rng.pick(['resource', 'resource', `resource == Acme::McpServer::"${rng.pick(servers)}"`, `resource in Acme::McpServer::"${rng.pick(servers)}"`, 'resource is Acme::McpServer']);
     const cond = rng.pick([
       '',
       ` when { context.session.purpose == "${rng.pick(['support', 'billing', 'ops', 'incident'])}" }`,
@@ -33,7 +35,7 @@ function generatedSet(rng: Prng, tools: string[], roles: string[], agents: strin
     const forbid = rng.chance(0.15);
     // A forbid always has a condition (an unconditional one would deny nearly every call and leave nothing to compare).
     const when = forbid && !cond ? ` when { context.session.purpose == "incident" && context.session.task_id == "t-${i}" }` : cond;
-    out.push({ id, text: `@id("${id}")\n${forbid ? 'forbid' : 'permit'} (${principal}, ${action}, resource)${when};` });
+    out.push({ id, text: `@id("${id}")\n${forbid ? 'forbid' : 'permit'} (${principal}, ${action}, ${resource})${when};` });
   }
   return out;
 }
@@ -41,13 +43,14 @@ function generatedSet(rng: Prng, tools: string[], roles: string[], agents: strin
 describe('simulation evaluates only the slice of policies that can apply to the tool', function () {
   this.timeout(120000);
 
-  it('decides random calls exactly as the raw engine on the whole set: decision, determining policies and errors', () => {
-    const rng = new Prng(20261202);
+  /** Random calls, each decided by the simulator (on its groups) and by the raw engine on the whole set: all must agree. */
+  function differential(seed: number) {
+    const rng = new Prng(seed);
     const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
     const project = new Project(host);
     const m = project.manifest('/ws/acme.agents.yaml')!.manifest!;
     const tools = m.tools.map((t) => t.name);
-    const set = generatedSet(rng, tools, m.roles.map((r) => r.name), m.agents.map((a) => a.id), 150);
+    const set = generatedSet(rng, tools, m.roles.map((r) => r.name), m.agents.map((a) => a.id), m.servers.map((x) => x.name), 150);
     // The generated set replaces the examples' policies.
     for (const f of [...host.files.keys()]) if (f.endsWith('.cedar')) host.files.delete(f);
     host.files.set('/ws/policies/generated.cedar', set.map((p) => p.text).join('\n\n'));
@@ -86,6 +89,20 @@ describe('simulation evaluates only the slice of policies that can apply to the 
     assert.equal(compared, 200);
     assert.ok(allows > 10 && allows < 190, `both decisions are exercised (${allows} allows)`);
     assert.ok(errored > 10, `errored policies are exercised (${errored})`);
+  }
+
+  it('decides random calls exactly as the raw engine on the whole set: decision, determining policies and errors', () => {
+    differential(20261202);
+  });
+
+  it('decides the same when the shared policies are cut into many small chunks (one engine call each, combined as Cedar does)', () => {
+    const saved = { ...CHUNKING };
+    Object.assign(CHUNKING, { min: 2, average: 4, max: 8 });
+    try {
+      differential(7);
+    } finally {
+      Object.assign(CHUNKING, saved);
+    }
   });
 
   it('keeps a bounded set of engine ids over hundreds of edits and simulations (memory stays flat)', () => {
@@ -103,7 +120,7 @@ describe('simulation evaluates only the slice of policies that can apply to the 
       assert.ok(r.reason.length > 0);
     }
     const grown = preparsedIdCount() - before;
-    // One slice id per tool and one schema id per manifest, whatever the number of edits.
-    assert.ok(grown <= m.tools.length + 1, `${grown} new engine ids after 300 edits (at most ${m.tools.length + 1} expected)`);
+    // One id per tool, one per chunk of the shared policies (one here), the schema's and the empty set's, whatever the number of edits.
+    assert.ok(grown <= m.tools.length + 3, `${grown} new engine ids after 300 edits (at most ${m.tools.length + 3} expected)`);
   });
 });

@@ -71,53 +71,66 @@ export interface PolicySetInput {
   unread?: { file: string; message: string }[];
 }
 
-interface Prepared {
-  /** The content of the whole set (with the schema): a slice preparsed for another content is stale. */
-  setKey: string;
-  refs: Map<string, PolicyRef>;
-  /** The policies that take part, by engine key, with the tools (action ids) their scope can match ('any': every tool). */
-  statics: Map<string, { text: string; actions: 'any' | Set<string> }>;
-  notes: string[];
-  blocking: string[];
+/** A policy that takes part in simulations: its text for the engine, where it is, and which requests its scope can match. */
+interface Member {
+  text: string;
+  ref: PolicyRef;
+  scope: Scope;
+  /** The engine key of its text (`PolicyInfo.key`). */
+  key: string;
 }
 
-const preparedSets = new Map<string, Prepared>();
-/** What each stable engine id holds now (the set content and tool of a slice, the model key of a schema). */
-const engineHolds = new Map<string, string>();
+/**
+ * What a policy's scope can match, read from its JSON: the tools (action ids) and the servers (resource ids), or
+ * 'any'. A policy whose scope cannot match a request is not satisfied and its condition is never evaluated, so
+ * leaving it out of that request's evaluation changes neither the decision, the determining policies nor the errors.
+ */
+interface Scope {
+  actions: 'any' | Set<string>;
+  servers: 'any' | Set<string>;
+}
+
+/** A group of members preparsed together in the engine, and evaluated together (one engine call per group). */
+interface Group {
+  members: Member[];
+  /** The engine's content: the members' texts (their keys), in order. */
+  content: string;
+}
+
+interface Prepared {
+  entry: ManifestEntry;
+  members: Member[];
+  notes: string[];
+  blocking: string[];
+  /** Policies whose scope matches every tool and server, in content-defined chunks (built on first use). */
+  shared?: Group[];
+  /** Per tool, the other policies that can match it (built on first use). */
+  byTool: Map<string, Group>;
+}
+
+/** The last preparation per manifest, reused while the project hands back the same analyses. */
+const lastPrepared = new Map<string, { schemaKey: string; lists: PolicyInfo[][]; prepared: Prepared }>();
+/** Scopes by parsed policy (the parse cache hands back the same JSON for the same text). */
+const scopes = new WeakMap<object, Scope>();
 
 /**
- * Preparses the policy set once per content (the engine keeps it): unchanged policy sets are not
- * re-parsed between simulations. Policies that do not parse are left out only when they provably cannot hold
- * or hide a forbid (`PolicyInfo.leftOut`); otherwise the set cannot be evaluated safely and every simulation denies.
+ * The policies of a set, ready for the engine. Policies that do not parse are left out only when they provably cannot
+ * hold or hide a forbid (`PolicyInfo.leftOut`); otherwise the set cannot be evaluated safely and every simulation denies.
+ * The engine work (preparsing) happens per group, on first use, and only for groups whose content changed.
  */
-let lastPrepared: { schemaKey: string; policies: PolicyInfo[][]; prepared: Prepared } | undefined;
-
 function prepare(entry: ManifestEntry, set: PolicySetInput): Prepared {
   // Fast path: the very same analyses as last time (the project hands back cached results while files are unchanged).
   const lists = set.files.map((f) => f.policies);
-  if (lastPrepared && lastPrepared.schemaKey === entry.model!.key && lastPrepared.policies.length === lists.length && lists.every((l, i) => l === lastPrepared!.policies[i])) {
-    return lastPrepared.prepared;
+  const last = lastPrepared.get(entry.file);
+  if (last && last.prepared.entry === entry && last.schemaKey === entry.model!.key && last.lists.length === lists.length && lists.every((l, i) => l === last.lists[i])) {
+    return last.prepared;
   }
-  const prepared = prepareByContent(entry, set);
-  lastPrepared = { schemaKey: entry.model!.key, policies: lists, prepared };
-  return prepared;
-}
-
-function prepareByContent(entry: ManifestEntry, set: PolicySetInput): Prepared {
-  const parts: string[] = [entry.model!.key];
-  // Whether a broken policy blocks the set depends on the text after it too, not only on its own.
-  for (const f of set.files) for (const p of f.policies) parts.push(`${f.file}\u0000${p.slice.span.start}\u0000${p.key}\u0000${p.json ? 1 : 0}\u0000${p.json ? (p.swallowedBy ?? '') : JSON.stringify(p.leftOut ?? null)}`);
-  const setKey = hashText(parts.join('\u0001'));
-  const hit = preparedSets.get(setKey);
-  if (hit) return hit;
-  const statics: Prepared['statics'] = new Map();
-  const refs = new Map<string, PolicyRef>();
+  const ns = entry.manifest!.namespace;
+  const members: Member[] = [];
   const notes: string[] = [];
   const blocking: string[] = [];
-  let n = 0;
   for (const f of set.files) {
     for (const p of f.policies) {
-      const ref: PolicyRef = { id: p.id, file: f.file, span: p.slice.bodySpan, effect: p.slice.effect };
       if (!p.json) {
         // Left out only when the analysis showed that it cannot hold or hide a forbid (a broken template may swallow one too).
         const left = p.leftOut;
@@ -139,67 +152,226 @@ function prepareByContent(entry: ManifestEntry, set: PolicySetInput): Prepared {
         notes.push(`template \`${p.id}\` (${shortName(f.file)}) is not linked, so it takes no part`);
         continue;
       }
-      const key = `p${n++}`;
-      statics.set(key, { text: p.text, actions: actionsOf(p.json) });
-      refs.set(key, ref);
+      let scope = scopes.get(p.json);
+      if (!scope) {
+        scope = scopeOf(p.json, ns);
+        scopes.set(p.json, scope);
+      }
+      members.push({ text: p.text, key: p.key, scope, ref: { id: p.id, file: f.file, span: p.slice.bodySpan, effect: p.slice.effect } });
     }
   }
-  const prepared: Prepared = { setKey, refs, statics, notes, blocking };
-  if (preparedSets.size >= 8) preparedSets.clear();
-  preparedSets.set(setKey, prepared);
+  const prepared: Prepared = { entry, members, notes, blocking, byTool: new Map() };
+  lastPrepared.set(entry.file, { schemaKey: entry.model!.key, lists, prepared });
   return prepared;
 }
 
-/**
- * The tools (action ids) a policy's action scope can match, or 'any' (unconstrained, an action group such as
- * `call_tool`, anything not plainly a list of actions). A policy whose scope cannot match the requested action is
- * not satisfied and its condition is never evaluated, so leaving it out changes neither the decision, the
- * determining policies nor the errors.
- */
-function actionsOf(json: PolicyJson | undefined): 'any' | Set<string> {
-  const a = (json as { action?: unknown } | undefined)?.action as { op?: unknown; entity?: unknown; entities?: unknown } | undefined;
-  if (!a || typeof a !== 'object') return 'any';
-  const ids = a.op === '==' || (a.op === 'in' && a.entity !== undefined) ? [a.entity] : a.op === 'in' && Array.isArray(a.entities) ? a.entities : undefined;
-  if (!ids) return 'any';
-  const out = new Set<string>();
-  for (const e of ids) {
-    const uid = (e && typeof e === 'object' && '__entity' in e ? (e as { __entity: unknown }).__entity : e) as { type?: unknown; id?: unknown } | undefined;
-    if (!uid || typeof uid.type !== 'string' || typeof uid.id !== 'string' || !/(^|::)Action$/.test(uid.type) || uid.id === CALL_TOOL) return 'any';
-    out.add(uid.id);
-  }
-  return out;
+/** The entity ids of an action or resource scope (`==`, `in` one entity, `in` a list), else undefined. */
+function scopeIds(s: unknown): unknown[] | undefined {
+  const a = s as { op?: unknown; entity?: unknown; entities?: unknown } | undefined;
+  if (!a || typeof a !== 'object') return undefined;
+  if (a.op === '==' || (a.op === 'in' && a.entity !== undefined)) return [a.entity];
+  if (a.op === 'in' && Array.isArray(a.entities)) return a.entities;
+  return undefined;
+}
+
+function uidOf(e: unknown): { type?: unknown; id?: unknown } | undefined {
+  return (e && typeof e === 'object' && '__entity' in e ? (e as { __entity: unknown }).__entity : e) as { type?: unknown; id?: unknown } | undefined;
 }
 
 /**
- * The slice of the set that can apply to `tool`, preparsed under a stable id (one per manifest and tool, replaced when
- * the set changes, never leaked), with the schema under a stable id of its own. Returns the ids, or why the engine
- * refused them.
+ * The tools a policy's action scope can match (unless unconstrained, an action group such as `call_tool`, or
+ * anything not plainly a list of actions), and the servers its resource scope can match (`resource == / in` a server
+ * of the manifest's namespace: servers have no parents, so `in` is `==`). Anything else is 'any': always safe.
  */
-function sliceFor(prepared: Prepared, entry: ManifestEntry, tool: string): { id: string; schemaId: string } | { errors: EngineError[] } {
-  const schemaId = `schema:${entry.file}`;
-  if (engineHolds.get(schemaId) !== entry.model!.key) {
-    const errs = preparseSchema(schemaId, entry.model!.schema);
-    if (errs.length) {
-      engineHolds.delete(schemaId);
-      return { errors: errs };
+function scopeOf(json: PolicyJson, ns: string): Scope {
+  const j = json as { action?: unknown; resource?: unknown };
+  let actions: Scope['actions'] = 'any';
+  const acts = scopeIds(j.action);
+  if (acts) {
+    const out = new Set<string>();
+    for (const e of acts) {
+      const uid = uidOf(e);
+      if (!uid || typeof uid.type !== 'string' || typeof uid.id !== 'string' || !/(^|::)Action$/.test(uid.type) || uid.id === CALL_TOOL) {
+        out.clear();
+        break;
+      }
+      out.add(uid.id);
     }
-    engineHolds.set(schemaId, entry.model!.key);
+    if (out.size) actions = out;
   }
-  const id = `slice:${entry.file}\u0000${tool}`;
-  const holds = `${prepared.setKey}\u0000${tool}`;
-  if (engineHolds.get(id) !== holds) {
-    const policies: Record<string, string> = {};
-    for (const [key, p] of prepared.statics) if (p.actions === 'any' || p.actions.has(tool)) policies[key] = p.text;
-    const errs = preparseSet(id, policies);
-    // Not remembered when the engine refused or failed: the next simulation asks it again (and denies again if it must).
-    if (errs.length) {
-      engineHolds.delete(id);
-      return { errors: errs };
-    }
-    engineHolds.set(id, holds);
-  }
-  return { id, schemaId };
+  let servers: Scope['servers'] = 'any';
+  const res = (j.resource as { op?: unknown } | undefined)?.op === '==' || (j.resource as { op?: unknown; entity?: unknown } | undefined)?.op === 'in' ? scopeIds(j.resource) : undefined;
+  const uid = res?.length === 1 ? uidOf(res[0]) : undefined;
+  if (uid && uid.type === `${ns}::McpServer` && typeof uid.id === 'string') servers = new Set([uid.id]);
+  return { actions, servers };
 }
+
+const isShared = (s: Scope) => s.actions === 'any' && s.servers === 'any';
+
+/** Content-defined chunks of the shared policies: an edit changes one chunk, and the others keep their engine copy. */
+export const CHUNKING = { min: 64, average: 512, max: 2048 };
+
+function chunk(members: Member[]): Group[] {
+  const out: Group[] = [];
+  let cur: Member[] = [];
+  const close = () => {
+    if (cur.length) out.push({ members: cur, content: cur.map((m) => m.key).join('\n') });
+    cur = [];
+  };
+  for (const m of members) {
+    cur.push(m);
+    if (cur.length >= CHUNKING.max || (cur.length >= CHUNKING.min && boundaryHash(m.key) % CHUNKING.average === 0)) close();
+  }
+  close();
+  return out;
+}
+
+function boundaryHash(key: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** The groups that can apply to a call of `tool` on `server`: the shared chunks, and the tool's own group. */
+function groupsFor(prepared: Prepared, tool: string, server: string): { shared: Group[]; own: Group } {
+  prepared.shared ??= chunk(prepared.members.filter((m) => isShared(m.scope)));
+  let own = prepared.byTool.get(tool);
+  if (!own) {
+    const members = prepared.members.filter((m) => !isShared(m.scope) && (m.scope.actions === 'any' || m.scope.actions.has(tool)) && (m.scope.servers === 'any' || m.scope.servers.has(server)));
+    own = { members, content: members.map((m) => m.key).join('\n') };
+    prepared.byTool.set(tool, own);
+  }
+  return { shared: prepared.shared, own };
+}
+
+/**
+ * What the engine holds per manifest, under stable ids that are replaced, never leaked (the engine has no call to free
+ * a set): one id per tool simulated (its own group), and one per shared chunk. A group whose content its id already
+ * holds is not preparsed again.
+ */
+interface Holdings {
+  /** Engine id of a tool's group → the content it holds. */
+  tools: Map<string, string>;
+  /** Content held by each shared-chunk id (`''`: nothing usable). */
+  shared: string[];
+  /** The shared chunks last assigned, and their ids. */
+  assigned?: { chunks: Group[]; ids: string[] };
+}
+const holdings = new Map<string, Holdings>();
+/** What each schema id holds now (the model key). */
+const schemaHolds = new Map<string, string>();
+
+function preparseGroup(id: string, g: Group): EngineError[] {
+  const policies: Record<string, string> = {};
+  g.members.forEach((m, i) => (policies[`p${i}`] = m.text));
+  return preparseSet(id, policies);
+}
+
+/** The schema's engine id for a manifest, preparsed under a stable id when its model changed. */
+function schemaFor(entry: ManifestEntry): { id: string } | { errors: EngineError[] } {
+  const id = `schema:${entry.file}`;
+  if (schemaHolds.get(id) !== entry.model!.key) {
+    const errs = preparseSchema(id, entry.model!.schema);
+    if (errs.length) {
+      schemaHolds.delete(id);
+      return { errors: errs };
+    }
+    schemaHolds.set(id, entry.model!.key);
+  }
+  return { id };
+}
+
+/**
+ * Ids for the shared chunks: a chunk whose content an id holds keeps it; the others take the ids whose content is no
+ * longer a chunk's (then new ids). So an edit preparses only the chunk it changed, and the ids stay as many as chunks.
+ */
+function sharedIds(h: Holdings, file: string, chunks: Group[]): { ids: string[] } | { errors: EngineError[] } {
+  if (h.assigned?.chunks === chunks) return { ids: h.assigned.ids };
+  const contents = chunks.map((c) => hashText(c.content));
+  const wanted = new Set(contents);
+  const slotOf = new Map<string, number>();
+  h.shared.forEach((c, i) => c && wanted.has(c) && !slotOf.has(c) && slotOf.set(c, i));
+  const taken = new Set(slotOf.values());
+  const free = h.shared.map((_, i) => i).filter((i) => !taken.has(i));
+  const ids: string[] = [];
+  for (let k = 0; k < chunks.length; k++) {
+    let slot = slotOf.get(contents[k]!);
+    if (slot === undefined) {
+      slot = free.shift() ?? h.shared.length;
+      const errs = preparseGroup(`shared:${file}\u0000${slot}`, chunks[k]!);
+      h.shared[slot] = errs.length ? '' : contents[k]!;
+      // Not remembered when the engine refused or failed: the next simulation asks it again (and denies again if it must).
+      if (errs.length) return { errors: errs };
+      slotOf.set(contents[k]!, slot);
+    }
+    ids.push(`shared:${file}\u0000${slot}`);
+  }
+  h.assigned = { chunks, ids };
+  return { ids };
+}
+
+/** The engine ids of the groups that can apply to a call (one engine call per group). */
+function engineGroups(prepared: Prepared, entry: ManifestEntry, tool: string, server: string): { groups: { id: string; members: Member[] }[]; schemaId: string } | { errors: EngineError[] } {
+  const schema = schemaFor(entry);
+  if ('errors' in schema) return schema;
+  let h = holdings.get(entry.file);
+  if (!h) {
+    h = { tools: new Map(), shared: [] };
+    holdings.set(entry.file, h);
+  }
+  const { shared, own } = groupsFor(prepared, tool, server);
+  const ids = sharedIds(h, entry.file, shared);
+  if ('errors' in ids) return ids;
+  const groups = shared.map((g, k) => ({ id: ids.ids[k]!, members: g.members }));
+  if (own.members.length) {
+    const id = `tool:${entry.file}\u0000${tool}`;
+    const content = hashText(own.content);
+    if (h.tools.get(id) !== content) {
+      const errs = preparseGroup(id, own);
+      if (errs.length) {
+        h.tools.delete(id);
+        return { errors: errs };
+      }
+      h.tools.set(id, content);
+    }
+    groups.push({ id, members: own.members });
+  }
+  return { groups, schemaId: schema.id };
+}
+
+/**
+ * One request against several groups, combined as Cedar combines policies: any satisfied forbid denies (the
+ * satisfied forbids determine it), else any satisfied permit allows (the satisfied permits determine it), else deny;
+ * errored policies are skipped, in every group alike. Identical to one call on the union of the groups.
+ */
+function authorizeGroups(groups: { id: string; members: Member[] }[], schemaId: string, req: AuthorizationRequest): { decision: 'allow' | 'deny'; determining: PolicyRef[]; errors: (PolicyRef & { message: string })[] } | { errors: EngineError[]; refused: true } {
+  const forbids: PolicyRef[] = [];
+  const permits: PolicyRef[] = [];
+  const errors: (PolicyRef & { message: string })[] = [];
+  const memberOf = (g: { members: Member[] }, key: string) => (/^p\d+$/.test(key) ? g.members[Number(key.slice(1))] : undefined);
+  // No policy can apply: the engine still validates the request (an unknown entity is refused as with policies).
+  for (const g of groups.length ? groups : [{ id: EMPTY_SET, members: [] }]) {
+    if (g.id === EMPTY_SET && !emptySetReady) {
+      const errs = preparseSet(EMPTY_SET, {});
+      if (errs.length) return { errors: errs, refused: true };
+      emptySetReady = true;
+    }
+    const answer = authorizePrepared(g.id, schemaId, req);
+    if ('errors' in answer) return { errors: answer.errors, refused: true };
+    const d = answer.decision;
+    const refs = d.reason.map((k) => memberOf(g, k)?.ref).filter((r): r is PolicyRef => r !== undefined);
+    if (d.decision === 'deny') forbids.push(...refs);
+    else permits.push(...refs);
+    for (const e of d.errored) errors.push({ ...(memberOf(g, e.policyId)?.ref ?? { id: e.policyId, file: '', span: { start: 0, end: 0 } }), message: e.message });
+  }
+  const byPlace = (a: PolicyRef, b: PolicyRef) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.span.start - b.span.start);
+  errors.sort(byPlace);
+  if (forbids.length) return { decision: 'deny', determining: forbids.sort(byPlace), errors };
+  return { decision: permits.length ? 'allow' : 'deny', determining: permits.sort(byPlace), errors };
+}
+
+const EMPTY_SET = 'group:empty';
+let emptySetReady = false;
 
 function shortName(file: string): string {
   return file.slice(file.lastIndexOf('/') + 1);
@@ -262,8 +434,8 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     result.notes.push(...prepared.notes);
     if (prepared.blocking.length) return cannotEvaluate(prepared.blocking);
 
-    // Only the policies whose scope can match this tool take part (decisions are those of the whole set).
-    const slice = sliceFor(prepared, entry, tool.name);
+    // Only the policies whose scope can match this tool and server take part (decisions are those of the whole set).
+    const slice = engineGroups(prepared, entry, tool.name, tool.server);
     if ('errors' in slice) return cannotEvaluate(slice.errors.map((e) => `the engine refused the policy set: ${e.message}`));
 
     const ns = m.namespace;
@@ -272,15 +444,13 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     const action = { type: `${ns}::Action`, id: tool.name };
     for (const agentId of chainIds) {
       const req: AuthorizationRequest = { principal: { type: `${ns}::Agent`, id: agentId }, action, resource, context: ctx, entities };
-      const answer = authorizePrepared(slice.id, slice.schemaId, req);
-      if ('errors' in answer) {
-        const why = answer.errors.map((e) => `the engine refused the request: ${e.message}`);
+      const d = authorizeGroups(slice.groups, slice.schemaId, req);
+      if ('refused' in d) {
+        const why = d.errors.map((e) => `the engine refused the request: ${e.message}`);
         result.chain.push({ agent: agentId, decision: 'deny', determining: [], errors: [], failOpenRisk: false, reason: why[0] ?? 'refused' });
         return cannotEvaluate(why);
       }
-      const d = answer.decision;
-      const determining = d.reason.map((k) => prepared.refs.get(k)).filter((r): r is PolicyRef => r !== undefined);
-      const errors = d.errored.map((e) => ({ ...(prepared.refs.get(e.policyId) ?? { id: e.policyId, file: '', span: { start: 0, end: 0 } }), message: e.message }));
+      const { determining, errors } = d;
       const failOpenRisk = errors.some((e) => e.effect === 'forbid');
       const reason =
         d.decision === 'allow'

@@ -1,0 +1,156 @@
+/**
+ * Diagnostics in the background: debounced, per file, several files at a time in round-robin (so a small file is not
+ * stuck behind a 5 MB one), cancellable (a newer edit abandons a check in flight) and never publishing results for a
+ * document version that is no longer current.
+ */
+import { CodeLensRefreshRequest, DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
+import type { FileReport } from '../core/project';
+import { isManifestFile, isPolicyFile } from '../core/manifest/model';
+import { ruleDocsUrl } from '../core/rules';
+import type { CoreDiagnostic } from '../core/types';
+import { Methods, type StatusParams } from '../protocol';
+import { pathToUri } from './uris';
+import type { WorkerState } from './workspace';
+
+export const DEBOUNCE_MS = 200;
+
+const SEVERITY: Record<CoreDiagnostic['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+};
+
+export function toLspDiagnostic(d: CoreDiagnostic, docsBase: string): Diagnostic {
+  return {
+    range: d.range,
+    severity: SEVERITY[d.severity],
+    code: d.code,
+    codeDescription: { href: ruleDocsUrl(d.code, docsBase) },
+    source: 'agent-policy',
+    message: d.message,
+    relatedInformation: d.related?.map((r) => ({ location: { uri: pathToUri(r.file), range: r.range }, message: r.message })),
+    data: d.fixes?.length ? { fixes: d.fixes } : undefined,
+  };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class Scheduler {
+  private pending: string[] = [];
+  private queued = new Set<string>();
+  /** Files whose next check skips the lint (typed into with lint.run = onSave). */
+  private noLint = new Set<string>();
+  private active = new Map<string, { gen: number; version: number | undefined; steps: Generator<void, FileReport> }>();
+  private running = false;
+  private timers = new Map<string, NodeJS.Timeout>();
+  /** Bumped whenever a file must be checked again; a check in flight for an older generation is abandoned. */
+  private generation = new Map<string, number>();
+  private problems = new Map<string, number>();
+  private static readonly PARALLEL = 4;
+
+  constructor(private readonly state: WorkerState) {}
+
+  debounce(file: string, lint: boolean) {
+    clearTimeout(this.timers.get(file));
+    this.bump(file);
+    this.timers.set(
+      file,
+      setTimeout(() => {
+        this.timers.delete(file);
+        this.enqueueWithDependents(file, lint);
+      }, DEBOUNCE_MS),
+    );
+  }
+
+  enqueueWithDependents(file: string, lint = true) {
+    const pr = this.state.projectOf(file);
+    const files = pr ? pr.project.dependentsOf(file) : [file];
+    for (const f of files) this.enqueue(f, lint);
+  }
+
+  enqueueAll() {
+    for (const f of this.state.allFiles()) this.enqueue(f);
+  }
+
+  enqueue(file: string, lint = true) {
+    if (lint) this.noLint.delete(file);
+    else if (!this.queued.has(file)) this.noLint.add(file);
+    this.bump(file);
+    if (!this.queued.has(file)) {
+      this.queued.add(file);
+      // Open documents first: they are what the user is looking at.
+      if (this.state.documents.get(pathToUri(file))) this.pending.unshift(file);
+      else this.pending.push(file);
+    }
+    void this.run();
+  }
+
+  private bump(file: string) {
+    this.generation.set(file, (this.generation.get(file) ?? 0) + 1);
+  }
+
+  clear(file: string) {
+    this.problems.delete(file);
+    void this.state.connection.sendDiagnostics({ uri: pathToUri(file), diagnostics: [] });
+  }
+
+  private async run() {
+    if (this.running) return;
+    this.running = true;
+    this.status('checking');
+    const { connection, documents } = this.state;
+    try {
+      while (this.pending.length || this.active.size) {
+        while (this.active.size < Scheduler.PARALLEL && this.pending.length) this.start(this.pending.shift()!);
+        for (const [file, job] of [...this.active]) {
+          if (this.generation.get(file) !== job.gen) {
+            this.active.delete(file); // superseded: a newer check is queued
+            continue;
+          }
+          let r: IteratorResult<void, FileReport>;
+          try {
+            r = job.steps.next();
+          } catch (err) {
+            this.active.delete(file);
+            connection.console.error(`checking ${file} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+            continue;
+          }
+          if (!r.done) continue;
+          this.active.delete(file);
+          const now = documents.get(pathToUri(file));
+          if (now?.version !== job.version) continue; // never publish for a stale version
+          this.problems.set(file, r.value.diagnostics.length);
+          await connection.sendDiagnostics({ uri: pathToUri(file), version: job.version, diagnostics: r.value.diagnostics.map((d) => toLspDiagnostic(d, this.state.docsBase)) });
+          if (isPolicyFile(file)) this.state.publishSnapshot({ coverage: [[file, this.state.projectOf(file)?.project.coveringManifest(file)?.file ?? null]] });
+          if (isManifestFile(file)) {
+            this.state.rememberLoadedManifest(file);
+            if (this.state.client.refreshCodeLens) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+          }
+        }
+        await yieldToEventLoop();
+      }
+    } finally {
+      this.running = false;
+      this.status('idle');
+    }
+  }
+
+  private start(file: string) {
+    this.queued.delete(file);
+    const pr = this.state.projectOf(file);
+    if (!pr) return;
+    // A missing file has nothing to say; a refused one (too large, say) is checked to say so.
+    if ('missing' in pr.host.read(file)) return this.clear(file);
+    const lint = !this.noLint.has(file);
+    this.noLint.delete(file);
+    this.active.set(file, { gen: this.generation.get(file)!, version: this.state.documents.get(pathToUri(file))?.version, steps: pr.project.checkSteps(file, { lint }) });
+  }
+
+  private status(state: StatusParams['state']) {
+    let problems = 0;
+    for (const n of this.problems.values()) problems += n;
+    void this.state.connection.sendNotification(Methods.status, { state, problems } satisfies StatusParams);
+  }
+}

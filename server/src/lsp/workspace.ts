@@ -1,0 +1,136 @@
+/**
+ * What the analysis worker holds: one project per workspace folder (plus one per orphan folder), the settings, the
+ * documents the client has open, and the small caches every feature shares. Features receive it from `server.ts`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Connection, TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { Project, type ManifestEntry } from '../core/project';
+import { isManifestFile, isPolicyFile, isToolListFile, type Manifest } from '../core/manifest/model';
+import { DOCS_BASE_URL } from '../core/rules';
+import type { RulesSetting } from '../core/configFile';
+import { LineIndex } from '../core/text';
+import { ServerHost } from '../node/serverHost';
+import { SNAPSHOT_METHOD, type AssistSnapshot } from './snapshot';
+import { uriToPath } from './uris';
+
+export interface Settings {
+  validateOnType: boolean;
+  /** `onType`: lint as you type; `onSave`: typing runs the engine checks only, and a save lints the whole workspace. */
+  lintRun: 'onType' | 'onSave';
+  rules: RulesSetting | undefined;
+}
+
+export interface ProjectSlot {
+  host: ServerHost;
+  project: Project;
+}
+
+/** What the client said it can do (set at initialize). */
+export interface ClientAbilities {
+  pullConfiguration: boolean;
+  refreshCodeLens: boolean;
+}
+
+export class WorkerState {
+  settings: Settings = { validateOnType: true, lintRun: 'onType', rules: undefined };
+  readonly client: ClientAbilities = { pullConfiguration: false, refreshCodeLens: false };
+  /** One project per workspace folder, then one per orphan folder. */
+  readonly projects: ProjectSlot[] = [];
+  /** Rule pages shipped with the extension open offline; otherwise link to the public pages. */
+  readonly docsBase: string;
+  /** The last manifest each manifest file loaded to: completion goes on while the text being typed does not load. */
+  private readonly lastLoaded = new Map<string, Manifest>();
+  /** Line indexes of the texts the server holds, kept while a text is unchanged (a 5 MB file is not re-indexed per request). */
+  private readonly lineIndexes = new Map<string, LineIndex>();
+
+  constructor(
+    readonly connection: Connection,
+    readonly documents: TextDocuments<TextDocument>,
+    /** True in the worker started by the router (main.ts), which wants assist snapshots. */
+    private readonly routed: boolean,
+  ) {
+    const localDocs = path.join(__dirname, '..', 'docs', 'rules');
+    this.docsBase = fs.existsSync(localDocs) ? pathToFileURL(localDocs).href + '/' : DOCS_BASE_URL;
+  }
+
+  addFolder(root: string, orphan = false): ProjectSlot {
+    const host = new ServerHost(root, orphan);
+    const project = new Project(host);
+    project.settingsRules = this.settings.rules;
+    const slot = { host, project };
+    this.projects.push(slot);
+    return slot;
+  }
+
+  /** The innermost project whose folder holds the path. */
+  projectOf(p: string): ProjectSlot | undefined {
+    return this.projects.filter((x) => x.host.contains(p)).sort((a, b) => b.host.root.length - a.host.root.length)[0];
+  }
+
+  /**
+   * Orphan documents (outside every workspace folder) get a project of their own folder: its files when the
+   * folder is small, else just the open documents (a loose file in the home folder must not walk the machine).
+   */
+  ensureProject(p: string) {
+    if (!this.projectOf(p)) this.addFolder(path.posix.dirname(p), true);
+  }
+
+  allFiles(): string[] {
+    return this.projects.flatMap(({ host }) => host.listFiles());
+  }
+
+  /** Tells the router which manifests are loaded and which manifest covers a policy file. */
+  publishSnapshot(snapshot: AssistSnapshot) {
+    if (this.routed) void this.connection.sendNotification(SNAPSHOT_METHOD, snapshot);
+  }
+
+  /** Keeps the manifest a file loads to, if it loads (called when the manifest has been checked). */
+  rememberLoadedManifest(file: string): Manifest | undefined {
+    const loaded = this.projectOf(file)?.project.manifest(file)?.manifest;
+    if (loaded && this.lastLoaded.get(file) !== loaded) {
+      this.lastLoaded.set(file, loaded);
+      this.publishSnapshot({ manifests: [[file, loaded]] });
+    }
+    return loaded ?? this.lastLoaded.get(file);
+  }
+
+  forgetLoadedManifest(file: string) {
+    this.lastLoaded.delete(file);
+  }
+
+  /** An open policy file and the manifest that covers it. */
+  policyContext(uri: string): { doc: TextDocument; manifest: Manifest | undefined } | undefined {
+    const doc = this.documents.get(uri);
+    const p = uriToPath(uri);
+    if (!doc || !p || !isPolicyFile(p)) return undefined;
+    const manifest = this.projectOf(p)?.project.coveringManifest(p);
+    if (manifest) this.publishSnapshot({ coverage: [[p, manifest.file]] });
+    return { doc, manifest: manifest?.manifest };
+  }
+
+  /** The manifest a file belongs to (itself, the one covering a policy, the one importing a tool list), else the workspace's first. */
+  manifestFor(uri: string | undefined): { pr: ProjectSlot; entry: ManifestEntry } | undefined {
+    const p = uri ? uriToPath(uri) : undefined;
+    for (const pr of p ? [this.projectOf(p)].filter((x) => x !== undefined) : this.projects) {
+      let entry: ManifestEntry | undefined;
+      if (p && isManifestFile(p)) entry = pr.project.manifest(p);
+      else if (p && isPolicyFile(p)) entry = pr.project.coveringManifest(p);
+      else if (p && isToolListFile(p)) entry = pr.project.allManifests().find((m) => m.imports.has(p));
+      entry ??= pr.project.allManifests()[0];
+      if (entry) return { pr, entry };
+    }
+    return undefined;
+  }
+
+  lineIndexOf(file: string, text: string): LineIndex {
+    let ix = this.lineIndexes.get(file);
+    if (!ix || ix.text !== text) {
+      ix = new LineIndex(text);
+      this.lineIndexes.set(file, ix);
+    }
+    return ix;
+  }
+}
