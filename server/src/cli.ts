@@ -11,7 +11,6 @@ import { toGithubAnnotations, toSarif } from './report';
 import type { PolicyRef } from './core/simulate';
 import { suiteProblem, type ScenarioOutcome, type SuiteProblem } from './core/scenarios';
 import { LineIndex } from './core/text';
-import { toolsCommand } from './cli/tools';
 
 const USAGE = `agent-policy — check, lint and simulate Cedar policies for AI agents
 
@@ -51,7 +50,8 @@ export function main(argv: string[], io: Io): number | Promise<number> {
       case 'test':
         return testCommand(rest, io);
       case 'tools':
-        return toolsCommand(rest, io).catch((err: unknown) => {
+        // Loaded on demand: the MCP SDK is not something `check` or `simulate` should pay for at start-up.
+        return import('./cli/tools.js').then(({ toolsCommand }) => toolsCommand(rest, io)).catch((err: unknown) => {
           io.err(`agent-policy: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
           return 2;
         });
