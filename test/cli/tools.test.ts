@@ -215,7 +215,12 @@ describe('CLI: agent-policy tools pull (real MCP servers)', function () {
     assert.match(asks.stderr, /needs the input `token`/);
     const answered = run(['tools', 'pull', '--mcp-json', 'asks'], ws, { AGENT_POLICY_MCP_INPUTS: JSON.stringify({ token: secret }) });
     assert.equal(answered.code, 0, answered.stderr);
-    for (const r of [list, ok, leaky, asks, answered]) assert.ok(!`${r.stdout}${r.stderr}`.includes(secret), `a secret was printed: ${r.stdout}${r.stderr}`);
+    // `tools check` reaches the server through .vscode/mcp.json again, environment included.
+    fs.writeFileSync(path.join(ws, 'a.agents.yaml'), 'version: 1\nservers:\n  paged:\n    tools: { $import: mcp/paged.tools.json }\n');
+    const checked = run(['tools', 'check', '--fail-on', 'drift', '--format', 'json'], ws);
+    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    assert.deepEqual((JSON.parse(checked.stdout) as { servers: { status: string; source: string }[] }).servers.map((x) => `${x.status} ${x.source}`), ['same `paged` of .vscode/mcp.json']);
+    for (const r of [list, ok, leaky, asks, answered, checked]) assert.ok(!`${r.stdout}${r.stderr}`.includes(secret), `a secret was printed: ${r.stdout}${r.stderr}`);
     for (const f of fs.readdirSync(path.join(ws, 'mcp'))) assert.ok(!fs.readFileSync(path.join(ws, 'mcp', f), 'utf8').includes(secret), `${f} holds a secret`);
   });
 });
