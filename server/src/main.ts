@@ -39,7 +39,7 @@ import { SNAPSHOT_METHOD, type AssistSnapshot } from './lsp/snapshot';
 import { pathToUri, uriToPath } from './lsp/uris';
 
 /** How long completion and hover wait for the worker before the router answers them itself. */
-const ASSIST_DEADLINE_MS = 40;
+const ASSIST_DEADLINE_MS = 20;
 /** The same, for a file whose covering manifest the router does not know yet (the worker has not checked it). */
 const UNKNOWN_FILE_DEADLINE_MS = 3000;
 const ASSIST_METHODS = new Set(['textDocument/completion', 'textDocument/hover']);

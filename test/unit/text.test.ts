@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { Prng } from '../fuzz/prng';
 import { didYouMean, joinPath, LineIndex, utf8ToUtf16, utf8ToUtf16Many } from '../../server/src/core/text';
 
 describe('text: positions and offsets', () => {
@@ -11,6 +12,30 @@ describe('text: positions and offsets', () => {
     assert.equal(ix.offsetAt({ line: 1, character: 1 }), 5);
     assert.equal(ix.offsetAt({ line: 9, character: 0 }), 10);
     assert.equal(ix.lineCount, 4);
+  });
+
+  it('indexes lines exactly as a char-by-char scan does, on random mixes of \\n, \\r\\n, \\r and text', () => {
+    const rng = new Prng(424242);
+    for (let round = 0; round < 500; round++) {
+      let text = '';
+      for (let i = rng.int(60); i > 0; i--) text += rng.pick(['a', '\n', '\r', '\r\n', 'é', '😀', ' ']);
+      const ix = new LineIndex(text);
+      // The reference: walk the text, counting lines and characters.
+      let line = 0;
+      let ch = 0;
+      for (let o = 0; o <= text.length; o++) {
+        // (Offsets inside a surrogate pair or a \r\n are clamped, as documented on positionAt: not compared here.)
+        const inside = o < text.length && (/[\uDC00-\uDFFF]/.test(text[o]!) || (text[o] === '\n' && text[o - 1] === '\r'));
+        if (!inside) assert.deepEqual(ix.positionAt(o), { line, character: ch }, `${JSON.stringify(text)} at ${o}`);
+        const c = text[o];
+        if (c === '\r' && text[o + 1] === '\n') ch++;
+        else if (c === '\n' || c === '\r') {
+          line++;
+          ch = 0;
+        } else ch++;
+      }
+      assert.equal(ix.lineCount, line + 1);
+    }
   });
 
   it('converts UTF-8 byte offsets to UTF-16 offsets across 1-, 2-, 3- and 4-byte characters', () => {

@@ -93,6 +93,10 @@ export class Project {
   private coverage = new Map<string, { key: string; files: string[] }>();
   private scenarioMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; outcomes: ScenarioOutcome[] }>();
   private configMemo: { key: string; config: LintConfig; findings: Finding[] } | undefined;
+  /** Per policy file: the findings of each policy's references and rules, relative to the policy's start. */
+  private policyMemo = new Map<string, PolicyMemo>();
+  /** Per manifest (or lone file): the set rules' findings by file, for the member lists they were computed from. */
+  private setMemo = new Map<string, { key: string; lists: { file: string; members: PolicyInfo[] | SetMember[] }[]; byFile: Map<string, Finding[]> }>();
 
   constructor(readonly host: ProjectHost, cache?: PolicyCache) {
     this.cache = cache ?? new PolicyCache();
@@ -197,14 +201,15 @@ export class Project {
   }
 
   /** Analyses a policy file against its covering manifest (cached by text and schema). A generator: the server pauses between steps. */
-  *analysePolicyFileSteps(file: string, text: string): Generator<void, PolicyFileAnalysis> {
-    const manifest = this.coveringManifest(file);
+  *analysePolicyFileSteps(file: string, text: string, covering?: ManifestEntry): Generator<void, PolicyFileAnalysis> {
+    const manifest = covering ?? this.coveringManifest(file);
     const schema = manifest?.model ? { schema: manifest.model.schema, key: manifest.model.key } : undefined;
     // The text itself is part of the key (comparing strings is cheaper than hashing 5 MB).
     const key = `${schema?.key ?? '-'}|${manifest?.file ?? '-'}`;
     const hit = this.analyses.get(file);
     if (hit && hit.key === key && hit.text === text && hit.analysis.manifest === manifest) return hit.analysis;
-    const result = yield* checkPolicyFileSteps(text, schema, this.cache);
+    // The previous analysis of this file, whatever its schema: its tokens and policies make the split incremental.
+    const result = yield* checkPolicyFileSteps(text, schema, this.cache, hit ? { text: hit.text, result: hit.analysis.result } : undefined);
     const analysis = { file, text, manifest, result };
     this.analyses.set(file, { text, key, analysis });
     return analysis;
@@ -263,40 +268,74 @@ export class Project {
       if (!a.manifest) findings.push(notCovered(text, first, 'no agent manifest covers this file, so only its syntax is checked; add it to a manifest\'s `policies` globs to validate it against the tools'));
       else if (!a.manifest.model) findings.push(notCovered(text, first, `only the syntax of this file is checked: its manifest \`${basename(a.manifest.file)}\` has errors that prevent generating the Cedar schema`));
       const time = new TimeSlice();
-      if (a.manifest?.manifest && a.manifest.model) {
-        for (const p of policies) {
-          if (time.due()) yield;
-          findings.push(...policyReferences(p, a.manifest.manifest, file, tokens));
+      // References and per-policy rules depend on the policy's own text (and the manifest and configuration), so
+      // their findings are kept per policy, relative to its start: an edit re-runs them for the policies it changed.
+      const refsOn = !!(a.manifest?.manifest && a.manifest.model);
+      const rules = lint ? LINT_RULES.filter((r): r is PolicyRule => r.kind === 'policy' && on(r.meta.id)) : [];
+      const stamp = `${a.manifest?.serial ?? '-'}|${this.configState().key}|${refsOn}|${rules.map((r) => r.meta.id).join(',')}`;
+      const before = this.policyMemo.get(file);
+      const memo: PolicyMemo = { stamp, findings: new Map() };
+      this.policyMemo.set(file, memo);
+      for (const p of policies) {
+        if (time.due()) yield;
+        const base = p.slice.span.start;
+        const lead = text.slice(text.lastIndexOf('\n', base - 1) + 1, base);
+        const k = `${p.key}\u0000${p.id}\u0000${lead}`;
+        let rel = before?.stamp === stamp ? before.findings.get(k) : undefined;
+        if (!rel) {
+          const own: Finding[] = [];
+          if (refsOn) own.push(...policyReferences(p, a.manifest!.manifest!, file, tokens));
+          // No rule fires on a policy that does not parse.
+          if (p.json && rules.length) {
+            const ctx = { file, text, policy: p as PolicyInfo & { json: NonNullable<PolicyInfo['json']> }, manifest: a.manifest?.manifest, model: a.manifest?.model, namespace: a.manifest?.manifest?.namespace ?? DEFAULT_NAMESPACE, config };
+            for (const r of rules) for (const f of r.check(ctx)) own.push({ policyId: p.id, ...f });
+          }
+          rel = own.length ? own.map((f) => shiftFinding(f, -base, file)) : NONE;
         }
+        memo.findings.set(k, rel);
+        for (const f of rel) findings.push(shiftFinding(f, base, file));
       }
       if (lint) {
-        const rules = LINT_RULES.filter((r): r is PolicyRule => r.kind === 'policy' && on(r.meta.id));
-        for (const p of policies) {
-          if (time.due()) yield;
-          if (!p.json) continue; // no rule fires on a policy that does not parse
-          const ctx = { file, text, policy: p as PolicyInfo & { json: NonNullable<PolicyInfo['json']> }, manifest: a.manifest?.manifest, model: a.manifest?.model, namespace: a.manifest?.manifest?.namespace ?? DEFAULT_NAMESPACE, config };
-          for (const r of rules) for (const f of r.check(ctx)) findings.push({ policyId: p.id, ...f });
-        }
         const setRules = LINT_RULES.filter((r): r is PolicySetRule => r.kind === 'set' && on(r.meta.id));
         if (setRules.length) {
           const members = a.manifest ? this.policyFilesOf(a.manifest) : [file];
-          const set: SetMember[] = [];
+          // Each file's policies as the set rules see them: its analysis when at hand, else just its ids (cheap for a
+          // 5 MB sibling). The lists keep their identity while a file is unchanged, so the rules run once per change
+          // of the set, not once per file of it.
+          const lists: { file: string; members: PolicyInfo[] | SetMember[] }[] = [];
           for (const f of members.includes(file) ? members : [...members, file]) {
             if (f === file) {
-              for (const p of policies) set.push({ file, policyId: p.id, id: p.slice.id, parsed: !!p.json });
+              lists.push({ file, members: policies });
               continue;
             }
-            // Siblings: their full analysis if it is at hand, else just their ids (cheap for a 5 MB sibling).
             const otherText = this.host.readFile(f);
             if (otherText === undefined) continue;
             const cached = this.analyses.get(f);
-            if (cached && cached.text === otherText) {
-              for (const p of cached.analysis.result.policies) set.push({ file: f, policyId: p.id, id: p.slice.id, parsed: !!p.json });
-            } else {
-              for (const m of yield* this.policyIdsSteps(f, otherText)) set.push(m);
-            }
+            lists.push({ file: f, members: cached && cached.text === otherText ? cached.analysis.result.policies : yield* this.policyIdsSteps(f, otherText) });
           }
-          for (const r of setRules) findings.push(...r.check({ policies: set, config }).filter((f) => f.file === file).map((f) => ({ ...f, file: undefined })));
+          const setKey = `${this.configState().key}|${setRules.map((r) => r.meta.id).join(',')}`;
+          const memoKey = a.manifest?.file ?? file;
+          let hit = this.setMemo.get(memoKey);
+          if (!hit || hit.key !== setKey || hit.lists.length !== lists.length || hit.lists.some((l, i) => l.file !== lists[i]!.file || l.members !== lists[i]!.members)) {
+            const set: SetMember[] = [];
+            for (const l of lists) {
+              if (time.due()) yield;
+              for (const m of l.members) set.push('slice' in m ? { file: l.file, policyId: m.id, id: m.slice.id, parsed: !!m.json } : m);
+            }
+            const byFile = new Map<string, Finding[]>();
+            for (const r of setRules) {
+              for (const f of r.check({ policies: set, config })) {
+                if (!f.file) continue;
+                let list = byFile.get(f.file);
+                if (!list) byFile.set(f.file, (list = []));
+                list.push({ ...f, file: undefined });
+              }
+            }
+            hit = { key: setKey, lists, byFile };
+            this.setMemo.set(memoKey, hit);
+          }
+          // Copies: the findings of this check get fixes added below, the kept ones must not.
+          for (const f of hit.byFile.get(file) ?? []) findings.push({ ...f });
         }
       }
       const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text);
@@ -322,7 +361,8 @@ export class Project {
       // A policy file that was not read may hold a forbid: the simulation must not decide without it.
       if ('refused' in read) unread.push({ file: f, message: refusalMessage(read) });
       if (!('text' in read)) continue;
-      const a = yield* this.analysePolicyFileSteps(f, read.text);
+      // `entry` covers every file of its set (policyFilesOf): no need to find each one's manifest again.
+      const a = yield* this.analysePolicyFileSteps(f, read.text, entry);
       files.push({ file: f, policies: a.result.policies });
     }
     return unread.length ? { files, unread } : { files };
@@ -405,9 +445,28 @@ export class Project {
       }
       out.push(d);
     }
-    out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    // Deterministic: the engine's order of several errors at one place may vary with what it validated alongside.
+    out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.range.end.line - b.range.end.line || a.range.end.character - b.range.end.character || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0) || (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
     return out;
   }
+}
+
+interface PolicyMemo {
+  /** The manifest, configuration and rules the findings were computed under. */
+  stamp: string;
+  /** By policy key, id and the text before the policy on its first line. */
+  findings: Map<string, Finding[]>;
+}
+
+const NONE: Finding[] = [];
+
+/** A finding moved by `d` characters in `file` (its span, and the related spans and fix edits in the same file). */
+function shiftFinding(f: Finding, d: number, file: string): Finding {
+  const here = !f.file || f.file === file;
+  const out: Finding = here ? { ...f, span: { start: f.span.start + d, end: f.span.end + d } } : { ...f };
+  if (f.related) out.related = f.related.map((r) => (r.file === file ? { ...r, span: { start: r.span.start + d, end: r.span.end + d } } : r));
+  if (f.fixes) out.fixes = f.fixes.map((fx) => ({ ...fx, edits: fx.edits.map((e) => (e.file === file ? { ...e, span: { start: e.span.start + d, end: e.span.end + d } } : e)) }));
+  return out;
 }
 
 function hashOf(text: string | undefined): string {

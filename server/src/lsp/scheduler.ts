@@ -48,6 +48,8 @@ export class Scheduler {
   /** Bumped whenever a file must be checked again; a check in flight for an older generation is abandoned. */
   private generation = new Map<string, number>();
   private problems = new Map<string, number>();
+  /** Files just typed into: while one is being checked, the other checks wait. */
+  private urgent = new Set<string>();
   private static readonly PARALLEL = 4;
 
   constructor(private readonly state: WorkerState) {}
@@ -59,6 +61,8 @@ export class Scheduler {
       file,
       setTimeout(() => {
         this.timers.delete(file);
+        // The edited file's diagnostics first, alone: its dependents (siblings, the manifest's scenarios) wait for them.
+        this.urgent.add(file);
         this.enqueueWithDependents(file, lint);
       }, DEBOUNCE_MS),
     );
@@ -103,8 +107,11 @@ export class Scheduler {
     const { connection, documents } = this.state;
     try {
       while (this.pending.length || this.active.size) {
-        while (this.active.size < Scheduler.PARALLEL && this.pending.length) this.start(this.pending.shift()!);
-        for (const [file, job] of [...this.active]) {
+        // A file just typed into starts at once, even when as many checks as run at a time are under way.
+        while (this.pending.length && (this.active.size < Scheduler.PARALLEL || this.urgent.has(this.pending[0]!))) this.start(this.pending.shift()!);
+        const jobs = [...this.active];
+        const first = jobs.filter(([file]) => this.urgent.has(file));
+        for (const [file, job] of first.length ? first : jobs) {
           if (this.generation.get(file) !== job.gen) {
             this.active.delete(file); // superseded: a newer check is queued
             continue;
@@ -119,6 +126,7 @@ export class Scheduler {
           }
           if (!r.done) continue;
           this.active.delete(file);
+          this.urgent.delete(file);
           const now = documents.get(pathToUri(file));
           if (now?.version !== job.version) continue; // never publish for a stale version
           this.problems.set(file, r.value.diagnostics.length);

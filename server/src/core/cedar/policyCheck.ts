@@ -1,8 +1,9 @@
 import { hashText, LineIndex, nextBoundary, utf8ToUtf16Many } from '../text';
 import type { Finding, Span } from '../types';
 import { parsePolicy, validatePolicies, type EngineError, type PolicyJson, type SchemaJson } from './engine';
-import { splitPoliciesSteps, tokenizeSteps, unescapeCedarString, type PolicySlice, type Token } from './split';
+import { resplit, splitPoliciesSteps, tokenizeSteps, unescapeCedarString, type PolicySlice, type Token } from './split';
 import { TimeSlice } from '../timeSlice';
+import { validationKey } from './validationKey';
 
 /** One policy of a file, as the rules and the simulator see it. */
 export interface PolicyInfo {
@@ -120,16 +121,26 @@ const VALIDATION_CALL_MS = 250;
  * strict mode against the schema (when there is one). A generator, so that a caller can pause between
  * batches and give up when the text changed again; `runToEnd` runs it to the end.
  */
-export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | undefined, cache: PolicyCache): Generator<void, PolicyFileResult> {
+export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | undefined, cache: PolicyCache, previous?: { text: string; result: PolicyFileResult }): Generator<void, PolicyFileResult> {
   const time = new TimeSlice();
-  const tokens = yield* tokenizeSteps(text, time);
-  const slices = yield* splitPoliciesSteps(text, tokens, time);
+  let tokens: Token[];
+  let slices: PolicySlice[];
+  let carried: (number | undefined)[] = [];
+  if (previous) {
+    // An edit: only the policies around the change are lexed and split again; the others keep their text and key.
+    ({ tokens, slices, carried } = resplit(previous.text, { tokens: previous.result.tokens, slices: previous.result.policies.map((p) => p.slice) }, text));
+  } else {
+    tokens = yield* tokenizeSteps(text, time);
+    slices = yield* splitPoliciesSteps(text, tokens, time);
+  }
   const findings: Finding[] = [];
   const policies: PolicyInfo[] = [];
   for (const slice of slices) {
     if (time.due()) yield;
-    const ptext = text.slice(slice.span.start, slice.span.end);
-    const key = PolicyCache.keyOf(ptext, slice.isTemplate);
+    const o = carried[slice.index];
+    const same = o !== undefined ? previous!.result.policies[o] : undefined;
+    const ptext = same ? same.text : text.slice(slice.span.start, slice.span.end);
+    const key = same ? same.key : PolicyCache.keyOf(ptext, slice.isTemplate);
     const info: PolicyInfo = { slice, id: slice.id?.value ?? `policy${slice.index}`, text: ptext, key, validationErrors: [] };
     const parsed = cache.parse(ptext, slice.isTemplate, key);
     if ('json' in parsed) info.json = parsed.json;
@@ -144,10 +155,15 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     findings.push({ code: 'cedar-syntax', message: `${describeBlocking(p, p.leftOut)}: every simulation of this policy set denies until it is fixed`, span: blockingSpan(p, tokens), policyId: p.id });
   }
 
+  // Each policy's validation is cached under the part of the schema it depends on (see validationKey).
+  const vkeys = new Map<PolicyInfo, string>();
   const pending: PolicyInfo[] = [];
   for (const p of policies) {
     if (time.due()) yield;
-    if (p.json && !cache.getValidation(schema.key, p.key)) pending.push(p);
+    if (!p.json) continue;
+    const vk = validationKey(schema.schema, schema.key, p.json);
+    vkeys.set(p, vk);
+    if (!cache.getValidation(vk, p.key)) pending.push(p);
   }
   let size = VALIDATION_BATCH;
   for (let i = 0; i < pending.length; ) {
@@ -161,7 +177,7 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     batch.forEach((p, k) => {
       const key = `p${k}`;
       const errors = [...(r.errors.get(key) ?? []), ...r.general];
-      cache.setValidation(schema.key, p.key, { errors, warnings: r.warnings.get(key) ?? [] });
+      cache.setValidation(vkeys.get(p)!, p.key, { errors, warnings: r.warnings.get(key) ?? [] });
     });
     const took = Date.now() - started;
     size = took < VALIDATION_CALL_MS / 2 ? Math.min(VALIDATION_BATCH_MAX, size * 2) : took > VALIDATION_CALL_MS * 2 ? Math.max(VALIDATION_BATCH, Math.floor(size / 2)) : size;
@@ -170,7 +186,7 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
   for (const p of policies) {
     if (time.due()) yield;
     if (!p.json) continue;
-    const v = cache.getValidation(schema.key, p.key);
+    const v = cache.getValidation(vkeys.get(p)!, p.key);
     if (!v) continue;
     for (const e of v.errors) p.validationErrors.push(toFinding('cedar-validation', e, p, tokens, stripPolicyPrefix));
     // The validator's warnings (an impossible policy, say) are noise next to a real error in the same policy.

@@ -30,69 +30,72 @@ export function tokenize(text: string): Token[] {
 /** `tokenize` in time slices (see TimeSlice). */
 export function* tokenizeSteps(text: string, slice = new TimeSlice()): Generator<void, Token[]> {
   const out: Token[] = [];
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
+  for (let t = lexAt(text, 0); t; t = lexAt(text, t.end)) {
     if (slice.due()) yield;
-    const c = text.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0xfeff) {
-      i++;
-      continue;
-    }
-    const start = i;
-    if (c === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
-      while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
-      out.push({ kind: 'comment', start, end: i, value: text.slice(start, i) });
-      continue;
-    }
-    if (c === 34 /* " */) {
-      i++;
-      let closed = false;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 92 /* \ */) i += 2;
-        else if (d === 34) {
-          i++;
-          closed = true;
-          break;
-        } else i++;
-      }
-      i = Math.min(i, n);
-      const tok: Token = { kind: 'string', start, end: i, value: text.slice(start + 1, closed ? i - 1 : i) };
-      if (!closed) tok.unterminated = true;
-      out.push(tok);
-      continue;
-    }
-    if (isIdentStart(c)) {
-      while (i < n && isIdentPart(text.charCodeAt(i))) i++;
-      out.push({ kind: 'ident', start, end: i, value: text.slice(start, i) });
-      continue;
-    }
-    if (c === 63 /* ? */ && i + 1 < n && isIdentStart(text.charCodeAt(i + 1))) {
-      i++;
-      while (i < n && isIdentPart(text.charCodeAt(i))) i++;
-      out.push({ kind: 'slot', start, end: i, value: text.slice(start, i) });
-      continue;
-    }
-    if (c >= 48 && c <= 57) {
-      while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
-      out.push({ kind: 'number', start, end: i, value: text.slice(start, i) });
-      continue;
-    }
-    const two = text.slice(i, i + 2);
-    if (PUNCT2.includes(two)) {
-      i += 2;
-    } else if ('(){}[];,.@<>!=+-*:'.includes(text[i]!)) {
-      i += 1;
-    } else {
-      // A whole code point, so that a surrogate pair is never split.
-      i += (text.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
-      out.push({ kind: 'unknown', start, end: i, value: text.slice(start, i) });
-      continue;
-    }
-    out.push({ kind: 'punct', start, end: i, value: text.slice(start, i) });
+    out.push(t);
   }
   return out;
+}
+
+/**
+ * The token at or after `i` (whitespace skipped), or undefined at the end. The lexer keeps no state between tokens:
+ * from the start of a token, what follows depends only on the text from there on (which `resplit` relies on).
+ */
+function lexAt(text: string, i: number): Token | undefined {
+  const n = text.length;
+  for (;;) {
+    if (i >= n) return undefined;
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0xfeff) i++;
+    else break;
+  }
+  const start = i;
+  const c = text.charCodeAt(i);
+  if (c === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
+    while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+    return { kind: 'comment', start, end: i, value: text.slice(start, i) };
+  }
+  if (c === 34 /* " */) {
+    i++;
+    let closed = false;
+    while (i < n) {
+      const d = text.charCodeAt(i);
+      if (d === 92 /* \ */) i += 2;
+      else if (d === 34) {
+        i++;
+        closed = true;
+        break;
+      } else i++;
+    }
+    i = Math.min(i, n);
+    const tok: Token = { kind: 'string', start, end: i, value: text.slice(start + 1, closed ? i - 1 : i) };
+    if (!closed) tok.unterminated = true;
+    return tok;
+  }
+  if (isIdentStart(c)) {
+    while (i < n && isIdentPart(text.charCodeAt(i))) i++;
+    return { kind: 'ident', start, end: i, value: text.slice(start, i) };
+  }
+  if (c === 63 /* ? */ && i + 1 < n && isIdentStart(text.charCodeAt(i + 1))) {
+    i++;
+    while (i < n && isIdentPart(text.charCodeAt(i))) i++;
+    return { kind: 'slot', start, end: i, value: text.slice(start, i) };
+  }
+  if (c >= 48 && c <= 57) {
+    while (i < n && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    return { kind: 'number', start, end: i, value: text.slice(start, i) };
+  }
+  const two = text.slice(i, i + 2);
+  if (PUNCT2.includes(two)) {
+    i += 2;
+  } else if ('(){}[];,.@<>!=+-*:'.includes(text[i]!)) {
+    i += 1;
+  } else {
+    // A whole code point, so that a surrogate pair is never split.
+    i += (text.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
+    return { kind: 'unknown', start, end: i, value: text.slice(start, i) };
+  }
+  return { kind: 'punct', start, end: i, value: text.slice(start, i) };
 }
 
 function isIdentStart(c: number): boolean {
@@ -139,63 +142,211 @@ export function splitPolicies(text: string, tokens: Token[] = tokenize(text)): P
 
 /** `splitPolicies` in time slices (see TimeSlice). */
 export function* splitPoliciesSteps(text: string, tokens: Token[], slice = new TimeSlice()): Generator<void, PolicySlice[]> {
-  const slices: PolicySlice[] = [];
-  let cur: Token[] = [];
-  let depth = 0;
-  let effectSeen = false;
-  let pendingComments: Token[] = [];
-
-  const flush = (terminated: boolean) => {
-    if (cur.length === 0) return;
-    slices.push(makeSlice(cur, pendingComments, slices.length, terminated));
-    cur = [];
-    depth = 0;
-    effectSeen = false;
-    pendingComments = [];
-  };
-
+  const state = new SplitState(text, tokens, []);
   for (let k = 0; k < tokens.length; k++) {
     if (slice.due()) yield;
+    state.feed(k);
+  }
+  state.flush(false);
+  return state.slices;
+}
+
+/** The splitter, one token at a time. Right after a policy that ends with its `;`, its state is that `;` alone. */
+class SplitState {
+  private cur: Token[] = [];
+  private depth = 0;
+  private effectSeen = false;
+  private pendingComments: Token[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly tokens: Token[],
+    readonly slices: PolicySlice[],
+  ) {}
+
+  flush(terminated: boolean) {
+    if (this.cur.length === 0) return;
+    this.slices.push(makeSlice(this.cur, this.pendingComments, this.slices.length, terminated));
+    this.cur = [];
+    this.depth = 0;
+    this.effectSeen = false;
+    this.pendingComments = [];
+  }
+
+  /** Takes token `k`; true when it ended a policy (its `;`). */
+  feed(k: number): boolean {
+    const { text, tokens } = this;
     const t = tokens[k]!;
     if (t.kind === 'comment') {
-      if (cur.length === 0) {
+      if (this.cur.length === 0) {
         // A blank line between comments detaches the earlier ones from the policy below.
-        const prev = pendingComments[pendingComments.length - 1];
-        if (prev && hasBlankLine(text, prev.end, t.start)) pendingComments = [];
-        const lastSliceEnd = slices.length ? slices[slices.length - 1]!.span.end : -1;
-        if (lastSliceEnd >= 0 && !text.slice(lastSliceEnd, t.start).includes('\n')) continue; // trailing comment on the `;` line
-        pendingComments.push(t);
+        const prev = this.pendingComments[this.pendingComments.length - 1];
+        if (prev && hasBlankLine(text, prev.end, t.start)) this.pendingComments = [];
+        const lastSliceEnd = this.slices.length ? this.slices[this.slices.length - 1]!.span.end : -1;
+        if (lastSliceEnd >= 0 && !text.slice(lastSliceEnd, t.start).includes('\n')) return false; // trailing comment on the `;` line
+        this.pendingComments.push(t);
       }
-      continue;
+      return false;
     }
-    if (cur.length === 0) {
-      const prev = pendingComments[pendingComments.length - 1];
-      if (prev && hasBlankLine(text, prev.end, t.start)) pendingComments = [];
+    if (this.cur.length === 0) {
+      const prev = this.pendingComments[this.pendingComments.length - 1];
+      if (prev && hasBlankLine(text, prev.end, t.start)) this.pendingComments = [];
     }
-    const prevTok = cur[cur.length - 1];
+    const prevTok = this.cur[this.cur.length - 1];
     const afterDot = prevTok?.kind === 'punct' && prevTok.value === '.';
-    if (depth === 0 && effectSeen && !afterDot && ((t.kind === 'ident' && (t.value === 'permit' || t.value === 'forbid')) || (t.kind === 'punct' && t.value === '@'))) {
-      flush(false);
-    } else if (depth > 0 && !afterDot && startsPolicyAtLineStart(text, tokens, k)) {
+    if (this.depth === 0 && this.effectSeen && !afterDot && ((t.kind === 'ident' && (t.value === 'permit' || t.value === 'forbid')) || (t.kind === 'punct' && t.value === '@'))) {
+      this.flush(false);
+    } else if (this.depth > 0 && !afterDot && startsPolicyAtLineStart(text, tokens, k)) {
       // An unclosed bracket would swallow the policies after it. Neither `@id(` nor `permit (`/`forbid (` can
       // occur inside a policy, so at the start of a line they begin the next one: each gets its own diagnostics.
       // (The simulator does not rely on this guess: see `blockingReason` in policyCheck.)
-      flush(false);
+      this.flush(false);
     }
-    cur.push(t);
+    this.cur.push(t);
     if (t.kind === 'punct') {
-      if (t.value === '(' || t.value === '{' || t.value === '[') depth++;
-      else if (t.value === ')' || t.value === '}' || t.value === ']') depth = Math.max(0, depth - 1);
+      if (t.value === '(' || t.value === '{' || t.value === '[') this.depth++;
+      else if (t.value === ')' || t.value === '}' || t.value === ']') this.depth = Math.max(0, this.depth - 1);
       else if (t.value === ';') {
         // `;` only ever ends a policy in Cedar, so it ends one even inside an unclosed `(` or `{`.
-        flush(true);
-        continue;
+        this.flush(true);
+        return true;
       }
     }
-    if (depth === 0 && t.kind === 'ident' && (t.value === 'permit' || t.value === 'forbid') && !afterDot) effectSeen = true;
+    if (this.depth === 0 && t.kind === 'ident' && (t.value === 'permit' || t.value === 'forbid') && !afterDot) this.effectSeen = true;
+    return false;
   }
-  flush(false);
-  return slices;
+}
+
+export interface SplitResult {
+  tokens: Token[];
+  slices: PolicySlice[];
+}
+
+/**
+ * Tokens and policies of `text`, from those of an earlier version of it: only the policies around the change are
+ * lexed and split again; the ones before it are kept as they are, the ones after it shifted. `carried[i]` is the index
+ * in the earlier version of new policy `i` when its text is the same (else undefined). Identical to `tokenize` +
+ * `splitPolicies` on the new text (a test compares them on random edits).
+ *
+ * Why it is exact: the change starts at `pre` and the texts agree again on their last `suf` characters. Lexing
+ * restarts at the `;` that ends the last terminated policy before the change (the lexer and the splitter keep no
+ * state past a terminated policy but where it ended); the lexer is in step again at the first token that starts in
+ * the common suffix where an old token started, and the splitter at the first `;` after that which ended an old policy.
+ */
+export function resplit(oldText: string, old: SplitResult, text: string): SplitResult & { carried: (number | undefined)[] } {
+  const oldLen = oldText.length;
+  const n = text.length;
+  const lim = Math.min(oldLen, n);
+  const pre = commonPrefix(oldText, text, lim);
+  if (pre === oldLen && pre === n) return { ...old, carried: old.slices.map((_, i) => i) };
+  const suf = commonSuffix(oldText, text, lim - pre);
+  const delta = n - oldLen;
+
+  // The policies before the change that end with their own `;` are kept.
+  let j = lowerBound(old.slices.length, (i) => old.slices[i]!.span.end > pre);
+  while (j > 0 && !old.slices[j - 1]!.terminated) j--;
+  const startPos = j > 0 ? old.slices[j - 1]!.span.end : 0;
+  const kStart = lowerBound(old.tokens.length, (i) => old.tokens[i]!.start >= startPos);
+  const tokens = old.tokens.slice(0, kStart);
+
+  // Lex from there until a token starts in the common suffix where an old token started: the rest is the old tokens.
+  let syncOld = -1;
+  for (let t = lexAt(text, startPos); t; t = lexAt(text, t.end)) {
+    if (t.start >= n - suf) {
+      const at = t.start - delta;
+      const o = lowerBound(old.tokens.length, (i) => old.tokens[i]!.start >= at);
+      if (o < old.tokens.length && old.tokens[o]!.start === at) {
+        syncOld = o;
+        break;
+      }
+    }
+    tokens.push(t);
+  }
+  const syncNew = tokens.length;
+  if (syncOld >= 0) for (let k = syncOld; k < old.tokens.length; k++) tokens.push(shiftToken(old.tokens[k]!, delta));
+
+  // Split from the kept policies until a `;` in step with the old tokens ended an old policy: the rest is the old policies.
+  const state = new SplitState(text, tokens, old.slices.slice(0, j));
+  let synced = -1;
+  for (let k = kStart; k < tokens.length; k++) {
+    if (!state.feed(k) || syncOld < 0 || k < syncNew) continue;
+    const end = tokens[k]!.end - delta;
+    const m = lowerBound(old.slices.length, (i) => old.slices[i]!.span.end >= end);
+    if (m < old.slices.length && old.slices[m]!.span.end === end && old.slices[m]!.terminated) {
+      synced = m;
+      break;
+    }
+  }
+  const carried: (number | undefined)[] = old.slices.slice(0, j).map((_, i) => i);
+  if (synced < 0) {
+    state.flush(false);
+    for (let i = j; i < state.slices.length; i++) carried.push(undefined);
+    return { tokens, slices: state.slices, carried };
+  }
+  const slices = state.slices;
+  for (let i = j; i < slices.length; i++) carried.push(undefined);
+  const indexShift = slices.length - (synced + 1);
+  for (let m = synced + 1; m < old.slices.length; m++) {
+    carried.push(m);
+    slices.push(shiftSlice(old.slices[m]!, delta, m + indexShift));
+  }
+  return { tokens, slices, carried };
+}
+
+/** Block size for comparing texts: whole blocks are compared natively, only the block that differs char by char. */
+const BLOCK = 1024;
+
+function commonPrefix(a: string, b: string, lim: number): number {
+  let i = 0;
+  while (i + BLOCK <= lim && a.slice(i, i + BLOCK) === b.slice(i, i + BLOCK)) i += BLOCK;
+  while (i < lim && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
+function commonSuffix(a: string, b: string, lim: number): number {
+  const an = a.length;
+  const bn = b.length;
+  let i = 0;
+  while (i + BLOCK <= lim && a.slice(an - i - BLOCK, an - i) === b.slice(bn - i - BLOCK, bn - i)) i += BLOCK;
+  while (i < lim && a.charCodeAt(an - 1 - i) === b.charCodeAt(bn - 1 - i)) i++;
+  return i;
+}
+
+/** The first index in [0, n) for which `ok` holds (it must hold for every index after it), else n. */
+function lowerBound(n: number, ok: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ok(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+function shiftToken(t: Token, d: number): Token {
+  const out: Token = { kind: t.kind, start: t.start + d, end: t.end + d, value: t.value };
+  if (t.unterminated) out.unterminated = true;
+  return out;
+}
+
+const shiftSpan = (s: Span, d: number): Span => ({ start: s.start + d, end: s.end + d });
+
+function shiftSlice(s: PolicySlice, d: number, index: number): PolicySlice {
+  if (d === 0 && index === s.index) return s;
+  const out: PolicySlice = {
+    ...s,
+    index,
+    span: shiftSpan(s.span, d),
+    bodySpan: shiftSpan(s.bodySpan, d),
+    annotations: s.annotations.map((a) => ({ name: a.name, span: shiftSpan(a.span, d) })),
+    leadingComments: s.leadingComments.map((c) => ({ text: c.text, span: shiftSpan(c.span, d) })),
+  };
+  if (s.effectSpan) out.effectSpan = shiftSpan(s.effectSpan, d);
+  if (s.headSpan) out.headSpan = shiftSpan(s.headSpan, d);
+  if (s.scope) out.scope = { principal: shiftSpan(s.scope.principal, d), action: shiftSpan(s.scope.action, d), resource: shiftSpan(s.scope.resource, d) };
+  if (s.id) out.id = { value: s.id.value, span: shiftSpan(s.id.span, d) };
+  return out;
 }
 
 /** `@id(`, `permit (` or `forbid (` whose first token is the first thing on its line. */
