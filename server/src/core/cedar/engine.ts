@@ -2,7 +2,6 @@
  * The only module that talks to the Cedar engine (@cedar-policy/cedar-wasm). Everything it returns is plain
  * data; byte offsets stay byte offsets here and are converted to UTF-16 by the callers that know the text.
  */
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type {
   AuthorizationAnswer,
   DetailedError,
@@ -14,6 +13,17 @@ import type {
 } from '@cedar-policy/cedar-wasm/nodejs';
 
 export type SchemaJson = GenericSchemaJson<string>;
+
+type Cedar = typeof import('@cedar-policy/cedar-wasm/nodejs');
+let loaded: Cedar | undefined;
+/**
+ * The engine, instantiated on first use: the language server's router thread, which needs it only to read a policy
+ * head for completion while the worker is busy, does not compile a second copy of the wasm at start.
+ */
+function engine(): Cedar {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (loaded ??= require('@cedar-policy/cedar-wasm/nodejs') as Cedar);
+}
 
 export type { PolicyJson, EntityJson, EntityUidJson, Context };
 export type CedarExpr = import('@cedar-policy/cedar-wasm/nodejs').Expr;
@@ -28,7 +38,7 @@ export interface EngineError {
 }
 
 export function cedarVersion(): string {
-  return cedar.getCedarVersion();
+  return engine().getCedarVersion();
 }
 
 function flatten(errors: DetailedError[] | undefined): EngineError[] {
@@ -57,7 +67,7 @@ function guard<T>(fn: () => T, fallback: (message: string) => T): T {
 export function parsePolicy(text: string, template: boolean): { json: PolicyJson } | { errors: EngineError[] } {
   return guard(
     () => {
-      const r = template ? cedar.templateToJson(text) : cedar.policyToJson(text);
+      const r = template ? engine().templateToJson(text) : engine().policyToJson(text);
       return r.type === 'success' ? { json: r.json } : { errors: flatten(r.errors) };
     },
     (message) => ({ errors: [{ message, spans: [] }] }),
@@ -77,7 +87,7 @@ export function validatePolicies(schema: SchemaJson, policies: Record<string, st
   const result: ValidationResult = { errors: new Map(), warnings: new Map(), general: [] };
   return guard(
     () => {
-      const r = cedar.validate({ schema, policies: { staticPolicies: policies, templates }, validationSettings: { mode: 'strict' } });
+      const r = engine().validate({ schema, policies: { staticPolicies: policies, templates }, validationSettings: { mode: 'strict' } });
       if (r.type === 'failure') {
         result.general = flatten(r.errors);
         return result;
@@ -98,7 +108,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, values: V[]) {
 export function schemaToText(schema: SchemaJson): { text: string } | { errors: EngineError[] } {
   return guard(
     () => {
-      const r = cedar.schemaToText(schema);
+      const r = engine().schemaToText(schema);
       return r.type === 'success' ? { text: r.text } : { errors: flatten(r.errors) };
     },
     (message) => ({ errors: [{ message, spans: [] }] }),
@@ -138,7 +148,7 @@ export function preparseSet(id: string, policies: Record<string, string>, templa
   preparsedIds.add(id);
   return guard(
     () => {
-      const p = cedar.preparsePolicySet(id, { staticPolicies: policies, templates });
+      const p = engine().preparsePolicySet(id, { staticPolicies: policies, templates });
       return p.type === 'failure' ? flatten(p.errors) : [];
     },
     (message) => [{ message, spans: [] }],
@@ -150,7 +160,7 @@ export function preparseSchema(id: string, schema: SchemaJson): EngineError[] {
   preparsedIds.add(id);
   return guard(
     () => {
-      const s = cedar.preparseSchema(id, schema);
+      const s = engine().preparseSchema(id, schema);
       return s.type === 'failure' ? flatten(s.errors) : [];
     },
     (message) => [{ message, spans: [] }],
@@ -166,7 +176,7 @@ export function preparsedIdCount(): number {
 /** One authorization against a preparsed policy set; the request is validated against the preparsed schema. */
 export function authorizePrepared(policySetId: string, schemaId: string, req: AuthorizationRequest): { decision: EngineDecision } | { errors: EngineError[] } {
   return guard(
-    () => answer(cedar.statefulIsAuthorized({ ...req, preparsedPolicySetId: policySetId, preparsedSchemaName: schemaId, validateRequest: true })),
+    () => answer(engine().statefulIsAuthorized({ ...req, preparsedPolicySetId: policySetId, preparsedSchemaName: schemaId, validateRequest: true })),
     (message) => ({ errors: [{ message, spans: [] }] }),
   );
 }

@@ -42,7 +42,22 @@ export interface RawTool {
  * Reads an MCP tool list: the `result` of `tools/list` (`{"tools": [...]}`), a whole JSON-RPC response
  * (`{"result": {"tools": [...]}}`) or a bare array of tools. Invalid tools are reported and skipped.
  */
-export function parseToolList(text: string): { source?: YamlSource; tools: RawTool[]; findings: Finding[]; notAToolList?: string } {
+type ParsedToolList = { source?: YamlSource; tools: RawTool[]; findings: Finding[]; notAToolList?: string };
+
+/** The last tool lists parsed, by text: a manifest edit reloads the manifest, not the (often large) lists it imports. */
+const parsedLists = new Map<string, ParsedToolList>();
+const PARSED_LISTS_KEPT = 32;
+
+export function parseToolList(text: string): ParsedToolList {
+  const hit = parsedLists.get(text);
+  if (hit) return hit;
+  const parsed = parseToolListText(text);
+  if (parsedLists.size >= PARSED_LISTS_KEPT) parsedLists.delete(parsedLists.keys().next().value!);
+  parsedLists.set(text, parsed);
+  return parsed;
+}
+
+function parseToolListText(text: string): ParsedToolList {
   const { source, findings } = parseYaml(text, CODE, 'json');
   if (source.value === undefined) return { source, tools: [], findings };
   const v = source.value;

@@ -208,6 +208,8 @@ export function findSecrets(source: YamlSource): Finding[] {
   return out.sort((a, b) => a.span.start - b.span.start);
 }
 
+const scanned = new WeakMap<YamlSource, Finding[]>();
+
 export const rule: ManifestRule = {
   kind: 'manifest',
   meta: {
@@ -220,7 +222,12 @@ export const rule: ManifestRule = {
   },
   check({ sources }) {
     const out: Finding[] = [];
-    for (const [file, source] of sources) for (const f of findSecrets(source)) out.push({ ...f, file });
+    for (const [file, source] of sources) {
+      // An imported list is parsed once per text (its source object is kept), so it is scanned once too.
+      let found = scanned.get(source);
+      if (!found) scanned.set(source, (found = findSecrets(source)));
+      for (const f of found) out.push({ ...f, file });
+    }
     return out;
   },
 };
