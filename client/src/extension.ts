@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { Methods, type SchemaParams, type SchemaResult, type SimulateParams, type SimulateResponse, type StatusParams } from '../../server/src/protocol';
 import { Simulator } from './simulate';
+import { McpTools, type ImportToolsArgs } from './mcpTools';
 
 export const SCHEMA_SCHEME = 'agent-policy-schema';
 
@@ -111,6 +112,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
   context.subscriptions.push(
     vscode.commands.registerCommand('agentPolicy.simulate', (params?: SimulateParams) => simulator.simulateCommand(params)),
     vscode.commands.registerCommand('agentPolicy.simulateScenario', (manifestUri: string, index: number) => simulator.simulateScenario(manifestUri, index)),
+  );
+
+  const mcpTools = new McpTools(context.asAbsolutePath(path.join('dist', 'cli.js')), output);
+  context.subscriptions.push(
+    mcpTools,
+    vscode.commands.registerCommand('agentPolicy.importTools', (args?: ImportToolsArgs) => mcpTools.importTools(args)),
+    vscode.commands.registerCommand('agentPolicy.checkTools', (args?: { confirmed?: boolean }) => mcpTools.checkTools(args)),
   );
 
   await start();

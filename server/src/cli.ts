@@ -20,6 +20,7 @@ Usage:
                         [--via AGENT]... [--manifest FILE] [--format pretty|json]
   agent-policy test [PATH...] [--format pretty|json|junit]
   agent-policy schema [PATH]
+  agent-policy tools pull|check|servers …   (agent-policy tools --help)
   agent-policy --version | --help
 
 PATH is a file or folder (default: the current folder).
@@ -36,7 +37,7 @@ interface Io {
   color: boolean;
 }
 
-export function main(argv: string[], io: Io): number {
+export function main(argv: string[], io: Io): number | Promise<number> {
   try {
     const [command, ...rest] = argv;
     switch (command) {
@@ -48,6 +49,12 @@ export function main(argv: string[], io: Io): number {
         return simulateCommand(rest, io);
       case 'test':
         return testCommand(rest, io);
+      case 'tools':
+        // Loaded on demand: the MCP SDK is not something `check` or `simulate` should pay for at start-up.
+        return import('./cli/tools.js').then(({ toolsCommand }) => toolsCommand(rest, io)).catch((err: unknown) => {
+          io.err(`agent-policy: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+          return 2;
+        });
       case '--version':
       case '-v':
         io.out(`agent-policy ${VERSION} (Cedar ${cedarVersion()})`);
@@ -441,11 +448,14 @@ function rel(io: Io, f: string): string {
 
 if (require.main === module) {
   const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
-  const code = main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(s + '\n'),
-    err: (s) => process.stderr.write(s + '\n'),
-    cwd: toNativePath(toCorePath(process.cwd())),
-    color,
+  void Promise.resolve(
+    main(process.argv.slice(2), {
+      out: (s) => process.stdout.write(s + '\n'),
+      err: (s) => process.stderr.write(s + '\n'),
+      cwd: toNativePath(toCorePath(process.cwd())),
+      color,
+    }),
+  ).then((code) => {
+    process.exitCode = code;
   });
-  process.exitCode = code;
 }

@@ -68,16 +68,20 @@ describe('CLI: agent-policy simulate', function () {
 
 describe('CLI: agent-policy test', function () {
   this.timeout(60000);
+  // The examples hold one failing scenario (acme.agents.yaml) and one manifest that cannot run (helpdesk/: two
+  // servers publish `update_ticket`, a deliberate mistake until it gets an `action_prefix`).
   it('runs the scenarios: exit 1 when one fails, with pretty, json and junit reports', () => {
     const pretty = run(['test', '.']);
     assert.equal(pretty.code, 1);
     assert.match(pretty.stdout, /✗ refunds above 1,000 need an approver {2}expected deny, got allow — billing-refund/);
-    assert.match(pretty.stdout, /1 failed, 6 passed \(7 scenarios\)/);
-    const json = JSON.parse(run(['test', '--format', 'json']).stdout) as { summary: { passed: number; failed: number }; manifests: { file: string; scenarios: { name: string; passed: boolean }[] }[] };
-    assert.deepEqual(json.summary, { passed: 6, failed: 1, errors: 0 });
+    assert.match(pretty.stdout, /1 manifest could not run, 1 failed, 6 passed \(7 scenarios\)/);
+    assert.match(pretty.stdout, /helpdesk\/helpdesk\.agents\.yaml\n {2}✗ the manifest does not load: 1 manifest-invalid error, the first at helpdesk\/mcp\/ticketing\.tools\.json:31:15/);
+    const json = JSON.parse(run(['test', '--format', 'json']).stdout) as { summary: { passed: number; failed: number }; manifests: { file: string; error?: string; scenarios: { name: string; passed: boolean }[] }[] };
+    assert.deepEqual(json.summary, { passed: 6, failed: 1, errors: 1 });
     assert.equal(json.manifests[0]!.file, 'acme.agents.yaml');
+    assert.deepEqual(json.manifests.filter((m) => m.error).map((m) => m.file), ['helpdesk/helpdesk.agents.yaml']);
     const junit = run(['test', '--format', 'junit']).stdout;
-    assert.match(junit, /<testsuites name="agent-policy scenarios" tests="7" failures="1" errors="0">/);
+    assert.match(junit, /<testsuites name="agent-policy scenarios" tests="8" failures="1" errors="1">/);
     assert.match(junit, /<testcase classname="acme.agents.yaml" name="refunds above 1,000 need an approver"><failure message="expected deny, got allow/);
   });
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { isManifestFile, isPolicyFile, isToolListFile } from '../core/manifest/model';
 import type { ProjectHost } from '../core/project';
 import { CONFIG_FILE } from '../core/configFile';
-import type { FileRead } from '../core/manifest/load';
+import type { FileRead, ReadRefusal } from '../core/manifest/load';
 
 /** Folders never searched for manifests or policies. */
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'out', 'dist', '.vscode-test', '.cache']);
@@ -232,6 +232,29 @@ export class Confinement {
     return 'real' in r ? readRegularFile(r.real, limit, true) : r;
   }
 
+  /**
+   * Where `p` (core path) may be written: its real path (through any symbolic link) when that is inside the real
+   * root and is a regular file or does not exist yet; else why not. The folders on the way are not created.
+   */
+  writable(p: string): { real: string } | { refused: ReadRefusal; detail: string } {
+    const r = realPathOf(toNativePath(p));
+    if ('error' in r) {
+      const e = errorRead(r.error);
+      return 'refused' in e ? e : { refused: 'unreadable', detail: 'missing' };
+    }
+    if (!isInside(this.realRoot, r.real)) return { refused: 'outside-workspace', detail: '' };
+    if (r.exists) {
+      try {
+        const st = fs.statSync(r.real);
+        if (!st.isFile()) return { refused: 'not-a-file', detail: kindOf(st) };
+      } catch (err) {
+        const e = errorRead(err);
+        if ('refused' in e) return e;
+      }
+    }
+    return { real: r.real };
+  }
+
   private locate(p: string): { real: string } | NoText {
     const r = realPathOf(toNativePath(p));
     if ('error' in r) return errorRead(r.error);
@@ -270,4 +293,36 @@ export class FsHost implements ProjectHost {
   readFile(p: string): string | undefined {
     return textOf(this.read(p));
   }
+}
+
+/**
+ * Writes `text` to `p` (core path) inside the workspace: the folders on the way are created, the real path is
+ * checked again after that (a folder on the way may be a link), and the file is replaced atomically (a temporary
+ * file beside it, then a rename), so that a reader never sees half a file.
+ */
+export function writeInside(confinement: Confinement, p: string, text: string): { written: string } | { refused: ReadRefusal; detail: string } {
+  const first = confinement.writable(p);
+  if ('refused' in first) return first;
+  try {
+    fs.mkdirSync(path.dirname(toNativePath(p)), { recursive: true });
+  } catch (err) {
+    const e = errorRead(err);
+    return 'refused' in e ? e : { refused: 'unreadable', detail: 'cannot create its folder' };
+  }
+  const target = confinement.writable(p);
+  if ('refused' in target) return target;
+  const tmp = `${target.real}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, text, { encoding: 'utf8', flag: 'wx' });
+    fs.renameSync(tmp, target.real);
+  } catch (err) {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // nothing to clean
+    }
+    const e = errorRead(err);
+    return 'refused' in e ? e : { refused: 'unreadable', detail: 'cannot write' };
+  }
+  return { written: target.real };
 }
