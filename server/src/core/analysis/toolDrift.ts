@@ -194,12 +194,15 @@ export function compareServerTools(input: DriftInput): ServerDrift {
   const parsed: { file: string; p: Parsed }[] = [];
   for (const f of input.policies) for (const p of f.policies) if (p.json) parsed.push({ file: f.file, p: p as Parsed });
   const drift: ServerDrift = { server, added: [], removed: [], changed: [], findings: [] };
+  // Policies and scenarios name a tool by its action id: the server's action_prefix, then its name.
+  const prefix = manifest.servers.find((s) => s.name === server)?.actionPrefix ?? '';
+  const act = (name: string) => prefix + name;
   const where = (h: PolicyHit | ScenarioHit) => ({ file: h.file, span: h.span });
 
   for (const t of [...live].sort((x, y) => (x.name < y.name ? -1 : 1))) {
     if (pulledByName.has(t.name)) continue;
     const destructive = isDestructive(own(t, 'annotations'));
-    const coveredBy = parsed.filter(({ p }) => p.json.effect === 'permit' && covers(p, t.name, server)).map(({ file, p }) => hit(file, p));
+    const coveredBy = parsed.filter(({ p }) => p.json.effect === 'permit' && covers(p, act(t.name), server)).map(({ file, p }) => hit(file, p));
     drift.added.push({ name: t.name, destructive, coveredBy });
     const open = coveredBy.filter((h) => h.unconditioned);
     if (destructive && open.length) {
@@ -213,8 +216,8 @@ export function compareServerTools(input: DriftInput): ServerDrift {
 
   for (const t of pulled) {
     if (liveByName.has(t.name)) continue;
-    const namedBy = parsed.filter(({ p }) => namesAction(p, t.name)).map(({ file, p }) => hit(file, p));
-    const scenarios = manifest.scenarios.filter((s) => s.tool === t.name).map((s) => ({ name: s.name, file: manifest.file, span: s.nameSpan }));
+    const namedBy = parsed.filter(({ p }) => namesAction(p, act(t.name))).map(({ file, p }) => hit(file, p));
+    const scenarios = manifest.scenarios.filter((s) => s.tool === act(t.name)).map((s) => ({ name: s.name, file: manifest.file, span: s.nameSpan }));
     drift.removed.push({ name: t.name, namedBy, scenarios });
     for (const h of namedBy) drift.findings.push({ severity: 'error', tool: t.name, message: `${h.effect ?? 'policy'} \`${h.id}\` names \`${t.name}\`, which the server no longer lists`, at: where(h) });
     for (const s of scenarios) drift.findings.push({ severity: 'error', tool: t.name, message: `scenario "${s.name}" calls \`${t.name}\`, which the server no longer lists`, at: where(s) });
@@ -227,7 +230,7 @@ export function compareServerTools(input: DriftInput): ServerDrift {
     const args = compareInputSchemas(t.inputSchema, own(now, 'inputSchema') ?? { type: 'object' });
     const becameDestructive = !t.destructive && isDestructive(own(now, 'annotations'));
     if (!args.length && !becameDestructive) continue;
-    const scoped = parsed.filter(({ p }) => covers(p, t.name, server));
+    const scoped = parsed.filter(({ p }) => covers(p, act(t.name), server));
     const readers = args
       .filter((c) => c.change === 'removed' || c.change === 'retyped' || c.change === 'enum-narrowed')
       .map((c) => ({ change: c, policies: scoped.filter(({ p }) => readsInput(p, c.path)).map(({ file, p }) => hit(file, p)) }))
