@@ -31,10 +31,15 @@ function generatedSet(rng: Prng, tools: string[], roles: string[], agents: strin
       // destination is optional: without a `has` guard this errors when it is absent (the engine skips the policy).
       ` when { context.session.destination == "evil.example" }`,
       ` unless { context.session.purpose == "ops" }`,
+      // Another agent's data: the simulator sends the engine only the agents it may read (the principal, literals).
+      ` when { Acme::Agent::"${rng.pick(agents)}".trust_level > ${rng.int(5)} }`,
+      ` when { Acme::Agent::"${rng.pick(agents)}" in Acme::Role::"${rng.pick(roles)}" }`,
+      ` when { principal.trust_level >= ${rng.int(5)} }`,
     ]);
     const forbid = rng.chance(0.15);
     // A forbid always has a condition (an unconditional one would deny nearly every call and leave nothing to compare).
-    const when = forbid && !cond ? ` when { context.session.purpose == "incident" && context.session.task_id == "t-${i}" }` : cond;
+    // (Nor one on another agent's data alone, which holds for every call: it is narrowed to one task.)
+    const when = forbid && !cond ? ` when { context.session.purpose == "incident" && context.session.task_id == "t-${i}" }` : forbid && cond.includes('Acme::Agent::"') ? cond.replace(/ \}$/, ` && context.session.task_id == "t-${i}" }`) : cond;
     out.push({ id, text: `@id("${id}")\n${forbid ? 'forbid' : 'permit'} (${principal}, ${action}, ${resource})${when};` });
   }
   return out;

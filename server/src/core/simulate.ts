@@ -1,6 +1,7 @@
 import { authorizePrepared, preparseSchema, preparseSet, type AuthorizationRequest, type CedarValue, type EntityJson, type EngineError, type PolicyJson } from './cedar/engine';
 import { CALL_TOOL } from './cedar/schemaGen';
 import { ValueConverter } from './cedar/values';
+import { entityLiterals } from './cedar/ast';
 import { describeBlocking, type PolicyInfo } from './cedar/policyCheck';
 import { compileSchema, validateValue } from './jsonSchema';
 import { toolSuggestions, type JsonObject, type Manifest } from './manifest/model';
@@ -74,6 +75,7 @@ export interface PolicySetInput {
 /** A policy that takes part in simulations: its text for the engine, where it is, and which requests its scope can match. */
 interface Member {
   text: string;
+  json: PolicyJson;
   ref: PolicyRef;
   scope: Scope;
   /** The engine key of its text (`PolicyInfo.key`). */
@@ -106,6 +108,8 @@ interface Prepared {
   shared?: Group[];
   /** Per tool, the other policies that can match it (built on first use). */
   byTool: Map<string, Group>;
+  /** The agents the policies name as literals (built on first use). */
+  agentsNamed?: Set<string>;
 }
 
 /** The last preparation per manifest, reused while the project hands back the same analyses. */
@@ -157,7 +161,7 @@ function prepare(entry: ManifestEntry, set: PolicySetInput): Prepared {
         scope = scopeOf(p.json, ns);
         scopes.set(p.json, scope);
       }
-      members.push({ text: p.text, key: p.key, scope, ref: { id: p.id, file: f.file, span: p.slice.bodySpan, effect: p.slice.effect } });
+      members.push({ text: p.text, json: p.json, key: p.key, scope, ref: { id: p.id, file: f.file, span: p.slice.bodySpan, effect: p.slice.effect } });
     }
   }
   const prepared: Prepared = { entry, members, notes, blocking, byTool: new Map() };
@@ -207,6 +211,40 @@ function scopeOf(json: PolicyJson, ns: string): Scope {
 }
 
 const isShared = (s: Scope) => s.actions === 'any' && s.servers === 'any';
+
+/** Agents named as entity literals by each policy (the parse cache hands back the same JSON for the same text). */
+const agentLiterals = new WeakMap<object, string[]>();
+
+/**
+ * The agents whose data a request may need besides the principal's: those any policy of the set names as a literal
+ * (`Agent::"x".trust_level`, `Agent::"x" in Role::"r"`), and those an entity's attributes refer to. Cedar reads an
+ * entity's attributes and parents only through the principal, the resource, the context, literals, and references
+ * in attributes; an agent reached by none of these is never looked at, so leaving it out changes nothing.
+ */
+function agentsNamed(prepared: Prepared, agentType: string, entities: EntityJson[]): Set<string> {
+  prepared.agentsNamed ??= new Set(
+    prepared.members.flatMap((m) => {
+      let ids = agentLiterals.get(m.json);
+      if (!ids) agentLiterals.set(m.json, (ids = entityLiterals(m.json).flatMap((u) => (u.type === agentType ? [u.id] : []))));
+      return ids;
+    }),
+  );
+  const out = new Set(prepared.agentsNamed);
+  const walk = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null) return;
+    const ref = own(v, '__entity');
+    if (ref !== undefined) {
+      if (own(ref, 'type') === agentType && typeof own(ref, 'id') === 'string') out.add(own(ref, 'id') as string);
+      return;
+    }
+    for (const x of Array.isArray(v) ? v : Object.values(v)) walk(x);
+  };
+  for (const e of entities) {
+    walk(e.attrs);
+    walk(e.tags);
+  }
+  return out;
+}
 
 /** Content-defined chunks of the shared policies: an edit changes one chunk, and the others keep their engine copy. */
 export const CHUNKING = { min: 64, average: 512, max: 2048 };
@@ -445,8 +483,16 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     const ctx = { input: cInput, session: cSession };
     const resource = { type: `${ns}::McpServer`, id: tool.server };
     const action = { type: `${ns}::Action`, id: tool.action };
+    const agentType = `${ns}::Agent`;
+    // Agents' attributes are most of a request's size: the engine gets the agent deciding, and the agents the policies
+    // or the other entities name (see agentsNamed); the result still shows every entity.
+    const named = agentsNamed(prepared, agentType, entities);
     for (const agentId of chainIds) {
-      const req: AuthorizationRequest = { principal: { type: `${ns}::Agent`, id: agentId }, action, resource, context: ctx, entities };
+      const sent = entities.filter((e) => {
+        const uid = entityUid(e);
+        return uid?.type !== agentType || uid.id === agentId || named.has(uid.id);
+      });
+      const req: AuthorizationRequest = { principal: { type: agentType, id: agentId }, action, resource, context: ctx, entities: sent };
       const d = authorizeGroups(slice.groups, slice.schemaId, req);
       if ('refused' in d) {
         const why = d.errors.map((e) => `the engine refused the request: ${e.message}`);
@@ -538,6 +584,12 @@ function redactResult(r: SimulationResult, shown: RedactedCall, entry: ManifestE
   out.request = { ...r.request, context: shownContext };
   out.entities = (r.entities ?? []).map((e) => shownEntities.get(key(e.uid)) ?? e);
   return out;
+}
+
+/** An entity's uid, in either JSON form (`{type, id}` or `{__entity: {type, id}}`). */
+function entityUid(e: EntityJson): { type: string; id: string } | undefined {
+  const u = own(e.uid, '__entity') ?? e.uid;
+  return typeof own(u, 'type') === 'string' && typeof own(u, 'id') === 'string' ? (u as { type: string; id: string }) : undefined;
 }
 
 function entityRef(v: CedarValue): { type: string; id: string } | undefined {
