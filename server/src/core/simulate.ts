@@ -90,6 +90,8 @@ interface Member {
 interface Scope {
   actions: 'any' | Set<string>;
   servers: 'any' | Set<string>;
+  /** `agent:<id>` or `role:<id>` when the principal scope names one agent or one role, else 'any'. */
+  principal: 'any' | string;
 }
 
 /** A group of members preparsed together in the engine, and evaluated together (one engine call per group). */
@@ -97,6 +99,8 @@ interface Group {
   members: Member[];
   /** The engine's content: the members' texts (their keys), in order. */
   content: string;
+  /** Hash of `content` (computed once). */
+  hash?: string;
 }
 
 interface Prepared {
@@ -106,8 +110,8 @@ interface Prepared {
   blocking: string[];
   /** Policies whose scope matches every tool and server, in content-defined chunks (built on first use). */
   shared?: Group[];
-  /** Per tool, the other policies that can match it (built on first use). */
-  byTool: Map<string, Group>;
+  /** Per server and per tool, the other policies that can match their calls (built on first use). */
+  byKey: Map<string, Group>;
   /** The agents the policies name as literals (built on first use). */
   agentsNamed?: Set<string>;
 }
@@ -164,7 +168,7 @@ function prepare(entry: ManifestEntry, set: PolicySetInput): Prepared {
       members.push({ text: p.text, json: p.json, key: p.key, scope, ref: { id: p.id, file: f.file, span: p.slice.bodySpan, effect: p.slice.effect } });
     }
   }
-  const prepared: Prepared = { entry, members, notes, blocking, byTool: new Map() };
+  const prepared: Prepared = { entry, members, notes, blocking, byKey: new Map() };
   lastPrepared.set(entry.file, { schemaKey: entry.model!.key, lists, prepared });
   return prepared;
 }
@@ -188,7 +192,7 @@ function uidOf(e: unknown): { type?: unknown; id?: unknown } | undefined {
  * of the manifest's namespace: servers have no parents, so `in` is `==`). Anything else is 'any': always safe.
  */
 function scopeOf(json: PolicyJson, ns: string): Scope {
-  const j = json as { action?: unknown; resource?: unknown };
+  const j = json as { action?: unknown; resource?: unknown; principal?: unknown };
   let actions: Scope['actions'] = 'any';
   const acts = scopeIds(j.action);
   if (acts) {
@@ -207,10 +211,18 @@ function scopeOf(json: PolicyJson, ns: string): Scope {
   const res = (j.resource as { op?: unknown } | undefined)?.op === '==' || (j.resource as { op?: unknown; entity?: unknown } | undefined)?.op === 'in' ? scopeIds(j.resource) : undefined;
   const uid = res?.length === 1 ? uidOf(res[0]) : undefined;
   if (uid && uid.type === `${ns}::McpServer` && typeof uid.id === 'string') servers = new Set([uid.id]);
-  return { actions, servers };
+  // Agents have no children and roles hold agents only: `== / in Agent::"a"` matches a alone, `in Role::"r"` its agents.
+  let principal: Scope['principal'] = 'any';
+  const pr = j.principal as { op?: unknown; entity?: unknown } | undefined;
+  const puid = pr && (pr.op === '==' || pr.op === 'in') ? uidOf(pr.entity) : undefined;
+  if (puid && typeof puid.id === 'string') {
+    if (puid.type === `${ns}::Agent`) principal = `agent:${puid.id}`;
+    else if (puid.type === `${ns}::Role` && pr!.op === 'in') principal = `role:${puid.id}`;
+  }
+  return { actions, servers, principal };
 }
 
-const isShared = (s: Scope) => s.actions === 'any' && s.servers === 'any';
+const isShared = (s: Scope) => s.actions === 'any' && s.servers === 'any' && s.principal === 'any';
 
 /** Agents named as entity literals by each policy (the parse cache hands back the same JSON for the same text). */
 const agentLiterals = new WeakMap<object, string[]>();
@@ -270,14 +282,27 @@ function boundaryHash(key: string): number {
   return h >>> 0;
 }
 
-/** The groups that can apply to a call of `tool` on `server`: the shared chunks, and the tool's own group. */
-function groupsFor(prepared: Prepared, tool: string, server: string): { shared: Group[]; own: Group } {
+/**
+ * The groups that can apply to a call of `tool` on `server`: the shared chunks, the server's group (policies open to
+ * every tool of that server: each is preparsed once, not once per tool) and the tool's own group.
+ */
+function groupsFor(prepared: Prepared, tool: string, server: string, principals: string[]): { shared: Group[]; own: { key: string; group: Group }[] } {
   prepared.shared ??= chunk(prepared.members.filter((m) => isShared(m.scope)));
-  let own = prepared.byTool.get(tool);
-  if (!own) {
-    const members = prepared.members.filter((m) => !isShared(m.scope) && (m.scope.actions === 'any' || m.scope.actions.has(tool)) && (m.scope.servers === 'any' || m.scope.servers.has(server)));
-    own = { members, content: members.map((m) => m.key).join('\n') };
-    prepared.byTool.set(tool, own);
+  const own: { key: string; group: Group }[] = [];
+  const tiers: [string, (m: Member) => boolean][] = [
+    // Open to every tool and server, but for one agent or role: only the principal's own and its roles' take part.
+    ...principals.map((p): [string, (m: Member) => boolean] => [`principal\u0000${p}`, (m) => m.scope.actions === 'any' && m.scope.servers === 'any' && m.scope.principal === p]),
+    [`server\u0000${server}`, (m) => m.scope.actions === 'any' && m.scope.servers !== 'any' && m.scope.servers.has(server)],
+    [`tool\u0000${tool}`, (m) => m.scope.actions !== 'any' && m.scope.actions.has(tool) && (m.scope.servers === 'any' || m.scope.servers.has(server))],
+  ];
+  for (const [key, pick] of tiers) {
+    let g = prepared.byKey.get(key);
+    if (!g) {
+      const members = prepared.members.filter(pick);
+      g = { members, content: members.map((m) => m.key).join('\n') };
+      prepared.byKey.set(key, g);
+    }
+    if (g.members.length) own.push({ key, group: g });
   }
   return { shared: prepared.shared, own };
 }
@@ -349,7 +374,7 @@ function sharedIds(h: Holdings, file: string, chunks: Group[]): { ids: string[] 
 }
 
 /** The engine ids of the groups that can apply to a call (one engine call per group). */
-function engineGroups(prepared: Prepared, entry: ManifestEntry, tool: string, server: string): { groups: { id: string; members: Member[] }[]; schemaId: string } | { errors: EngineError[] } {
+function engineGroups(prepared: Prepared, entry: ManifestEntry, tool: string, server: string, principals: string[]): { groups: { id: string; members: Member[] }[]; schemaId: string } | { errors: EngineError[] } {
   const schema = schemaFor(entry);
   if ('errors' in schema) return schema;
   let h = holdings.get(entry.file);
@@ -357,22 +382,23 @@ function engineGroups(prepared: Prepared, entry: ManifestEntry, tool: string, se
     h = { tools: new Map(), shared: [] };
     holdings.set(entry.file, h);
   }
-  const { shared, own } = groupsFor(prepared, tool, server);
+  const { shared, own } = groupsFor(prepared, tool, server, principals);
   const ids = sharedIds(h, entry.file, shared);
   if ('errors' in ids) return ids;
   const groups = shared.map((g, k) => ({ id: ids.ids[k]!, members: g.members }));
-  if (own.members.length) {
-    const id = `tool:${entry.file}\u0000${tool}`;
-    const content = hashText(own.content);
-    if (h.tools.get(id) !== content) {
-      const errs = preparseGroup(id, own);
+  for (const { key, group: g } of own) {
+    // Stable per manifest and server or tool: replaced when the group's content changes, never leaked.
+    const id = `group:${entry.file}\u0000${key}`;
+    g.hash ??= hashText(g.content);
+    if (h.tools.get(id) !== g.hash) {
+      const errs = preparseGroup(id, g);
       if (errs.length) {
         h.tools.delete(id);
         return { errors: errs };
       }
-      h.tools.set(id, content);
+      h.tools.set(id, g.hash);
     }
-    groups.push({ id, members: own.members });
+    groups.push({ id, members: g.members });
   }
   return { groups, schemaId: schema.id };
 }
@@ -388,13 +414,15 @@ function authorizeGroups(groups: { id: string; members: Member[] }[], schemaId: 
   const errors: (PolicyRef & { message: string })[] = [];
   const memberOf = (g: { members: Member[] }, key: string) => (/^p\d+$/.test(key) ? g.members[Number(key.slice(1))] : undefined);
   // No policy can apply: the engine still validates the request (an unknown entity is refused as with policies).
-  for (const g of groups.length ? groups : [{ id: EMPTY_SET, members: [] }]) {
+  const list = groups.length ? groups : [{ id: EMPTY_SET, members: [] }];
+  for (const g of list) {
     if (g.id === EMPTY_SET && !emptySetReady) {
       const errs = preparseSet(EMPTY_SET, {});
       if (errs.length) return { errors: errs, refused: true };
       emptySetReady = true;
     }
-    const answer = authorizePrepared(g.id, schemaId, req);
+    // The same request for every group: the engine validates it against the schema once, with the first.
+    const answer = authorizePrepared(g.id, schemaId, req, g === list[0]);
     if ('errors' in answer) return { errors: answer.errors, refused: true };
     const d = answer.decision;
     const refs = d.reason.map((k) => memberOf(g, k)?.ref).filter((r): r is PolicyRef => r !== undefined);
@@ -475,9 +503,6 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     result.notes.push(...prepared.notes);
     if (prepared.blocking.length) return cannotEvaluate(prepared.blocking);
 
-    // Only the policies whose scope can match this tool and server take part (decisions are those of the whole set).
-    const slice = engineGroups(prepared, entry, tool.action, tool.server);
-    if ('errors' in slice) return cannotEvaluate(slice.errors.map((e) => `the engine refused the policy set: ${e.message}`));
 
     const ns = m.namespace;
     const ctx = { input: cInput, session: cSession };
@@ -492,6 +517,11 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
         const uid = entityUid(e);
         return uid?.type !== agentType || uid.id === agentId || named.has(uid.id);
       });
+      // Only the policies whose scope can match this agent, tool and server take part (decisions are those of the whole set).
+      const agent = m.agents.find((a) => a.id === agentId);
+      const principals = [`agent:${agentId}`, ...(agent?.roles ?? []).filter((r) => m.roles.some((x) => x.name === r)).map((r) => `role:${r}`)];
+      const slice = engineGroups(prepared, entry, tool.action, tool.server, principals);
+      if ('errors' in slice) return cannotEvaluate(slice.errors.map((e) => `the engine refused the policy set: ${e.message}`));
       const req: AuthorizationRequest = { principal: { type: agentType, id: agentId }, action, resource, context: ctx, entities: sent };
       const d = authorizeGroups(slice.groups, slice.schemaId, req);
       if ('refused' in d) {

@@ -189,9 +189,9 @@ export function preparsedIdCount(): number {
 }
 
 /** One authorization against a preparsed policy set; the request is validated against the preparsed schema. */
-export function authorizePrepared(policySetId: string, schemaId: string, req: AuthorizationRequest): { decision: EngineDecision } | { errors: EngineError[] } {
+export function authorizePrepared(policySetId: string, schemaId: string, req: AuthorizationRequest, validateRequest = true): { decision: EngineDecision } | { errors: EngineError[] } {
   return guard(
-    () => answer(engine().statefulIsAuthorized({ ...req, preparsedPolicySetId: policySetId, preparsedSchemaName: schemaId, validateRequest: true })),
+    () => answer(engine().statefulIsAuthorized({ ...req, preparsedPolicySetId: policySetId, preparsedSchemaName: schemaId, validateRequest })),
     (message) => ({ errors: [{ message, spans: [] }] }),
   );
 }
