@@ -213,7 +213,15 @@ const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 /** Policies of the files, and what the manifests declare, whose names match `query`; at most `limit`. */
 export function workspaceSymbols(policyFiles: { file: string; facts: PolicyFileFacts }[], manifests: NavManifest[], query: string, limit = 500): WorkspaceSymbol[] {
   const out: WorkspaceSymbol[] = [];
-  const add = (s: WorkspaceSymbol) => out.length < limit && fuzzyMatch(query, s.name) && out.push(s);
+  // A tool list imported by two manifests declares its tools once: one symbol per place.
+  const seen = new Set<string>();
+  const add = (s: WorkspaceSymbol) => {
+    const at = `${s.kind}\u0000${s.file}\u0000${s.span.start}`;
+    if (out.length < limit && fuzzyMatch(query, s.name) && !seen.has(at)) {
+      seen.add(at);
+      out.push(s);
+    }
+  };
   for (const m of manifests) {
     const man = m.manifest;
     const container = basename(m.file);
