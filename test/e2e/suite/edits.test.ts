@@ -89,21 +89,32 @@ describe('diagnostics follow edits', () => {
   });
 
   it('renaming a tool in the manifest re-checks the policies that use it', async () => {
-    // A tool that a policy without documented mistakes uses (Acme::Action::"x"), renamed where the manifest declares it.
-    const policy = await cleanPolicyFile();
-    const policyText = (await openExample(policy)).document.getText();
-    const manifest = (await vscode.workspace.findFiles('**/*.agents.yaml')).map(relPath).sort()[0];
-    check(manifest, 'no manifest in the workspace');
-    const doc = (await openExample(manifest)).document;
+    // A policy without documented mistakes that uses a tool (Acme::Action::"x") declared inline by the manifest that
+    // covers it (the closest one above it: helpdesk/ has a manifest of its own, whose tools are all imported).
+    const files = (await vscode.workspace.findFiles('**/*.cedar')).map(relPath).sort().filter((f) => !rows.some((r) => r.file === f));
+    const manifests = (await vscode.workspace.findFiles('**/*.agents.yaml')).map(relPath).sort((a, b) => b.split('/').length - a.split('/').length);
+    let policy = '';
+    let manifest = '';
+    let doc: vscode.TextDocument | undefined;
     let decl: { tool: string; offset: number } | undefined;
-    for (const [, tool] of policyText.matchAll(/Action::"([^"]+)"/g)) {
-      const m = new RegExp(`^\\s*-\\s*name:\\s*${escapeRegExp(tool)}\\s*$`, 'm').exec(doc.getText());
-      if (m) {
-        decl = { tool, offset: m.index + m[0].indexOf(tool, m[0].indexOf('name:')) };
+    for (const f of files) {
+      const covering = manifests.find((m) => f.startsWith(m.includes('/') ? m.slice(0, m.lastIndexOf('/') + 1) : ''));
+      if (!covering) continue;
+      const policyText = (await openExample(f)).document.getText();
+      const mdoc = (await openExample(covering)).document;
+      for (const [, tool] of policyText.matchAll(/Action::"([^"]+)"/g)) {
+        const m = new RegExp(`^\\s*-\\s*name:\\s*${escapeRegExp(tool)}\\s*$`, 'm').exec(mdoc.getText());
+        if (m) {
+          decl = { tool, offset: m.index + m[0].indexOf(tool, m[0].indexOf('name:')) };
+          break;
+        }
+      }
+      if (decl) {
+        [policy, manifest, doc] = [f, covering, mdoc];
         break;
       }
     }
-    check(decl, `no tool used by ${policy} is declared as "- name: <tool>" in ${manifest}`);
+    check(decl && doc, 'no clean policy file uses a tool that its manifest declares as "- name: <tool>"');
     await replace(doc, new vscode.Range(doc.positionAt(decl.offset), doc.positionAt(decl.offset + decl.tool.length)), `${decl.tool}_renamed`);
     await waitForDiagnostics(exampleUri(policy), (ds) => ds.some((d) => codeOf(d) === 'cedar-validation' && d.message.includes(decl!.tool)), 20_000,
       `a cedar-validation error about ${decl.tool} in ${policy} once the tool is renamed in ${manifest}`);
