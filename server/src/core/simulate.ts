@@ -225,20 +225,21 @@ function scopeOf(json: PolicyJson, ns: string): Scope {
 const isShared = (s: Scope) => s.actions === 'any' && s.servers === 'any' && s.principal === 'any';
 
 /** Agents named as entity literals by each policy (the parse cache hands back the same JSON for the same text). */
-const agentLiterals = new WeakMap<object, string[]>();
+const literalsOf = new WeakMap<object, { type: string; id: string }[]>();
 
 /**
  * The agents whose data a request may need besides the principal's: those any policy of the set names as a literal
- * (`Agent::"x".trust_level`, `Agent::"x" in Role::"r"`), and those an entity's attributes refer to. Cedar reads an
+ * (`Agent::"x".trust_level`, `Agent::"x" in Role::"r"`), and those the call's context or an entity's attributes refer to. Cedar reads an
  * entity's attributes and parents only through the principal, the resource, the context, literals, and references
  * in attributes; an agent reached by none of these is never looked at, so leaving it out changes nothing.
  */
-function agentsNamed(prepared: Prepared, agentType: string, entities: EntityJson[]): Set<string> {
+function agentsNamed(prepared: Prepared, agentType: string, entities: EntityJson[], context: unknown): Set<string> {
   prepared.agentsNamed ??= new Set(
     prepared.members.flatMap((m) => {
-      let ids = agentLiterals.get(m.json);
-      if (!ids) agentLiterals.set(m.json, (ids = entityLiterals(m.json).flatMap((u) => (u.type === agentType ? [u.id] : []))));
-      return ids;
+      // All literals are kept per policy and filtered here: the same text can belong to manifests of other namespaces.
+      let all = literalsOf.get(m.json);
+      if (!all) literalsOf.set(m.json, (all = entityLiterals(m.json)));
+      return all.flatMap((u) => (u.type === agentType ? [u.id] : []));
     }),
   );
   const out = new Set(prepared.agentsNamed);
@@ -251,6 +252,8 @@ function agentsNamed(prepared: Prepared, agentType: string, entities: EntityJson
     }
     for (const x of Array.isArray(v) ? v : Object.values(v)) walk(x);
   };
+  // The call itself may carry a reference to an agent (an argument typed as an entity).
+  walk(context);
   for (const e of entities) {
     walk(e.attrs);
     walk(e.tags);
@@ -511,7 +514,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     const agentType = `${ns}::Agent`;
     // Agents' attributes are most of a request's size: the engine gets the agent deciding, and the agents the policies
     // or the other entities name (see agentsNamed); the result still shows every entity.
-    const named = agentsNamed(prepared, agentType, entities);
+    const named = agentsNamed(prepared, agentType, entities, ctx);
     for (const agentId of chainIds) {
       const sent = entities.filter((e) => {
         const uid = entityUid(e);
