@@ -35,6 +35,11 @@ function generatedSet(rng: Prng, tools: string[], roles: string[], agents: strin
       ` when { Acme::Agent::"${rng.pick(agents)}".trust_level > ${rng.int(5)} }`,
       ` when { Acme::Agent::"${rng.pick(agents)}" in Acme::Role::"${rng.pick(roles)}" }`,
       ` when { principal.trust_level >= ${rng.int(5)} }`,
+      // Other entities named in conditions: the simulator sends those too (a scope's literals it need not send).
+      ` when { principal in Acme::Role::"${rng.pick(roles)}" }`,
+      ` when { Acme::Role::"${rng.pick(roles)}" in Acme::Role::"${rng.pick(roles)}" }`,
+      ` when { resource == Acme::McpServer::"${rng.pick(servers)}" }`,
+      ` when { Acme::McpServer::"${rng.pick(servers)}" has description }`,
     ]);
     const forbid = rng.chance(0.15);
     // A forbid always has a condition (an unconditional one would deny nearly every call and leave nothing to compare).
@@ -86,7 +91,8 @@ describe('simulation evaluates only the slice of policies that can apply to the 
       const label = `call ${i}: ${tool.name}`;
       assert.equal(r.decision, raw.response.decision, label);
       assert.deepEqual(r.determining.map((d) => d.id).sort(), [...raw.response.diagnostics.reason].sort(), label);
-      assert.deepEqual([...new Set(r.errors.map((e) => e.id))].sort(), [...new Set(raw.response.diagnostics.errors.map((e) => e.policyId))].sort(), label);
+      // With the messages: an entity the slice's request left out would change "attribute not found" into "does not exist".
+      assert.deepEqual([...new Set(r.errors.map((e) => `${e.id}: ${e.message}`))].sort(), [...new Set(raw.response.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`))].sort(), label);
       compared++;
       if (r.decision === 'allow') allows++;
       if (r.errors.length) errored++;
