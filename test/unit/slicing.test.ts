@@ -3,7 +3,8 @@ import * as path from 'node:path';
 // The reference: the raw engine on the WHOLE set, for the very request the simulator sent to its slice.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
-import { preparsedIdCount } from '../../server/src/core/cedar/engine';
+import { preparsedIdCount, preparsedSetCount } from '../../server/src/core/cedar/engine';
+import { runToEnd } from '../../server/src/core/cedar/policyCheck';
 import { Project } from '../../server/src/core/project';
 import { CHUNKING } from '../../server/src/core/simulate';
 import { sampleValue } from '../../server/src/core/sampleValues';
@@ -134,5 +135,28 @@ describe('simulation evaluates only the slice of policies that can apply to the 
     // One id per tool, server, agent and role, one per chunk of the shared policies (one here), the schema's and the empty set's, whatever the number of edits.
     const bound = m.tools.length + m.servers.length + m.agents.length + m.roles.length + 3;
     assert.ok(grown <= bound, `${grown} new engine ids after 300 edits (at most ${bound} expected)`);
+  });
+
+  it('warms up every group ahead of the simulations, and after an edit only the group it changed', () => {
+    const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
+    const project = new Project(host);
+    const entry = () => project.manifest('/ws/acme.agents.yaml')!;
+    const m = entry().manifest!;
+    const simulateAll = () => {
+      const before = preparsedSetCount();
+      for (const a of m.agents) for (const t of m.tools) project.simulate('/ws/acme.agents.yaml', { agent: a.id, tool: t.action, args: sampleValue(t.inputSchema) ?? {}, context: { task_id: 't', purpose: 'support' } });
+      return preparsedSetCount() - before;
+    };
+    runToEnd(project.warmSimulationSteps(entry()));
+    assert.equal(simulateAll(), 0, 'no simulation of any agent and tool preparses after the warm-up');
+    assert.equal(runToEnd(project.warmSimulationSteps(entry())), 0, 'a second warm-up finds everything held');
+    // An edit of one tool's policy: the warm-up preparses that tool's group alone, and the simulations nothing more.
+    const file = '/ws/policies/support.cedar';
+    host.files.set(file, `${host.files.get(file)}\n@id("warm-edit")\nforbid (principal, action == Acme::Action::"get_order", resource) when { context.session.task_id == "t-warm" };\n`);
+    assert.equal(runToEnd(project.warmSimulationSteps(entry())), 1, 'one group changed');
+    assert.equal(simulateAll(), 0, 'nothing left to preparse after the edit');
+    // The control: without the warm-up, the simulations preparse the changed group themselves.
+    host.files.set(file, `${host.files.get(file)}\n@id("cold-edit")\nforbid (principal, action == Acme::Action::"get_order", resource) when { context.session.task_id == "t-cold" };\n`);
+    assert.equal(simulateAll(), 1, 'the simulations preparse the changed group once');
   });
 });

@@ -7,7 +7,7 @@ import { policyReferences } from './cedar/references';
 import { leftOutReads } from './rules/argument-not-in-cedar';
 import { LINT_RULES, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
 import type { SetMember } from './rules/meta';
-import { simulate, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
+import { simulate, warmSteps, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
 import { judgeScenario, scenarioFinding, type ScenarioOutcome } from './scenarios';
 import { splitPoliciesSteps, tokenizeSteps } from './cedar/split';
 import { applySuppressions, cedarSuppressions, yamlSuppressions } from './suppress';
@@ -435,6 +435,12 @@ export class Project {
     const entry = manifestFile ? this.manifest(manifestFile) : this.allManifests()[0];
     const set = entry ? runToEnd(this.policySetSteps(entry)) : { files: [] };
     return simulate(entry, set, input);
+  }
+
+  /** Preparses, a group per step, what the next simulations against a manifest need (see warmSteps). */
+  *warmSimulationSteps(entry: ManifestEntry): Generator<void, number> {
+    const set = yield* this.policySetSteps(entry);
+    return yield* warmSteps(entry, set);
   }
 
   /** Runs a manifest's scenarios. */

@@ -370,8 +370,9 @@ function schemaFor(entry: ManifestEntry): { id: string } | { errors: EngineError
  * Ids for the shared chunks: a chunk whose content an id holds keeps it; the others take the ids whose content is no
  * longer a chunk's (then new ids). So an edit preparses only the chunk it changed, and the ids stay as many as chunks.
  */
-function sharedIds(h: Holdings, file: string, chunks: Group[]): { ids: string[] } | { errors: EngineError[] } {
-  if (h.assigned?.chunks === chunks) return { ids: h.assigned.ids };
+function sharedIds(h: Holdings, file: string, chunks: Group[]): { ids: string[]; preparsed: number } | { errors: EngineError[] } {
+  if (h.assigned?.chunks === chunks) return { ids: h.assigned.ids, preparsed: 0 };
+  let preparsed = 0;
   const contents = chunks.map((c) => hashText(c.content));
   const wanted = new Set(contents);
   const slotOf = new Map<string, number>();
@@ -384,6 +385,7 @@ function sharedIds(h: Holdings, file: string, chunks: Group[]): { ids: string[] 
     if (slot === undefined) {
       slot = free.shift() ?? h.shared.length;
       const errs = preparseGroup(`shared:${file}\u0000${slot}`, chunks[k]!);
+      preparsed++;
       h.shared[slot] = errs.length ? '' : contents[k]!;
       // Not remembered when the engine refused or failed: the next simulation asks it again (and denies again if it must).
       if (errs.length) return { errors: errs };
@@ -392,37 +394,78 @@ function sharedIds(h: Holdings, file: string, chunks: Group[]): { ids: string[] 
     ids.push(`shared:${file}\u0000${slot}`);
   }
   h.assigned = { chunks, ids };
-  return { ids };
+  return { ids, preparsed };
 }
 
 /** The engine ids of the groups that can apply to a call (one engine call per group). */
+function holdingsOf(file: string): Holdings {
+  let h = holdings.get(file);
+  if (!h) {
+    h = { tools: new Map(), shared: [] };
+    holdings.set(file, h);
+  }
+  return h;
+}
+
+/** Preparses a group under its stable id (per manifest and principal, server or tool) unless the id holds it already. */
+function holdGroup(h: Holdings, file: string, key: string, g: Group): { id: string } | { errors: EngineError[] } {
+  // Stable per manifest and principal, server or tool: replaced when the group's content changes, never leaked.
+  const id = `group:${file}\u0000${key}`;
+  g.hash ??= hashText(g.content);
+  if (h.tools.get(id) !== g.hash) {
+    const errs = preparseGroup(id, g);
+    if (errs.length) {
+      h.tools.delete(id);
+      return { errors: errs };
+    }
+    h.tools.set(id, g.hash);
+  }
+  return { id };
+}
+
 function engineGroups(prepared: Prepared, entry: ManifestEntry, tool: string, server: string, principals: string[]): { groups: { id: string; members: Member[] }[]; schemaId: string } | { errors: EngineError[] } {
   const schema = schemaFor(entry);
   if ('errors' in schema) return schema;
-  let h = holdings.get(entry.file);
-  if (!h) {
-    h = { tools: new Map(), shared: [] };
-    holdings.set(entry.file, h);
-  }
+  const h = holdingsOf(entry.file);
   const { shared, own } = groupsFor(prepared, tool, server, principals);
   const ids = sharedIds(h, entry.file, shared);
   if ('errors' in ids) return ids;
   const groups = shared.map((g, k) => ({ id: ids.ids[k]!, members: g.members }));
   for (const { key, group: g } of own) {
-    // Stable per manifest and server or tool: replaced when the group's content changes, never leaked.
-    const id = `group:${entry.file}\u0000${key}`;
-    g.hash ??= hashText(g.content);
-    if (h.tools.get(id) !== g.hash) {
-      const errs = preparseGroup(id, g);
-      if (errs.length) {
-        h.tools.delete(id);
-        return { errors: errs };
-      }
-      h.tools.set(id, g.hash);
-    }
-    groups.push({ id, members: g.members });
+    const held = holdGroup(h, entry.file, key, g);
+    if ('errors' in held) return held;
+    groups.push({ id: held.id, members: g.members });
   }
   return { groups, schemaId: schema.id };
+}
+
+/**
+ * Preparses, one group per step, every group of the set that the engine does not hold yet (after a change: the groups
+ * it changed), so that the next simulations find them ready. For an idle language server; nothing depends on it: a
+ * simulation preparses what it needs itself, and a group the engine refuses here is asked for again (and denies) then.
+ */
+export function* warmSteps(entry: ManifestEntry | undefined, set: PolicySetInput): Generator<void, number> {
+  if (!entry?.manifest || !entry.model || set.unread?.length) return 0;
+  const prepared = prepare(entry, set);
+  if (prepared.blocking.length || 'errors' in schemaFor(entry)) return 0;
+  const byKey = index(prepared);
+  const h = holdingsOf(entry.file);
+  let preparsed = 0;
+  if (h.assigned?.chunks !== prepared.shared) {
+    const r = sharedIds(h, entry.file, prepared.shared!);
+    if ('preparsed' in r && r.preparsed) {
+      preparsed += r.preparsed;
+      yield;
+    }
+  }
+  for (const [key, g] of byKey) {
+    g.hash ??= hashText(g.content);
+    if (h.tools.get(`group:${entry.file}\u0000${key}`) === g.hash) continue;
+    holdGroup(h, entry.file, key, g);
+    preparsed++;
+    yield;
+  }
+  return preparsed;
 }
 
 /**

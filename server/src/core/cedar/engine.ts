@@ -161,6 +161,7 @@ export function preparse(id: string, policies: Record<string, string>, templates
  */
 export function preparseSet(id: string, policies: Record<string, string>, templates: Record<string, string> = {}): EngineError[] {
   preparsedIds.add(id);
+  preparseCalls++;
   return guard(
     () => {
       const p = engine().preparsePolicySet(id, { staticPolicies: policies, templates });
@@ -186,6 +187,11 @@ export function preparseSchema(id: string, schema: SchemaJson): EngineError[] {
 const preparsedIds = new Set<string>();
 export function preparsedIdCount(): number {
   return preparsedIds.size;
+}
+let preparseCalls = 0;
+/** How many policy sets this process has preparsed (for tests). */
+export function preparsedSetCount(): number {
+  return preparseCalls;
 }
 
 /** One authorization against a preparsed policy set; the request is validated against the preparsed schema. */
