@@ -12,6 +12,7 @@ import { isManifestFile, isPolicyFile, isToolListFile, type Manifest } from '../
 import { DOCS_BASE_URL } from '../core/rules';
 import type { RulesSetting } from '../core/configFile';
 import { LineIndex } from '../core/text';
+import type { SchemaJson } from '../core/cedar/engine';
 import { ServerHost } from '../node/serverHost';
 import { SNAPSHOT_METHOD, type AssistSnapshot } from './snapshot';
 import { uriToPath } from './uris';
@@ -23,6 +24,8 @@ export interface Settings {
   rules: RulesSetting | undefined;
   /** `agentPolicy.inlayHints.enabled`: types of compared arguments, agents of a role, tools of a group (off by default). */
   inlayHints: boolean;
+  /** `agentPolicy.cedarSchemaPath`: the Cedar schema of plain Cedar files when their folder and the root have none (relative to each workspace folder). */
+  cedarSchemaPath: string | undefined;
 }
 
 export interface ProjectSlot {
@@ -38,7 +41,7 @@ export interface ClientAbilities {
 }
 
 export class WorkerState {
-  settings: Settings = { validateOnType: true, lintRun: 'onType', rules: undefined, inlayHints: false };
+  settings: Settings = { validateOnType: true, lintRun: 'onType', rules: undefined, inlayHints: false, cedarSchemaPath: undefined };
   readonly client: ClientAbilities = { pullConfiguration: false, refreshCodeLens: false, refreshInlayHints: false };
   /** One project per workspace folder, then one per orphan folder. */
   readonly projects: ProjectSlot[] = [];
@@ -63,6 +66,7 @@ export class WorkerState {
     const host = new ServerHost(root, orphan);
     const project = new Project(host);
     project.settingsRules = this.settings.rules;
+    project.settingsSchemaPath = this.settings.cedarSchemaPath;
     const slot = { host, project };
     this.projects.push(slot);
     return slot;
@@ -104,14 +108,17 @@ export class WorkerState {
     this.lastLoaded.delete(file);
   }
 
-  /** An open policy file and the manifest that covers it. */
-  policyContext(uri: string): { doc: TextDocument; manifest: Manifest | undefined } | undefined {
+  /** An open policy file and the manifest that covers it; else, in a plain Cedar project, its Cedar schema (types resolved). */
+  policyContext(uri: string): { doc: TextDocument; manifest: Manifest | undefined; schema?: SchemaJson } | undefined {
     const doc = this.documents.get(uri);
     const p = uriToPath(uri);
     if (!doc || !p || !isPolicyFile(p)) return undefined;
-    const manifest = this.projectOf(p)?.project.coveringManifest(p);
+    const project = this.projectOf(p)?.project;
+    const manifest = project?.coveringManifest(p);
     if (manifest) this.publishSnapshot({ coverage: [[p, manifest.file]] });
-    return { doc, manifest: manifest?.manifest };
+    if (manifest || !project) return { doc, manifest: manifest?.manifest };
+    const plain = project.plainSchemaFor(p);
+    return { doc, manifest: undefined, schema: 'file' in plain ? plain.schema?.resolved : undefined };
   }
 
   /** The manifest a file belongs to (itself, the one covering a policy, the one importing a tool list), else the workspace's first. */
