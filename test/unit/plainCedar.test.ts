@@ -34,7 +34,7 @@ describe('plain Cedar projects: schema discovery', () => {
     assert.deepEqual(codes(project, 'app/p.cedar'), ['cedar-validation: attribute `agee` on entity type `S::User` not found']);
     assert.deepEqual(codes(project, 'twice/p.cedar'), ['cedar-validation: attribute `agee` on entity type `S::User` not found']);
     project.settingsSchemaPath = 'schemas/missing.cedarschema';
-    assert.match(codes(project, 'app/p.cedar')[0]!, /^policy-not-covered: only the syntax of this file is checked: its Cedar schema `schemas\/missing.cedarschema` \(from `agentPolicy.cedarSchemaPath`\) was not read: it does not exist/);
+    assert.match(codes(project, 'app/p.cedar')[0]!, /^policy-not-covered: only the syntax of this file is checked: its Cedar schema `schemas\/missing.cedarschema` \(from `agentPolicy.cedarSchemaPath` or `--schema`\) was not read: it does not exist/);
   });
 
   it('a manifest that covers the file wins over any schema file', () => {

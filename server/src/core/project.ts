@@ -633,7 +633,7 @@ function plainNotice(plain: PlainSchemaChoice | undefined, root: string, text: s
     return notCovered(text, first, `several Cedar schemas could apply to this file (${names}), so none is chosen and only its syntax is checked: keep one schema per folder, or choose one with \`agentPolicy.cedarSchemaPath\` (\`--schema\` on the command line)`);
   }
   if (plain.unread !== undefined) {
-    return notCovered(text, first, `only the syntax of this file is checked: its Cedar schema \`${rel(plain.file)}\` (from ${plain.from === 'setting' ? '`agentPolicy.cedarSchemaPath`' : `the ${plain.from === 'folder' ? 'file\'s folder' : 'workspace root'}`}) was not read: ${plain.unread}`);
+    return notCovered(text, first, `only the syntax of this file is checked: its Cedar schema \`${rel(plain.file)}\` (from ${plain.from === 'setting' ? '`agentPolicy.cedarSchemaPath` or `--schema`' : `the ${plain.from === 'folder' ? 'file\'s folder' : 'workspace root'}`}) was not read: ${plain.unread}`);
   }
   if (!plain.schema?.schema) return notCovered(text, first, `only the syntax of this file is checked: its Cedar schema \`${rel(plain.file)}\` has errors`);
   return undefined;
