@@ -91,6 +91,13 @@ export function outlineOf(file: string, text: string, serial: number): ManifestO
       if (target) outline.imports.push(target);
     }
   }
+  // Hand-written Cedar schemas merged into the generated one.
+  if (Array.isArray(value.schema)) {
+    for (const rel of value.schema) {
+      const target = typeof rel === 'string' && rel && !rel.startsWith('/') ? joinPath(dirname(file), rel) : undefined;
+      if (target) outline.imports.push(target);
+    }
+  }
   return outline;
 }
 
@@ -303,6 +310,13 @@ export class Project {
     // A schema file (added, changed, removed) decides what the policy files that no manifest covers are validated against.
     if (isCedarSchemaFile(file) || file === this.settingSchemaFile()) {
       for (const p of this.host.listFiles().filter(isPolicyFile)) if (this.coveringManifestFile(p) === undefined) out.add(p);
+      // And a manifest that merges it (`schema: [...]`): the manifest, and the policies validated against it.
+      for (const mf of this.manifestFiles().filter((f) => this.outline(f)?.imports.includes(file))) {
+        const m = this.manifest(mf);
+        if (!m) continue;
+        out.add(m.file);
+        for (const p of this.policyFilesOf(m)) out.add(p);
+      }
       return [...out];
     }
     const manifests = isManifestFile(file) ? [this.manifest(file)] : isToolListFile(file) ? this.importersOf(file) : [];

@@ -113,12 +113,32 @@ export class WorkerState {
     const doc = this.documents.get(uri);
     const p = uriToPath(uri);
     if (!doc || !p || !isPolicyFile(p)) return undefined;
+    const { manifest, schema } = this.publishCoverage(p);
+    return { doc, manifest: manifest?.manifest, schema };
+  }
+
+  /** The last plain schema sent to the router per policy file (sent again only when it changes). */
+  private readonly sentSchemas = new Map<string, SchemaJson | null>();
+
+  /**
+   * Tells the router which manifest covers a policy file, or, when none does, the plain Cedar schema that applies to it
+   * (so that it can complete and hover from it when the worker is busy); returns them.
+   */
+  publishCoverage(p: string): { manifest?: ManifestEntry; schema?: SchemaJson } {
     const project = this.projectOf(p)?.project;
     const manifest = project?.coveringManifest(p);
-    if (manifest) this.publishSnapshot({ coverage: [[p, manifest.file]] });
-    if (manifest || !project) return { doc, manifest: manifest?.manifest };
-    const plain = project.plainSchemaFor(p);
-    return { doc, manifest: undefined, schema: 'file' in plain ? plain.schema?.resolved : undefined };
+    let schema: SchemaJson | undefined;
+    if (!manifest && project) {
+      const plain = project.plainSchemaFor(p);
+      schema = 'file' in plain ? plain.schema?.resolved : undefined;
+    }
+    const snapshot: AssistSnapshot = { coverage: [[p, manifest?.file ?? null]] };
+    if (!manifest && this.sentSchemas.get(p) !== (schema ?? null)) {
+      this.sentSchemas.set(p, schema ?? null);
+      snapshot.schemas = [[p, schema ?? null]];
+    }
+    this.publishSnapshot(snapshot);
+    return { manifest, schema };
   }
 
   /** The manifest a file belongs to (itself, the one covering a policy, the one importing a tool list), else the workspace's first. */

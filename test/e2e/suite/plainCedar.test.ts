@@ -43,6 +43,8 @@ describe('a plain Cedar project (no manifest)', () => {
   it('completion after `resource.` offers the attributes the schema declares for the action', async () => {
     const editor = await openExample('plain-cedar/policies.cedar');
     const doc = editor.document;
+    // Once the file is checked, the server knows its schema (and so does the router that answers while the worker is busy).
+    await waitForDiagnostics(doc.uri, (d) => rows.every((r) => d.some((x) => matchesRow(x, r))), 30_000, 'the documented diagnostics of plain-cedar/policies.cedar');
     const line = doc.getText().split('\n').findIndex((l) => l.includes('resource.ownr'));
     const col = doc.lineAt(line).text.indexOf('resource.') + 'resource.'.length;
     const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(line, col), '.');
