@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { completeFromSchema, hoverFromSchema } from '../../server/src/core/cedar/schemaAssist';
+import { builtinAt } from '../../server/src/core/cedar/builtins';
 import { Project } from '../../server/src/core/project';
 import { cursor, type CompletionCase, type HoverCase } from '../helpers/assistCases';
 import { FIXTURES, MemoryHost, REPO } from '../helpers/memoryHost';
@@ -56,5 +57,19 @@ describe('completion and hover in plain Cedar projects (core), from test/fixture
       hoverFromSchema(text, o, schema);
     }
     assert.deepEqual(completeFromSchema(text, 10, undefined), []);
+  });
+});
+
+describe('built-in hover in plain Cedar projects', () => {
+  it('describes principal, action, resource and context in Cedar\'s words, not as agents, tools and servers', () => {
+    const text = 'permit (principal, action, resource) when { context has x };';
+    for (const word of ['principal', 'action', 'resource', 'context']) {
+      const offset = text.indexOf(word) + 1;
+      const plain = builtinAt(text, offset, true);
+      const agents = builtinAt(text, offset);
+      assert.ok(plain && agents, word);
+      assert.doesNotMatch(plain.builtin.doc, /agent|tool|MCP/i, `${word}: ${plain.builtin.doc}`);
+      assert.match(agents.builtin.doc, /agent|tool|MCP/i, `${word} under a manifest keeps its agent wording`);
+    }
   });
 });

@@ -75,7 +75,7 @@ export function policyCompletion(doc: TextDocument, position: Position, manifest
     textEdit: { range: lines.range(i.replace), newText: i.insertText ?? i.label },
   }));
   const typesOf = manifest ? (path: string[]) => attributeTypesAt(text, offset, path, manifest) : schema ? (path: string[]) => attributeTypesFromSchema(text, offset, path, schema) : undefined;
-  const methods = methodCompletionsAt(text, offset, typesOf);
+  const methods = methodCompletionsAt(text, offset, typesOf, !manifest);
   for (const [n, b] of (methods?.methods ?? []).entries()) {
     items.push({
       label: b.name,
@@ -97,7 +97,7 @@ export function policyHover(doc: TextDocument, position: Position, manifest: Man
   const offset = lines.offsetAt(position);
   const h = manifest ? hoverAt(doc.getText(), offset, manifest) : hoverFromSchema(doc.getText(), offset, schema);
   if (h) return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: lines.range(h.span) };
-  const b = builtinAt(doc.getText(), offset);
+  const b = builtinAt(doc.getText(), offset, !manifest);
   return b ? { contents: { kind: MarkupKind.Markdown, value: builtinMarkdown(b.builtin) }, range: lines.range(b.span) } : null;
 }
 
