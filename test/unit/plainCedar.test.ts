@@ -54,6 +54,22 @@ describe('plain Cedar projects: schema discovery', () => {
     host.files.delete('/ws/policies.cedarschema');
     assert.match(codes(project, 'p.cedar')[0]!, /^policy-not-covered: no agent manifest covers this file and no Cedar schema/);
   });
+
+  it('the notice follows the choice: two schemas, then one, then none', () => {
+    const host = MemoryHost.of({ 'a.cedarschema': SCHEMA('S', 'age'), 'b.cedarschema': SCHEMA('S', 'age'), 'p.cedar': POLICY('S', 'age') });
+    const project = new Project(host);
+    assert.match(codes(project, 'p.cedar')[0]!, /several Cedar schemas could apply/);
+    host.files.delete('/ws/b.cedarschema');
+    assert.deepEqual(codes(project, 'p.cedar'), []);
+    host.files.set('/ws/b.cedarschema', SCHEMA('S', 'age'));
+    assert.match(codes(project, 'p.cedar')[0]!, /several Cedar schemas could apply/);
+    host.files.delete('/ws/a.cedarschema');
+    host.files.delete('/ws/b.cedarschema');
+    assert.match(codes(project, 'p.cedar')[0]!, /no Cedar schema/);
+    host.files.set('/ws/a.cedarschema', SCHEMA('S', 'age'));
+    host.files.set('/ws/b.cedarschema', SCHEMA('S', 'age'));
+    assert.match(codes(project, 'p.cedar')[0]!, /several Cedar schemas could apply/);
+  });
 });
 
 describe('plain Cedar projects: reading a schema file', () => {

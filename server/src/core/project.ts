@@ -349,7 +349,8 @@ export class Project {
         ? { schema: own, key: plain.schema!.key, plain: true }
         : undefined;
     // The text itself is part of the key (comparing strings is cheaper than hashing 5 MB).
-    const key = `${schema?.key ?? '-'}|${manifest?.file ?? (plain && 'file' in plain ? `schema:${plain.file}` : '-')}`;
+    // Without a manifest, how the schema was chosen is part of the key too (ambiguous, missing…: the notice it gives).
+    const key = `${schema?.key ?? '-'}|${manifest?.file ?? (plain ? plainKey(plain) : '-')}`;
     const hit = this.analyses.get(file);
     if (hit && hit.key === key && hit.text === text && hit.analysis.manifest === manifest) return hit.analysis;
     // The previous analysis of this file, whatever its schema: its tokens and policies make the split incremental.
@@ -631,6 +632,13 @@ function notRead(file: string, read: { refused: ReadRefusal; detail: string }): 
   const what = isPolicyFile(file) ? 'this policy file' : isCedarSchemaFile(file) ? 'this Cedar schema' : file.endsWith(`/${CONFIG_FILE}`) ? 'this lint configuration' : isManifestFile(file) ? 'this agent manifest' : isToolListFile(file) ? 'this MCP tool list' : 'this file';
   const message = `${what}: ${refusalMessage(read)}${file.endsWith(`/${CONFIG_FILE}`) ? '; the default lint configuration applies' : ''}`;
   return { code: isPolicyFile(file) ? 'cedar-syntax' : isCedarSchemaFile(file) ? 'cedar-schema' : 'manifest-invalid', message, span: { start: 0, end: 0 } };
+}
+
+/** How a plain schema was chosen, as a cache key: what the policy file's notice depends on besides the schema's text. */
+function plainKey(plain: PlainSchemaChoice): string {
+  if ('none' in plain) return 'none';
+  if ('ambiguous' in plain) return `ambiguous:${plain.ambiguous.join('\n')}`;
+  return `schema:${plain.from}:${plain.file}:${plain.unread ?? (plain.schema ? plain.schema.key : '-')}`;
 }
 
 /**
