@@ -15,7 +15,7 @@ import { LineIndex } from './core/text';
 const USAGE = `agent-policy — check, lint and simulate Cedar policies for AI agents
 
 Usage:
-  agent-policy check [PATH...] [--format pretty|json|sarif|github] [--fail-level error|warning|info]
+  agent-policy check [PATH...] [--format pretty|json|sarif|github] [--fail-level error|warning|info] [--schema FILE]
   agent-policy simulate --agent ID --tool NAME [--args JSON|@file] [--context JSON|@file]
                         [--via AGENT]... [--manifest FILE] [--format pretty|json]
   agent-policy test [PATH...] [--format pretty|json|junit]
@@ -91,9 +91,12 @@ function check(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { format: { type: 'string', short: 'f' }, 'fail-level': { type: 'string' } },
+    options: { format: { type: 'string', short: 'f' }, 'fail-level': { type: 'string' }, schema: { type: 'string' } },
   });
   const format = oneOf(values.format, ['pretty', 'json', 'sarif', 'github'] as const, 'pretty', '--format');
+  // The Cedar schema of plain Cedar files whose folder and workspace root hold none (or several): as the
+  // `agentPolicy.cedarSchemaPath` setting, but relative to the current folder. It must be inside the workspace.
+  const schema = values.schema ? toCorePath(path.resolve(io.cwd, values.schema)) : undefined;
   const failLevel = oneOf(values['fail-level'], ['error', 'warning', 'info'] as const, 'error', '--fail-level');
   const { targets, errors, notes } = resolveTargets(positionals, io.cwd);
   if (errors.length) {
@@ -104,6 +107,7 @@ function check(args: string[], io: Io): number {
   const diagnostics: CoreDiagnostic[] = [];
   for (const t of targets) {
     const project = projectFor(t);
+    project.settingsSchemaPath = schema;
     for (const f of t.files) diagnostics.push(...project.check(f).diagnostics);
   }
   const rel = (f: string) => path.relative(io.cwd, toNativePath(f)).split(path.sep).join('/') || '.';

@@ -135,7 +135,7 @@ export class Scheduler {
           if (now?.version !== job.version) continue; // never publish for a stale version
           this.problems.set(file, r.value.diagnostics.length);
           await connection.sendDiagnostics({ uri: pathToUri(file), version: job.version, diagnostics: r.value.diagnostics.map((d) => toLspDiagnostic(d, this.state.docsBase)) });
-          if (isPolicyFile(file)) this.state.publishSnapshot({ coverage: [[file, this.state.projectOf(file)?.project.coveringManifest(file)?.file ?? null]] });
+          if (isPolicyFile(file)) this.state.publishCoverage(file);
           if (isManifestFile(file)) {
             this.state.rememberLoadedManifest(file);
             if (this.state.client.refreshCodeLens) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);

@@ -1,4 +1,5 @@
 import type { Manifest } from '../core/manifest/model';
+import type { SchemaJson } from '../core/cedar/engine';
 
 /** Notification (analysis worker → router, never sent to the client): what completion and hover need to answer at once. */
 export const SNAPSHOT_METHOD = 'agentPolicy/internal/assistSnapshot';
@@ -8,4 +9,6 @@ export interface AssistSnapshot {
   manifests?: [file: string, manifest: Manifest][];
   /** Policy file → the manifest file that covers it (null: none). */
   coverage?: [policyFile: string, manifestFile: string | null][];
+  /** Policy file that no manifest covers → its plain Cedar schema, types resolved (null: none applies). */
+  schemas?: [policyFile: string, schema: SchemaJson | null][];
 }

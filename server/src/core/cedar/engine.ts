@@ -212,3 +212,39 @@ function answer(r: AuthorizationAnswer): { decision: EngineDecision } | { errors
     },
   };
 }
+
+/** A Cedar schema (text or JSON form) as Cedar reads it: its JSON form, or its errors (byte offsets into the text form). */
+export function schemaJsonOf(schema: string | SchemaJson): { json: SchemaJson; warnings: EngineError[] } | { errors: EngineError[] } {
+  return guard(
+    () => {
+      const r = engine().schemaToJson(schema);
+      return r.type === 'success' ? { json: r.json, warnings: flatten(r.warnings) } : { errors: flatten(r.errors) };
+    },
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
+/**
+ * The JSON form of a Cedar schema text with every type name resolved and qualified (`PhotoApp::User`, `String`): what
+ * completion and hover read. Only the text form is accepted; a JSON schema is rendered to text first.
+ */
+export function resolvedSchemaOf(text: string): { json: SchemaJson } | { errors: EngineError[] } {
+  return guard(
+    () => {
+      const r = engine().schemaToJsonWithResolvedTypes(text);
+      return r.type === 'success' ? { json: r.json } : { errors: flatten(r.errors) };
+    },
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
+/** Every error Cedar finds in a schema (parse, undeclared types, duplicates); empty when it is fine. */
+export function checkSchema(schema: string | SchemaJson): EngineError[] {
+  return guard(
+    () => {
+      const r = engine().checkParseSchema(schema);
+      return r.type === 'success' ? [] : flatten(r.errors);
+    },
+    (message) => [{ message, spans: [] }],
+  );
+}

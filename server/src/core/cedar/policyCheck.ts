@@ -105,6 +105,8 @@ export class PolicyCache {
 export interface SchemaForCheck {
   schema: SchemaJson;
   key: string;
+  /** A plain Cedar project's own schema: there is no simulation to block, so a broken policy says nothing about one. */
+  plain?: boolean;
 }
 
 /**
@@ -151,7 +153,7 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
   yield* markLeftOut(text, tokens, policies, time);
   if (!schema) return { policies, findings, tokens };
   // Covered by a manifest: say on the broken policy that the simulations of its set deny, and why.
-  for (const p of policies) {
+  for (const p of schema.plain ? [] : policies) {
     if (!p.leftOut || p.leftOut === 'safe') continue;
     findings.push({ code: 'cedar-syntax', message: `${describeBlocking(p, p.leftOut)}: every simulation of this policy set denies until it is fixed`, span: blockingSpan(p, tokens), policyId: p.id });
   }

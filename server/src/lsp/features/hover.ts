@@ -9,7 +9,7 @@ export const hoverFeature: Feature = {
   register({ state }) {
     state.connection.onHover((params): Hover | null => {
       const ctx = state.policyContext(params.textDocument.uri);
-      return ctx ? policyHover(ctx.doc, params.position, ctx.manifest) : null;
+      return ctx ? policyHover(ctx.doc, params.position, ctx.manifest, ctx.schema) : null;
     });
   },
 };
