@@ -712,7 +712,7 @@ export function schemaProblems(schema: unknown, value: unknown, root: string): s
   return validateValue(compiled.validate, value, schema).map((e) => `${valuePath(root, e.path)}: ${e.message.replace(/^`[^`]*` |^the document /, '').replace(/ in the document\b/, '')}`);
 }
 
-function agentEntities(m: Manifest, agentType: Record<string, import('./cedar/ctype').CAttr>, conv: ValueConverter): EntityJson[] {
+export function agentEntities(m: Manifest, agentType: Record<string, import('./cedar/ctype').CAttr>, conv: ValueConverter): EntityJson[] {
   const ns = m.namespace;
   const out: EntityJson[] = [];
   for (const r of m.roles) out.push({ uid: { type: `${ns}::Role`, id: r.name }, attrs: {}, parents: [] });
@@ -725,4 +725,15 @@ function agentEntities(m: Manifest, agentType: Record<string, import('./cedar/ct
     });
   }
   return out;
+}
+
+/**
+ * The policies of a set that take part in its decisions, as the simulator evaluates them (left out: templates, permits
+ * that do not parse and provably hide no forbid, ...), with the notes it shows and why the whole set cannot be
+ * evaluated (`blocking`: then every simulation denies). For analyses that must agree with the simulator (the access map).
+ */
+export function decidingPolicies(entry: ManifestEntry, set: PolicySetInput): { policies: { text: string; json: PolicyJson; ref: PolicyRef }[]; notes: string[]; blocking: string[] } {
+  if (!entry.manifest || !entry.model) return { policies: [], notes: [], blocking: [`the manifest ${shortName(entry.file)} has errors that prevent generating the Cedar schema; fix them first`] };
+  const p = prepare(entry, set);
+  return { policies: p.members.map((m) => ({ text: m.text, json: m.json, ref: m.ref })), notes: [...p.notes], blocking: [...p.blocking] };
 }

@@ -238,6 +238,44 @@ export function resolvedSchemaOf(text: string): { json: SchemaJson } | { errors:
   );
 }
 
+/** What partial evaluation left of each policy (see `authorizePartial`). */
+export interface PartialAnswer {
+  /** Cedar's decision when the unknowns cannot change it, else null. */
+  decision: 'allow' | 'deny' | null;
+  /** Policies whose condition holds whatever the unknowns are. */
+  satisfied: string[];
+  /** Policies that errored on the known parts (Cedar skips them). */
+  errored: string[];
+  /** Per policy that may still apply: what is left of it (its condition over the unknowns). Trivially false ones are included. */
+  residuals: Record<string, PolicyJson>;
+  /** Policies whose residual is neither `true` nor `false`. */
+  nontrivial: string[];
+}
+
+/**
+ * Partial authorization: principal, action and resource concrete, context values possibly `unknown("name")`
+ * (see `unknownValue`). Policies are parsed for this call (there is no preparsed variant for partial evaluation).
+ */
+export function authorizePartial(req: AuthorizationRequest & { policies: Record<string, string>; schema?: SchemaJson; validateRequest?: boolean }): { answer: PartialAnswer } | { errors: EngineError[] } {
+  return guard(
+    () => {
+      const r = engine().isAuthorizedPartial({
+        principal: req.principal,
+        action: req.action,
+        resource: req.resource,
+        context: req.context,
+        entities: req.entities,
+        policies: { staticPolicies: req.policies },
+        ...(req.schema ? { schema: req.schema, validateRequest: req.validateRequest ?? true } : { validateRequest: false }),
+      });
+      if (r.type === 'failure') return { errors: flatten(r.errors) };
+      const x = r.response;
+      return { answer: { decision: x.decision, satisfied: x.satisfied, errored: x.errored, residuals: x.residuals, nontrivial: x.nontrivialResiduals } };
+    },
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
 /** Every error Cedar finds in a schema (parse, undeclared types, duplicates); empty when it is fine. */
 export function checkSchema(schema: string | SchemaJson): EngineError[] {
   return guard(
@@ -246,5 +284,29 @@ export function checkSchema(schema: string | SchemaJson): EngineError[] {
       return r.type === 'success' ? [] : flatten(r.errors);
     },
     (message) => [{ message, spans: [] }],
+  );
+}
+
+/** The context value that partial evaluation treats as unknown (`unknown("name")` in residuals). */
+export function unknownValue(name: string): CedarValue {
+  return { __extn: { fn: 'unknown', arg: name } };
+}
+
+/** Cedar's own printer: a policy's JSON AST as Cedar text. */
+export function policyJsonToText(json: PolicyJson): { text: string } | { errors: EngineError[] } {
+  return guard(
+    () => {
+      const r = engine().policyToText(json);
+      return r.type === 'success' ? { text: r.text } : { errors: flatten(r.errors) };
+    },
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
+/** One stateless authorization of a small policy set (tests, one-shot checks): the policies are parsed for this call. */
+export function authorizeOnce(policies: Record<string, string>, schema: SchemaJson | undefined, req: AuthorizationRequest): { decision: EngineDecision } | { errors: EngineError[] } {
+  return guard(
+    () => answer(engine().isAuthorized({ ...req, policies: { staticPolicies: policies }, ...(schema ? { schema, validateRequest: true } : {}) })),
+    (message) => ({ errors: [{ message, spans: [] }] }),
   );
 }
