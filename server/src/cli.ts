@@ -9,6 +9,7 @@ import { readFrom, refusalMessage } from './core/manifest/load';
 import { cedarVersion } from './core/cedar/engine';
 import { toGithubAnnotations, toSarif } from './report';
 import type { PolicyRef } from './core/simulate';
+import { explanationHeading, policyFinding } from './core/explain';
 import { suiteProblem, type ScenarioOutcome, type SuiteProblem } from './core/scenarios';
 import { LineIndex } from './core/text';
 
@@ -17,7 +18,7 @@ const USAGE = `agent-policy — check, lint and simulate Cedar policies for AI a
 Usage:
   agent-policy check [PATH...] [--format pretty|json|sarif|github] [--fail-level error|warning|info] [--schema FILE]
   agent-policy simulate --agent ID --tool NAME [--args JSON|@file] [--context JSON|@file]
-                        [--via AGENT]... [--manifest FILE] [--format pretty|json]
+                        [--via AGENT]... [--manifest FILE] [--format pretty|json] [--explain]
   agent-policy test [PATH...] [--format pretty|json|junit]
   agent-policy schema [PATH]
   agent-policy tools pull|check|servers …   (agent-policy tools --help)
@@ -227,6 +228,7 @@ function simulateCommand(args: string[], io: Io): number {
       via: { type: 'string', multiple: true },
       manifest: { type: 'string' },
       format: { type: 'string', short: 'f' },
+      explain: { type: 'boolean' },
     },
   });
   void positionals;
@@ -234,7 +236,7 @@ function simulateCommand(args: string[], io: Io): number {
   if (!values.agent || !values.tool) throw new UsageError('simulate needs --agent and --tool');
   let input;
   try {
-    input = { agent: values.agent, tool: values.tool, args: jsonArg(values.args, '--args', io.cwd) ?? {}, context: jsonArg(values.context, '--context', io.cwd) ?? {}, via: values.via ?? [] };
+    input = { agent: values.agent, tool: values.tool, args: jsonArg(values.args, '--args', io.cwd) ?? {}, context: jsonArg(values.context, '--context', io.cwd) ?? {}, via: values.via ?? [], explain: values.explain === true };
   } catch (err) {
     if (err instanceof InputError) {
       io.err(`agent-policy: ${err.message}`);
@@ -284,6 +286,7 @@ function simulateCommand(args: string[], io: Io): number {
           cannotEvaluate: r.cannotEvaluate,
           requestErrors: r.requestErrors,
           request: r.request ?? null,
+          ...(values.explain ? { explanation: r.explanation ? { ...r.explanation, policies: r.explanation.policies.map((p) => ({ ...p, ...where(p), span: undefined, finding: policyFinding(p) })) } : null } : {}),
         },
         null,
         2,
@@ -301,6 +304,15 @@ function simulateCommand(args: string[], io: Io): number {
     for (const e of r.errors) lines.push(c(33, `  ${e.effect ?? 'policy'} ${e.id} errored: ${e.message}`));
     if (r.failOpenRisk) lines.push(c(33, '  ⚠ fail-open risk: a forbid errored and Cedar skipped it'));
     for (const n of r.notes) lines.push(c(2, `  note: ${n}`));
+    if (values.explain) {
+      const x = r.explanation;
+      lines.push(`  why: ${x ? explanationHeading(x) : 'the call was not decided by the policies, so there is nothing to explain'}`);
+      for (const p of x?.policies ?? []) {
+        const w = where(p);
+        const mark = p.status === 'out-of-scope' ? c(2, '·') : p.status === 'applies' ? c(32, '✓') : p.status === 'errored' ? c(33, '!') : c(31, '✗');
+        lines.push(`    ${mark} ${p.effect ?? 'policy'} ${p.id}  ${w.file}:${w.range.start.line + 1}:${w.range.start.character + 1}`, `        ${policyFinding(p)}`);
+      }
+    }
     if (r.request) lines.push(c(2, `  request: ${JSON.stringify({ principal: r.request.principal, action: r.request.action, resource: r.request.resource, context: r.request.context })}`));
     io.out(lines.join('\n'));
   }

@@ -2,6 +2,7 @@ import { authorizePrepared, preparseSchema, preparseSet, type AuthorizationReque
 import { CALL_TOOL } from './cedar/schemaGen';
 import { ValueConverter } from './cedar/values';
 import { conditionLiterals } from './cedar/ast';
+import { explainDecision, fillValues, type Explanation } from './explain';
 import { describeBlocking, type PolicyInfo } from './cedar/policyCheck';
 import { compileSchema, validateValue } from './jsonSchema';
 import { toolSuggestions, type JsonObject, type Manifest } from './manifest/model';
@@ -19,6 +20,8 @@ export interface SimulationInput {
   context?: unknown;
   /** The delegation chain, first to last: `via: [A]` means A handed the task to `agent`. */
   via?: string[];
+  /** Explain the decision clause by clause (see explain.ts): a few more engine calls. */
+  explain?: boolean;
 }
 
 export interface PolicyRef {
@@ -63,6 +66,8 @@ export interface SimulationResult {
   reason: string;
   /** The call as it may be shown (logged, printed, sent): sensitive arguments and context redacted. */
   call: { agent: string; tool: string; args: unknown; context: unknown; via: string[] };
+  /** Why, clause by clause (when asked for with `explain`, and the policies decided the call). */
+  explanation?: Explanation;
 }
 
 /** The policies of one policy set, as the simulator needs them. */
@@ -514,7 +519,26 @@ function shortName(file: string): string {
  */
 export function simulate(entry: ManifestEntry | undefined, set: PolicySetInput, input: SimulationInput): SimulationResult {
   const shown = redactCall(entry?.manifest, input);
-  return redactResult(evaluate(entry, set, input, shown), shown, entry);
+  const r = redactResult(evaluate(entry, set, input, shown), shown, entry);
+  const x = r.explanation;
+  if (x && r.request && entry?.manifest) {
+    const ns = entry.manifest.namespace;
+    const tool = entry.manifest.tools.find((t) => t.action === input.tool);
+    // The values each condition read, as the redacted result shows them; messages scrubbed like every other.
+    fillValues(x, r.request.context, r.entities, { type: `${ns}::Agent`, id: x.agent }, { type: `${ns}::McpServer`, id: tool?.server ?? '' });
+    for (const p of x.policies) {
+      if (p.blocking?.error) p.blocking.error = scrub(p.blocking.error, shown.secrets);
+      const n = p.nearest;
+      if (!n) continue;
+      // Would the call be allowed with that value? Decided again, by the simulator, on a copy of the call.
+      const [, part, name] = n.path.split('.') as [string, 'input' | 'session', string];
+      const source = part === 'input' ? input.args : input.context;
+      const changed = { ...(source && typeof source === 'object' && !Array.isArray(source) ? (source as Record<string, unknown>) : {}), [name]: n.value };
+      const again = evaluate(entry, set, { ...input, explain: false, ...(part === 'input' ? { args: changed } : { context: changed }) }, shown);
+      n.allows = again.decision === 'allow';
+    }
+  }
+  return r;
 }
 
 function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: SimulationInput, shown: RedactedCall): SimulationResult {
@@ -578,6 +602,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     // entities name (see entitiesNamed): converting every agent's attributes was most of a call's cost. The result
     // still shows every entity.
     const named = entitiesNamed(prepared, entities, ctx);
+    const steps: { agent: string; decision: 'allow' | 'deny'; members: Member[]; req: AuthorizationRequest }[] = [];
     for (const agentId of chainIds) {
       const sent = entities.filter((e) => {
         const uid = entityUid(e);
@@ -605,6 +630,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
             ? `denied by ${determining.map((r) => r.id).join(', ')}`
             : 'no policy applied';
       result.chain.push({ agent: agentId, decision: d.decision, determining, errors, failOpenRisk, reason });
+      if (input.explain) steps.push({ agent: agentId, decision: d.decision, members: slice.groups.flatMap((g) => g.members), req });
     }
     const denied = result.chain.find((c) => c.decision === 'deny');
     const final = result.chain[result.chain.length - 1]!;
@@ -617,6 +643,8 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     result.reason = chainIds.length > 1 && denied ? `${denied.agent} in the delegation chain: ${denied.reason}` : decider.reason;
     result.request = { principal: `${ns}::Agent::${JSON.stringify(input.agent)}`, action: `${ns}::Action::${JSON.stringify(tool.action)}`, resource: `${ns}::McpServer::${JSON.stringify(tool.server)}`, context: ctx as Record<string, CedarValue> };
     result.entities = entities;
+    const step = steps.find((x) => x.agent === decider.agent);
+    if (step) result.explanation = explainDecision(step.agent, step.decision, step.members, step.req, model.schema);
     return result;
   } catch (err) {
     return cannotEvaluate([`the simulator failed: ${err instanceof Error ? err.message : String(err)}`]);
