@@ -69,6 +69,27 @@ describe('language server: agentPolicy/simulate and scenarios', function () {
     assert.ok(titles.includes('✓ allow — support-refund-small ⚠ refund-large-needs-approval errored and was skipped (fail-open)'), titles.join('\n'));
     assert.ok(titles.some((t) => t.startsWith('✗ expected deny, got allow — billing-refund')), titles.join('\n'));
     assert.ok(lenses.every((l) => l.command!.command === 'agentPolicy.simulateScenario'));
+    // On hover, a result lens says why, clause by clause: the scenario "support may not refund large amounts" is
+    // denied because the support permit's amount limit did not hold.
+    const large = lenses.find((l) => l.command!.tooltip?.includes('`context.input.amount <= 50` was false (context.input.amount = 400)'));
+    assert.ok(large, lenses.map((l) => l.command!.tooltip ?? '').join('\n---\n'));
+    assert.match(large.command!.tooltip!, /\nWhy: 1 permit in scope for support-bot\n• permit support-refund-small: /);
+  });
+
+  it('explains a simulation when asked: the permits in scope, each with its finding and its place', async () => {
+    const manifest = uriOf(path.join(ws, 'acme.agents.yaml'));
+    const r = (await client.conn.sendRequest('agentPolicy/simulate', { manifestUri: manifest, agent: 'support-bot', tool: 'issue_refund', args: { order_id: 'o', amount: 400 }, context: { task_id: 't', purpose: 'support' }, explain: true })) as SimulateResponse;
+    assert.equal(r.decision, 'deny');
+    assert.equal(r.explanation?.heading, '1 permit in scope for support-bot');
+    const p = r.explanation!.policies[0]!;
+    assert.equal(p.id, 'support-refund-small');
+    assert.equal(p.status, 'condition');
+    assert.match(p.finding, /with amount ≤ 50 it would be allowed$/);
+    const text = fs.readFileSync(path.join(ws, 'policies/support.cedar'), 'utf8').split('\n');
+    assert.match(text[p.range.start.line]!, /^@id\("support-refund-small"\)/);
+    // Not asked: no explanation (the panel asks; pipelines of calls do not pay for it).
+    const plain = (await client.conn.sendRequest('agentPolicy/simulate', { manifestUri: manifest, agent: 'support-bot', tool: 'issue_refund', args: { order_id: 'o', amount: 400 }, context: { task_id: 't', purpose: 'support' } })) as SimulateResponse;
+    assert.equal(plain.explanation, undefined);
   });
 
   it('lists the manifests with their agents, tools and valid example arguments', async () => {
