@@ -69,11 +69,14 @@ describe('language server: agentPolicy/simulate and scenarios', function () {
     assert.ok(titles.includes('✓ allow — support-refund-small ⚠ refund-large-needs-approval errored and was skipped (fail-open)'), titles.join('\n'));
     assert.ok(titles.some((t) => t.startsWith('✗ expected deny, got allow — billing-refund')), titles.join('\n'));
     assert.ok(lenses.every((l) => l.command!.command === 'agentPolicy.simulateScenario'));
-    // On hover, a result lens says why, clause by clause: the scenario "support may not refund large amounts" is
-    // denied because the support permit's amount limit did not hold.
-    const large = lenses.find((l) => l.command!.tooltip?.includes('`context.input.amount <= 50` was false (context.input.amount = 400)'));
-    assert.ok(large, lenses.map((l) => l.command!.tooltip ?? '').join('\n---\n'));
-    assert.match(large.command!.tooltip!, /\nWhy: 1 permit in scope for support-bot\n• permit support-refund-small: /);
+    // On hover, a failing scenario's result lens says why, clause by clause: the billing refund of 400 EUR expected to
+    // be denied is allowed, because the forbid meant to stop it errored (its condition reads a misspelt argument).
+    const failing = lenses.find((l) => l.command!.title.startsWith('✗ expected deny, got allow — billing-refund'))!;
+    assert.match(failing.command!.tooltip!, /\nWhy: \d+ forbids? in scope for refund-agent \(none applied\)\n/);
+    assert.ok(failing.command!.tooltip!.includes('• forbid refund-large-needs-approval: `context.input.amout > 1000` errored (context.input.amout = absent)'), failing.command!.tooltip);
+    // A passing one points to "▶ Simulate" (explaining every scenario after every change would cost too much).
+    const passing = lenses.find((l) => l.command!.title.startsWith('✓ '))!;
+    assert.match(passing.command!.tooltip!, /\n\n▶ Simulate shows why, clause by clause$/);
   });
 
   it('explains a simulation when asked: the permits in scope, each with its finding and its place', async () => {
