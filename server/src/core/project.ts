@@ -1,6 +1,6 @@
 import { generateCedarModel, type CedarModel } from './cedar/schemaGen';
 import { isCedarSchemaFile, loadCedarSchema, type CedarSchemaFile } from './cedar/cedarSchema';
-import { PolicyCache, checkPolicyFileSteps, runToEnd, type PolicyFileResult } from './cedar/policyCheck';
+import { PolicyCache, checkPolicyFileSteps, runToEnd, type PolicyFileResult, type SplitBase } from './cedar/policyCheck';
 import { effectiveSeverity, ruleLevel, type LintConfig } from './config';
 import { CONFIG_FILE, mergeConfig, parseConfigFile, type RulesSetting } from './configFile';
 import { withEngineHelp } from './cedar/fixes';
@@ -146,6 +146,8 @@ export class Project {
   private outlines = new Map<string, { text: string; outline: ManifestOutline }>();
   private outlineSerial = 0;
   private analyses = new Map<string, { text: string; key: string; analysis: PolicyFileAnalysis }>();
+  /** Per policy file, the last split (stored as soon as it is made, before the rest of its check): the next edit's start. */
+  private bases = new Map<string, SplitBase>();
   private idsCache = new Map<string, { text: string; members: SetMember[] }>();
   private coverage = new Map<string, { key: string; files: string[] }>();
   private scenarioMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; outcomes: ScenarioOutcome[] }>();
@@ -353,8 +355,11 @@ export class Project {
     const key = `${schema?.key ?? '-'}|${manifest?.file ?? (plain ? plainKey(plain) : '-')}`;
     const hit = this.analyses.get(file);
     if (hit && hit.key === key && hit.text === text && hit.analysis.manifest === manifest) return hit.analysis;
-    // The previous analysis of this file, whatever its schema: its tokens and policies make the split incremental.
-    const result = yield* checkPolicyFileSteps(text, schema, this.cache, hit ? { text: hit.text, result: hit.analysis.result } : undefined);
+    // The last split of this file, whatever its schema: its tokens and policies make the split incremental. The split
+    // moves its tokens (they are not copied), so the analysis they came from is dropped: it no longer matches its text.
+    const base = this.bases.get(file);
+    if (base && hit && hit.analysis.result.tokens === base.tokens) this.analyses.delete(file);
+    const result = yield* checkPolicyFileSteps(text, schema, this.cache, base, (b) => this.bases.set(file, b));
     const analysis: PolicyFileAnalysis = { file, text, manifest, result };
     if (plain) analysis.plain = plain;
     this.analyses.set(file, { text, key, analysis });

@@ -42,6 +42,13 @@ export interface Blocking {
   openString: boolean;
 }
 
+/** What the next edit's incremental split starts from: a text, its tokens and its policies. */
+export interface SplitBase {
+  text: string;
+  tokens: Token[];
+  policies: PolicyInfo[];
+}
+
 export interface PolicyFileResult {
   policies: PolicyInfo[];
   findings: Finding[];
@@ -123,14 +130,15 @@ const VALIDATION_CALL_MS = 250;
  * strict mode against the schema (when there is one). A generator, so that a caller can pause between
  * batches and give up when the text changed again; `runToEnd` runs it to the end.
  */
-export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | undefined, cache: PolicyCache, previous?: { text: string; result: PolicyFileResult }): Generator<void, PolicyFileResult> {
+export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | undefined, cache: PolicyCache, previous?: SplitBase, onBase?: (base: SplitBase) => void): Generator<void, PolicyFileResult> {
   const time = new TimeSlice();
   let tokens: Token[];
   let slices: PolicySlice[];
   let carried: (number | undefined)[] = [];
   if (previous) {
     // An edit: only the policies around the change are lexed and split again; the others keep their text and key.
-    ({ tokens, slices, carried } = resplit(previous.text, { tokens: previous.result.tokens, slices: previous.result.policies.map((p) => p.slice) }, text));
+    // With `onBase`, the caller hands over the previous tokens: those after the change are moved, not copied.
+    ({ tokens, slices, carried } = resplit(previous.text, { tokens: previous.tokens, slices: previous.policies.map((p) => p.slice) }, text, onBase !== undefined));
   } else {
     tokens = yield* tokenizeSteps(text, time);
     slices = yield* splitPoliciesSteps(text, tokens, time);
@@ -138,9 +146,10 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
   const findings: Finding[] = [];
   const policies: PolicyInfo[] = [];
   for (const slice of slices) {
-    if (time.due()) yield;
+    // Not paused after an edit: the new base must be handed back before anything else can run (the old one is spent).
+    if (!previous && time.due()) yield;
     const o = carried[slice.index];
-    const same = o !== undefined ? previous!.result.policies[o] : undefined;
+    const same = o !== undefined ? previous!.policies[o] : undefined;
     // After an edit, a changed policy's text is copied: kept in later versions, a slice would keep this one's whole text.
     const ptext = same ? same.text : previous ? detach(text.slice(slice.span.start, slice.span.end)) : text.slice(slice.span.start, slice.span.end);
     const key = same ? same.key : PolicyCache.keyOf(ptext, slice.isTemplate);
@@ -150,6 +159,7 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     else for (const e of parsed.errors) findings.push(toFinding('cedar-syntax', e, info, tokens, stripParsePrefix));
     policies.push(info);
   }
+  onBase?.({ text, tokens, policies });
   yield* markLeftOut(text, tokens, policies, time);
   if (!schema) return { policies, findings, tokens };
   // Covered by a manifest: say on the broken policy that the simulations of its set deny, and why.
