@@ -1,0 +1,378 @@
+/**
+ * Conditions of the access map: what Cedar's partial evaluation leaves of the policies (residuals over
+ * `unknown("input")` / `unknown("session")`), turned back into `context.input` / `context.session`, combined, made
+ * readable and printed by Cedar's own printer. Every rewrite here keeps the condition equivalent, including when a
+ * part of it errors (Cedar evaluates `&&` and `||` left to right and stops early; its expressions have no effects):
+ *
+ * - `true && X`, `X && true`, `false || X`, `X || false` → `X`; `true || X` → `true`; `!!X` → `X`; `!true` → `false`
+ *   (only where Cedar needs a boolean: a condition, an operand of `&&`, `||`, `!`);
+ * - in `A && B`, B is evaluated only when A was true: A (and what A's conjuncts say) is `true` inside B, and a
+ *   conjunct repeated later is dropped — so `has` guards are shown once; in `A || B`, A is `false` inside B;
+ * - `(P && X) || (P && Y)` → `P && (X || Y)` for a common leading prefix P (the same evaluation order).
+ */
+import { policyJsonToText, type CedarExpr, type PolicyJson } from '../cedar/engine';
+import { own } from '../own';
+
+export type Expr = CedarExpr;
+
+export const TRUE: Expr = { Value: true };
+export const FALSE: Expr = { Value: false };
+
+const key = (e: Expr): string => JSON.stringify(e);
+
+function boolValue(e: Expr): boolean | undefined {
+  const v = own(e, 'Value');
+  return typeof v === 'boolean' ? v : undefined;
+}
+
+function binary(e: Expr, op: string): { left: Expr; right: Expr } | undefined {
+  const b = own(e, op);
+  if (typeof b !== 'object' || b === null) return undefined;
+  const left = own(b, 'left');
+  const right = own(b, 'right');
+  return left !== undefined && right !== undefined ? { left: left as Expr, right: right as Expr } : undefined;
+}
+
+function notArg(e: Expr): Expr | undefined {
+  const n = own(e, '!');
+  const a = own(n, 'arg');
+  return a === undefined ? undefined : (a as Expr);
+}
+
+export function and(...items: Expr[]): Expr {
+  if (items.length === 0) return TRUE;
+  return items.slice(1).reduce((l, r) => ({ '&&': { left: l, right: r } }), items[0]!);
+}
+
+export function or(...items: Expr[]): Expr {
+  if (items.length === 0) return FALSE;
+  return items.slice(1).reduce((l, r) => ({ '||': { left: l, right: r } }), items[0]!);
+}
+
+export function not(e: Expr): Expr {
+  return { '!': { arg: e } };
+}
+
+/** The operands of a chain of `op` (left to right). */
+function flatten(e: Expr, op: '&&' | '||'): Expr[] {
+  const b = binary(e, op);
+  return b ? [...flatten(b.left, op), ...flatten(b.right, op)] : [e];
+}
+
+/** The conjuncts of a condition, left to right. */
+export function conjuncts(e: Expr): Expr[] {
+  return flatten(e, '&&');
+}
+
+/** A residual policy's conditions as one expression (`when` clauses as they are, `unless` negated). */
+export function residualCondition(p: PolicyJson): Expr {
+  return and(...p.conditions.map((c) => (c.kind === 'when' ? c.body : not(c.body))));
+}
+
+/** `unknown("input")` → `context.input` (and `session`): the names the analysis gave the unknowns. */
+export function fromUnknowns(e: Expr): Expr {
+  return mapExpr(e, (x) => {
+    const u = own(x, 'unknown');
+    if (Array.isArray(u) && u.length === 1 && typeof own(u[0], 'Value') === 'string') return { '.': { left: { Var: 'context' }, attr: own(u[0], 'Value') as string } };
+    return undefined;
+  });
+}
+
+/** A copy of `e` where `f` replaces the sub-expressions it returns a value for (outermost first). */
+function mapExpr(e: Expr, f: (x: Expr) => Expr | undefined): Expr {
+  const hit = f(e);
+  if (hit !== undefined) return hit;
+  if (typeof e !== 'object' || e === null) return e;
+  const [op] = Object.keys(e);
+  if (op === undefined || op === 'Value' || op === 'Var' || op === 'Slot') return e;
+  const body = (e as Record<string, unknown>)[op];
+  const sub = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map((x) => (isExpr(x) ? mapExpr(x as Expr, f) : x));
+    if (typeof v !== 'object' || v === null) return v;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'pattern' || k === 'attr' || k === 'entity_type' ? x : isExprField(x) ? mapExpr(x as Expr, f) : sub(x)]));
+  };
+  if (op === 'Set' && Array.isArray(body)) return { Set: body.map((x) => mapExpr(x as Expr, f)) };
+  if (op === 'Record' && typeof body === 'object' && body !== null) return { Record: Object.fromEntries(Object.entries(body).map(([k, x]) => [k, mapExpr(x as Expr, f)])) };
+  if (Array.isArray(body)) return { [op]: body.map((x) => mapExpr(x as Expr, f)) } as Expr; // an extension function call
+  return { [op]: sub(body) } as Expr;
+}
+
+function isExpr(x: unknown): boolean {
+  return typeof x === 'object' && x !== null;
+}
+
+function isExprField(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Facts known where an expression is evaluated: sub-expressions (by key) that are true or false there, and expressions known to equal a literal. */
+interface Facts {
+  bool: Map<string, boolean>;
+  eq: Map<string, string | number | boolean>;
+}
+
+const noFacts = (): Facts => ({ bool: new Map(), eq: new Map() });
+const copyFacts = (f: Facts): Facts => ({ bool: new Map(f.bool), eq: new Map(f.eq) });
+
+function primitive(e: Expr): string | number | boolean | undefined {
+  const v = own(e, 'Value');
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined;
+}
+
+function withFact(facts: Facts, e: Expr, value: boolean): void {
+  facts.bool.set(key(e), value);
+  const a = notArg(e);
+  if (a !== undefined) withFact(facts, a, !value);
+  // `x == "a"` held: x evaluated (without error) to "a", so `x == "b"` is false and `x == "a"` true wherever it is evaluated again.
+  const eq = binary(e, '==') ?? (value ? undefined : binary(e, '!='));
+  if (eq && (value || binary(e, '!='))) {
+    const lit = primitive(eq.right);
+    if (lit !== undefined) facts.eq.set(key(eq.left), lit);
+  }
+}
+
+/** `x == lit` / `x != lit` where x is known to equal a literal of the same kind. */
+function knownComparison(e: Expr, facts: Facts): boolean | undefined {
+  for (const op of ['==', '!='] as const) {
+    const b = binary(e, op);
+    if (!b) continue;
+    const lit = primitive(b.right);
+    const known = facts.eq.get(key(b.left));
+    if (lit === undefined || known === undefined || typeof lit !== typeof known) return undefined;
+    return op === '==' ? lit === known : lit !== known;
+  }
+  return undefined;
+}
+
+/** Replaces known sub-expressions by their value (sound in any position: Cedar expressions have no effects). */
+function applyFacts(e: Expr, facts: Facts): Expr {
+  if (facts.bool.size === 0 && facts.eq.size === 0) return e;
+  return mapExpr(e, (x) => {
+    const v = facts.bool.get(key(x)) ?? knownComparison(x, facts);
+    return v === undefined ? undefined : { Value: v };
+  });
+}
+
+/** Simplifies an expression in a position where Cedar needs a boolean (see the module comment). */
+export function simplify(e: Expr, facts: Facts = noFacts()): Expr {
+  const known = facts.bool.get(key(e)) ?? knownComparison(e, facts);
+  if (known !== undefined) return { Value: known };
+  if (binary(e, '&&')) {
+    const local = copyFacts(facts);
+    const out: Expr[] = [];
+    const seen = new Set<string>();
+    for (const item of flatten(e, '&&')) {
+      const s = simplify(item, local);
+      const v = boolValue(s);
+      if (v === true) continue;
+      if (v === false) {
+        // Evaluation stops here: what follows is never evaluated.
+        out.push(FALSE);
+        break;
+      }
+      const k = key(s);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(s);
+      withFact(local, s, true);
+      for (const c of flatten(s, '&&')) withFact(local, c, true);
+    }
+    return out.length === 1 && boolValue(out[0]!) === false ? FALSE : and(...out);
+  }
+  if (binary(e, '||')) {
+    const local = copyFacts(facts);
+    const out: Expr[] = [];
+    const seen = new Set<string>();
+    for (const item of flatten(e, '||')) {
+      const s = simplify(item, local);
+      const v = boolValue(s);
+      if (v === false) continue;
+      if (v === true) {
+        out.push(TRUE);
+        break;
+      }
+      const k = key(s);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(s);
+      withFact(local, s, false);
+    }
+    if (out.length === 1 && boolValue(out[0]!) === true) return TRUE;
+    return factor(out, facts);
+  }
+  const a = notArg(e);
+  if (a !== undefined) {
+    const s = simplify(a, facts);
+    const v = boolValue(s);
+    if (v !== undefined) return { Value: !v };
+    const inner = notArg(s);
+    if (inner !== undefined) return inner;
+    return not(s);
+  }
+  const ite = own(e, 'if-then-else');
+  if (typeof ite === 'object' && ite !== null) {
+    const c = simplify(own(ite, 'if') as Expr, facts);
+    const v = boolValue(c);
+    if (v === true) return simplify(own(ite, 'then') as Expr, facts);
+    if (v === false) return simplify(own(ite, 'else') as Expr, facts);
+    const t = copyFacts(facts);
+    withFact(t, c, true);
+    const f = copyFacts(facts);
+    withFact(f, c, false);
+    return { 'if-then-else': { if: c, then: simplify(own(ite, 'then') as Expr, t), else: simplify(own(ite, 'else') as Expr, f) } };
+  }
+  return applyFacts(e, facts);
+}
+
+/** `(P && X) || (P && Y)` → `P && (X || Y)`, for the longest common leading prefix P of every disjunct. */
+function factor(disjuncts: Expr[], facts: Facts): Expr {
+  if (disjuncts.length < 2) return or(...disjuncts);
+  const lists = disjuncts.map((d) => flatten(d, '&&'));
+  let n = 0;
+  while (lists.every((l) => l.length > n && key(l[n]!) === key(lists[0]![n]!))) n++;
+  if (n === 0) return or(...disjuncts);
+  const prefix = lists[0]!.slice(0, n);
+  // A disjunct that is the prefix alone: `P || (P && X)` is P.
+  if (lists.some((l) => l.length === n)) return and(...prefix);
+  return simplify(and(...prefix, or(...lists.map((l) => and(...l.slice(n))))), facts);
+}
+
+/** The paths of `context.input` / `context.session` an expression compares with literals: the values sampling should try. */
+export interface Comparison {
+  root: 'input' | 'session';
+  path: string[];
+  op: string;
+  value: unknown;
+}
+
+/** `context.input.a.b` → ['input', 'a', 'b']. */
+export function contextPath(e: Expr): string[] | undefined {
+  const parts: string[] = [];
+  let cur: unknown = e;
+  for (;;) {
+    const dot = own(cur, '.');
+    if (dot === undefined) break;
+    parts.unshift(String(own(dot, 'attr')));
+    cur = own(dot, 'left');
+  }
+  return own(cur, 'Var') === 'context' && parts.length ? parts : undefined;
+}
+
+/** Every comparison of a context path with a literal (`==`, `!=`, `<`, …, `like`, `has`, `contains`), for boundary sampling. */
+export function comparisons(e: Expr): Comparison[] {
+  const out: Comparison[] = [];
+  mapExpr(e, (x) => {
+    for (const op of ['==', '!=', '<', '<=', '>', '>=', 'contains']) {
+      const b = binary(x, op);
+      if (!b) continue;
+      for (const [side, other] of [
+        [b.left, b.right],
+        [b.right, b.left],
+      ] as const) {
+        const p = contextPath(side);
+        const v = own(other, 'Value');
+        if (p && (p[0] === 'input' || p[0] === 'session') && v !== undefined) out.push({ root: p[0], path: p.slice(1), op, value: v });
+        // `["a", "b"].contains(context.session.x)`
+        if (op === 'contains' && side === b.right && p && (p[0] === 'input' || p[0] === 'session')) {
+          const set = own(b.left, 'Set');
+          if (Array.isArray(set)) for (const item of set) if (own(item, 'Value') !== undefined) out.push({ root: p[0], path: p.slice(1), op: '==', value: own(item, 'Value') });
+        }
+      }
+    }
+    const like = own(x, 'like');
+    if (like !== undefined) {
+      const p = contextPath(own(like, 'left') as Expr);
+      const pattern = own(like, 'pattern');
+      if (p && (p[0] === 'input' || p[0] === 'session') && Array.isArray(pattern)) out.push({ root: p[0], path: p.slice(1), op: 'like', value: pattern.map((el) => (el === 'Wildcard' ? '' : String(own(el, 'Literal') ?? ''))).join('') });
+    }
+    const has = own(x, 'has');
+    if (has !== undefined) {
+      const p = contextPath(own(has, 'left') as Expr);
+      const attr = own(has, 'attr');
+      if (p && (p[0] === 'input' || p[0] === 'session') && typeof attr === 'string') out.push({ root: p[0], path: [...p.slice(1), attr], op: 'has', value: undefined });
+    }
+    return undefined;
+  });
+  return out;
+}
+
+/** Replaces the literal compared with each context path for which `sensitive` says so by "[redacted]" (for display only). */
+export function redactLiterals(e: Expr, sensitive: (root: string, path: string[]) => boolean): { expr: Expr; redacted: boolean } {
+  let redacted = false;
+  const expr = mapExpr(e, (x) => {
+    for (const op of ['==', '!=', '<', '<=', '>', '>=', 'like', 'contains', 'containsAll', 'containsAny']) {
+      const b = binary(x, op);
+      if (!b) continue;
+      const pl = contextPath(b.left);
+      const pr = contextPath(b.right);
+      const hide = (p: string[] | undefined) => !!p && sensitive(p[0]!, p.slice(1));
+      if (hide(pl) && !contextPath(b.right)) {
+        redacted = true;
+        return { [op]: { left: b.left, right: { Value: '[redacted]' } } } as Expr;
+      }
+      if (hide(pr) && !contextPath(b.left)) {
+        redacted = true;
+        return { [op]: { left: { Value: '[redacted]' }, right: b.right } } as Expr;
+      }
+    }
+    const like = own(x, 'like');
+    if (like !== undefined) {
+      const p = contextPath(own(like, 'left') as Expr);
+      if (p && sensitive(p[0]!, p.slice(1))) {
+        redacted = true;
+        return { like: { left: own(like, 'left') as Expr, pattern: [{ Literal: '[redacted]' }] } } as Expr;
+      }
+    }
+    return undefined;
+  });
+  return { expr, redacted };
+}
+
+const PRINT_HEAD = /^permit\s*\(\s*principal\s*,\s*action\s*,\s*resource\s*\)\s*when\s*\{\s*/;
+const PRINT_TAIL = /\s*\}\s*;?\s*$/;
+
+/** Cedar text of an expression, printed by Cedar (as the condition of a policy, then cut out of it). */
+export function printCondition(e: Expr): { text: string } | { error: string } {
+  const printed = policyJsonToText({ effect: 'permit', principal: { op: 'All' }, action: { op: 'All' }, resource: { op: 'All' }, conditions: [{ kind: 'when', body: e }] });
+  if ('errors' in printed) return { error: `Cedar could not print the condition: ${printed.errors[0]?.message ?? 'unknown error'}` };
+  const head = PRINT_HEAD.exec(printed.text);
+  const tail = PRINT_TAIL.exec(printed.text);
+  if (!head || !tail) return { error: 'Cedar printed the condition in an unexpected form' };
+  return { text: tidy(printed.text.slice(head[0].length, tail.index)) };
+}
+
+/** Drops one pair of parentheses around the whole text, when they enclose all of it. */
+function tidy(text: string): string {
+  const t = text.trim();
+  if (!t.startsWith('(') || !t.endsWith(')')) return t;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < t.length; i++) {
+    const ch = t[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') inString = true;
+    else if (ch === '(') depth++;
+    else if (ch === ')') {
+      depth--;
+      if (depth === 0 && i < t.length - 1) return t;
+    }
+  }
+  return t.slice(1, -1).trim();
+}
+
+/** True when an expression may error on a well-typed call: arithmetic (overflow), or an extension function. */
+export function mayErrorAtRunTime(e: Expr): boolean {
+  let found = false;
+  mapExpr(e, (x) => {
+    if (typeof x !== 'object' || x === null) return undefined;
+    const [op] = Object.keys(x);
+    if (op === '+' || op === '-' || op === '*' || op === 'neg' || op === 'getTag') found = true;
+    else if (op !== undefined && Array.isArray((x as Record<string, unknown>)[op]) && op !== 'Set' && op !== 'unknown') found = true;
+    return undefined;
+  });
+  return found;
+}
