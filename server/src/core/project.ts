@@ -7,6 +7,7 @@ import { policyReferences } from './cedar/references';
 import { leftOutReads } from './rules/argument-not-in-cedar';
 import { LINT_RULES, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
 import type { SetMember } from './rules/meta';
+import { accessMap, type AccessMap } from './analysis/access';
 import { simulate, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
 import { judgeScenario, scenarioFinding, type ScenarioOutcome } from './scenarios';
 import { splitPoliciesSteps, tokenizeSteps } from './cedar/split';
@@ -124,6 +125,7 @@ export class Project {
   private analyses = new Map<string, { text: string; key: string; analysis: PolicyFileAnalysis }>();
   private idsCache = new Map<string, { text: string; members: SetMember[] }>();
   private coverage = new Map<string, { key: string; files: string[] }>();
+  private accessMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; map: AccessMap }>();
   private scenarioMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; outcomes: ScenarioOutcome[] }>();
   private configMemo: { key: string; config: LintConfig; findings: Finding[] } | undefined;
   /** Per policy file: the findings of each policy's references and rules, relative to the policy's start. */
@@ -435,6 +437,24 @@ export class Project {
     const entry = manifestFile ? this.manifest(manifestFile) : this.allManifests()[0];
     const set = entry ? runToEnd(this.policySetSteps(entry)) : { files: [] };
     return simulate(entry, set, input);
+  }
+
+  /**
+   * The access map of a manifest (every agent x tool), cached while the manifest and the analyses of its policy files
+   * are the same objects (the project hands back the same ones while nothing changed). A generator, like the checks.
+   */
+  *accessMapSteps(entry: ManifestEntry): Generator<void, AccessMap> {
+    const set = yield* this.policySetSteps(entry);
+    const lists = set.files.map((f) => f.policies);
+    const hit = this.accessMemo.get(entry.file);
+    if (hit && hit.entry === entry && !set.unread && hit.lists.length === lists.length && lists.every((l, i) => l === hit.lists[i])) return hit.map;
+    const map = accessMap(entry, set);
+    this.accessMemo.set(entry.file, { entry, lists, map });
+    return map;
+  }
+
+  accessMap(entry: ManifestEntry): AccessMap {
+    return runToEnd(this.accessMapSteps(entry));
   }
 
   /** Runs a manifest's scenarios. */

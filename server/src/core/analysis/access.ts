@@ -14,7 +14,7 @@ import { ValueConverter } from '../cedar/values';
 import type { PolicyInfo } from '../cedar/policyCheck';
 import type { AgentDef, Manifest, ToolDef } from '../manifest/model';
 import type { ManifestEntry } from '../project';
-import { redactValue } from '../redact';
+import { redactValue, scrub } from '../redact';
 import { agentEntities, decidingPolicies, type PolicyRef, type PolicySetInput } from '../simulate';
 import { FALSE, TRUE, and, comparisons, conjuncts, fromUnknowns, mayErrorAtRunTime, not, or, printCondition, redactLiterals, residualCondition, simplify, type Comparison, type Expr } from './condition';
 
@@ -72,6 +72,16 @@ interface Member {
 
 /** Computes the access map of a manifest and its policy set. Never throws: what it cannot decide is not `always`, with the reason. */
 export function accessMap(entry: ManifestEntry, set: PolicySetInput, options: AccessOptions = {}): AccessMap {
+  const map = compute(entry, set, options);
+  // Messages may quote an agent's attributes (a value Cedar or the converter refused): sensitive ones never leave the core.
+  const m = entry.manifest;
+  const secrets = m?.agentAttributes ? m.agents.flatMap((a) => redactValue(a.attributes, m.agentAttributes).secrets) : [];
+  if (!secrets.length) return map;
+  const s = (text: string) => scrub(text, secrets);
+  return { ...map, notes: map.notes.map(s), blocking: map.blocking.map(s), cells: map.cells.map((c) => (c.reason ? { ...c, reason: s(c.reason) } : c)) };
+}
+
+function compute(entry: ManifestEntry, set: PolicySetInput, options: AccessOptions): AccessMap {
   const m = entry.manifest;
   const model = entry.model;
   const out: AccessMap = { manifest: entry.file, namespace: m?.namespace ?? '', agents: m?.agents.map((a) => a.id) ?? [], tools: [], cells: [], notes: [], blocking: [] };

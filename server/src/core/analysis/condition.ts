@@ -10,7 +10,7 @@
  *   conjunct repeated later is dropped — so `has` guards are shown once; in `A || B`, A is `false` inside B;
  * - `(P && X) || (P && Y)` → `P && (X || Y)` for a common leading prefix P (the same evaluation order).
  */
-import { policyJsonToText, type CedarExpr, type PolicyJson } from '../cedar/engine';
+import { parsePolicy, policyJsonToText, type CedarExpr, type PolicyJson } from '../cedar/engine';
 import { own } from '../own';
 
 export type Expr = CedarExpr;
@@ -153,6 +153,8 @@ function applyFacts(e: Expr, facts: Facts): Expr {
   });
 }
 
+const COMPLEMENT: Record<string, string> = { '<': '>=', '<=': '>', '>': '<=', '>=': '<', '==': '!=', '!=': '==' };
+
 /** Simplifies an expression in a position where Cedar needs a boolean (see the module comment). */
 export function simplify(e: Expr, facts: Facts = noFacts()): Expr {
   const known = facts.bool.get(key(e)) ?? knownComparison(e, facts);
@@ -207,6 +209,11 @@ export function simplify(e: Expr, facts: Facts = noFacts()): Expr {
     if (v !== undefined) return { Value: !v };
     const inner = notArg(s);
     if (inner !== undefined) return inner;
+    // `!(a <= b)` is `a > b` (Cedar's residuals write `>` so): comparisons are total orders, and both forms error alike.
+    for (const [op, flip] of Object.entries(COMPLEMENT)) {
+      const b = binary(s, op);
+      if (b) return { [flip]: { left: b.left, right: b.right } } as Expr;
+    }
     return not(s);
   }
   const ite = own(e, 'if-then-else');
@@ -331,8 +338,187 @@ export function redactLiterals(e: Expr, sensitive: (root: string, path: string[]
 const PRINT_HEAD = /^permit\s*\(\s*principal\s*,\s*action\s*,\s*resource\s*\)\s*when\s*\{\s*/;
 const PRINT_TAIL = /\s*\}\s*;?\s*$/;
 
-/** Cedar text of an expression, printed by Cedar (as the condition of a policy, then cut out of it). */
+/**
+ * Cedar text of an expression, with no more parentheses than Cedar's grammar needs. The text is parsed back by Cedar
+ * and kept only when it reads as the very same expression; otherwise Cedar's own printer (which parenthesises every
+ * operand) prints it.
+ */
 export function printCondition(e: Expr): { text: string } | { error: string } {
+  const readable = printExpr(e, Level.Expr);
+  if (readable !== undefined) {
+    const back = parsePolicy(`permit (principal, action, resource) when { ${readable} };`, false);
+    if ('json' in back && back.json.conditions.length === 1 && canonical(back.json.conditions[0]!.body) === canonical(e)) return { text: readable };
+  }
+  return printByCedar(e);
+}
+
+/** A key for comparing expressions as Cedar parses them: object keys sorted, adjacent pattern literals merged. */
+function canonical(e: unknown): string {
+  if (Array.isArray(e)) {
+    const merged: unknown[] = [];
+    for (const x of e) {
+      const lit = own(x, 'Literal');
+      const prev = merged[merged.length - 1];
+      if (typeof lit === 'string' && typeof own(prev, 'Literal') === 'string') merged[merged.length - 1] = { Literal: (own(prev, 'Literal') as string) + lit };
+      else merged.push(x);
+    }
+    return `[${merged.map(canonical).join(',')}]`;
+  }
+  if (typeof e !== 'object' || e === null) return JSON.stringify(e);
+  return `{${Object.keys(e)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical((e as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
+}
+
+enum Level {
+  Expr = 0,
+  Or = 1,
+  And = 2,
+  Relation = 3,
+  Add = 4,
+  Mult = 5,
+  Unary = 6,
+  Member = 7,
+}
+
+const RESERVED = new Set(['true', 'false', 'if', 'then', 'else', 'in', 'is', 'like', 'has', '__cedar']);
+const isIdent = (s: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) && !RESERVED.has(s);
+
+/** A Cedar string literal; undefined for text this printer does not escape (Cedar's printer then prints it). */
+function str(s: string, pattern = false): string | undefined {
+  if (!/^[\x20-\x7e]*$/.test(s)) return undefined;
+  const escaped = s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return `"${pattern ? escaped.replace(/\*/g, '\\*') : escaped}"`;
+}
+
+function printValue(v: unknown): string | undefined {
+  if (typeof v === 'string') return str(v);
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : undefined;
+  if (Array.isArray(v)) {
+    const items = v.map(printValue);
+    return items.every((x) => x !== undefined) ? `[${items.join(', ')}]` : undefined;
+  }
+  const ent = own(v, '__entity');
+  if (ent !== undefined) {
+    const type = own(ent, 'type');
+    const id = own(ent, 'id');
+    if (typeof type !== 'string' || typeof id !== 'string' || !type.split('::').every(isIdent)) return undefined;
+    const q = str(id);
+    return q === undefined ? undefined : `${type}::${q}`;
+  }
+  return undefined;
+}
+
+/** Prints `e` where the grammar expects `level`; undefined where this printer does not handle a form. */
+function printExpr(e: Expr, level: Level): string | undefined {
+  const wrap = (own_: Level, text: string | undefined) => (text === undefined ? undefined : own_ < level ? `(${text})` : text);
+  const [op] = Object.keys(e);
+  const body = op === undefined ? undefined : (e as Record<string, unknown>)[op];
+  switch (op) {
+    case 'Value': {
+      const v = printValue(body);
+      return typeof body === 'number' && body < 0 ? wrap(Level.Unary, v) : v;
+    }
+    case 'Var':
+      return typeof body === 'string' ? body : undefined;
+    case '||':
+    case '&&': {
+      const b = binary(e, op)!;
+      const lv = op === '||' ? Level.Or : Level.And;
+      const l = printExpr(b.left, lv);
+      const r = printExpr(b.right, (lv + 1) as Level);
+      return l === undefined || r === undefined ? undefined : wrap(lv, `${l} ${op} ${r}`);
+    }
+    case '==':
+    case '!=':
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+    case 'in': {
+      const b = binary(e, op)!;
+      const l = printExpr(b.left, Level.Add);
+      const r = printExpr(b.right, Level.Add);
+      return l === undefined || r === undefined ? undefined : wrap(Level.Relation, `${l} ${op} ${r}`);
+    }
+    case '+':
+    case '-':
+    case '*': {
+      const b = binary(e, op)!;
+      const lv = op === '*' ? Level.Mult : Level.Add;
+      const l = printExpr(b.left, lv);
+      const r = printExpr(b.right, (lv + 1) as Level);
+      return l === undefined || r === undefined ? undefined : wrap(lv, `${l} ${op} ${r}`);
+    }
+    case '!': {
+      const a = printExpr(notArg(e)!, Level.Unary);
+      return a === undefined ? undefined : wrap(Level.Unary, `!${a}`);
+    }
+    case '.': {
+      const left = printExpr(own(body, 'left') as Expr, Level.Member);
+      const attr = own(body, 'attr');
+      if (left === undefined || typeof attr !== 'string') return undefined;
+      const q = str(attr);
+      return isIdent(attr) ? `${left}.${attr}` : q === undefined ? undefined : `${left}[${q}]`;
+    }
+    case 'has': {
+      const left = printExpr(own(body, 'left') as Expr, Level.Add);
+      const attr = own(body, 'attr');
+      const path = typeof attr === 'string' ? [attr] : Array.isArray(attr) ? (attr as unknown[]) : [];
+      if (left === undefined || path.length === 0 || !path.every((a) => typeof a === 'string')) return undefined;
+      const text = path.length === 1 && !isIdent(path[0] as string) ? str(path[0] as string) : (path as string[]).every(isIdent) ? (path as string[]).join('.') : undefined;
+      return text === undefined ? undefined : wrap(Level.Relation, `${left} has ${text}`);
+    }
+    case 'like': {
+      const left = printExpr(own(body, 'left') as Expr, Level.Add);
+      const pattern = own(body, 'pattern');
+      if (left === undefined || !Array.isArray(pattern)) return undefined;
+      let text = '';
+      for (const el of pattern) {
+        if (el === 'Wildcard') text += '*';
+        else {
+          const lit = own(el, 'Literal');
+          const q = typeof lit === 'string' ? str(lit, true) : undefined;
+          if (q === undefined) return undefined;
+          text += q.slice(1, -1);
+        }
+      }
+      return wrap(Level.Relation, `${left} like "${text}"`);
+    }
+    case 'contains':
+    case 'containsAll':
+    case 'containsAny':
+    case 'getTag':
+    case 'hasTag': {
+      const b = binary(e, op)!;
+      const l = printExpr(b.left, Level.Member);
+      const r = printExpr(b.right, Level.Expr);
+      return l === undefined || r === undefined ? undefined : `${l}.${op}(${r})`;
+    }
+    case 'isEmpty': {
+      const a = printExpr(own(body, 'arg') as Expr, Level.Member);
+      return a === undefined ? undefined : `${a}.isEmpty()`;
+    }
+    case 'Set': {
+      if (!Array.isArray(body)) return undefined;
+      const items = body.map((x) => printExpr(x as Expr, Level.Expr));
+      return items.every((x) => x !== undefined) ? `[${items.join(', ')}]` : undefined;
+    }
+    case 'if-then-else': {
+      const c = printExpr(own(body, 'if') as Expr, Level.Expr);
+      const t = printExpr(own(body, 'then') as Expr, Level.Expr);
+      const f = printExpr(own(body, 'else') as Expr, Level.Expr);
+      return c === undefined || t === undefined || f === undefined ? undefined : wrap(Level.Expr, `if ${c} then ${t} else ${f}`);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Cedar's own printer (as the condition of a policy, then cut out of it). */
+function printByCedar(e: Expr): { text: string } | { error: string } {
   const printed = policyJsonToText({ effect: 'permit', principal: { op: 'All' }, action: { op: 'All' }, resource: { op: 'All' }, conditions: [{ kind: 'when', body: e }] });
   if ('errors' in printed) return { error: `Cedar could not print the condition: ${printed.errors[0]?.message ?? 'unknown error'}` };
   const head = PRINT_HEAD.exec(printed.text);
