@@ -5,9 +5,9 @@ import { CONFIG_FILE, mergeConfig, parseConfigFile, type RulesSetting } from './
 import { withEngineHelp } from './cedar/fixes';
 import { policyReferences } from './cedar/references';
 import { leftOutReads } from './rules/argument-not-in-cedar';
-import { LINT_RULES, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
+import { LINT_RULES, type AccessRule, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
 import type { SetMember } from './rules/meta';
-import { accessMap, type AccessMap } from './analysis/access';
+import { accessMapSteps, type AccessMap } from './analysis/access';
 import { simulate, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
 import { judgeScenario, scenarioFinding, type ScenarioOutcome } from './scenarios';
 import { splitPoliciesSteps, tokenizeSteps } from './cedar/split';
@@ -102,6 +102,12 @@ export interface FileReport {
 export interface CheckOptions {
   /** Run the security lint (default true). Engine checks always run. */
   lint?: boolean;
+  /**
+   * The access-map rules: `compute` the map when it is out of date (the CLI, tests), or use it only when it is
+   * `cached` and up to date (the language server computes it after the edited file's diagnostics, see
+   * `accessFindingsSteps` and `takeAccessChanges`). Default `compute`.
+   */
+  access?: 'compute' | 'cached';
 }
 
 export interface PolicyFileAnalysis {
@@ -126,6 +132,10 @@ export class Project {
   private idsCache = new Map<string, { text: string; members: SetMember[] }>();
   private coverage = new Map<string, { key: string; files: string[] }>();
   private accessMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; map: AccessMap }>();
+  /** Per manifest: the access rules' findings by file, for the map and configuration they were computed from. */
+  private accessRuleMemo = new Map<string, { map: AccessMap; key: string; byFile: Map<string, Finding[]> }>();
+  /** Files whose access findings changed since `takeAccessChanges` was last asked. */
+  private accessChanged = new Set<string>();
   private scenarioMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; outcomes: ScenarioOutcome[] }>();
   private configMemo: { key: string; config: LintConfig; findings: Finding[] } | undefined;
   /** Per policy file: the findings of each policy's references and rules, relative to the policy's start. */
@@ -309,6 +319,7 @@ export class Project {
       if (m) {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => !f.file || f.file === file));
         if (lint) findings.push(...this.manifestLint(m).filter((f) => !f.file || f.file === file));
+        if (lint) findings.push(...(yield* this.accessFindingsFor(m, file, options.access)));
         if (m.model && m.manifest?.scenarios.length) {
           const agents = new Set(m.manifest.agents.map((a) => a.id));
           const tools = new Set(m.manifest.tools.map((t) => t.action));
@@ -402,6 +413,7 @@ export class Project {
           for (const f of hit.byFile.get(file) ?? []) findings.push({ ...f });
         }
       }
+      if (lint && a.manifest) findings.push(...(yield* this.accessFindingsFor(a.manifest, file, options.access)));
       const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text);
       for (const f of kept) f.fixes = [...(f.fixes ?? []), ...suppressionFix(f, policies, text, file)];
       return { file, diagnostics: this.toDiagnostics(file, text, dedupe(kept)) };
@@ -411,6 +423,7 @@ export class Project {
       for (const m of importers) {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => f.file === file));
         if (lint) findings.push(...this.manifestLint(m).filter((f) => f.file === file).map((f) => ({ ...f, file: undefined })));
+        if (lint) findings.push(...(yield* this.accessFindingsFor(m, file, options.access)));
       }
     }
     return { file, diagnostics: this.toDiagnostics(file, text, dedupe(findings)) };
@@ -448,13 +461,78 @@ export class Project {
     const lists = set.files.map((f) => f.policies);
     const hit = this.accessMemo.get(entry.file);
     if (hit && hit.entry === entry && !set.unread && hit.lists.length === lists.length && lists.every((l, i) => l === hit.lists[i])) return hit.map;
-    const map = accessMap(entry, set);
+    const map = yield* accessMapSteps(entry, set);
     this.accessMemo.set(entry.file, { entry, lists, map });
     return map;
   }
 
   accessMap(entry: ManifestEntry): AccessMap {
     return runToEnd(this.accessMapSteps(entry));
+  }
+
+  /**
+   * The access rules' findings of a manifest, by file (computing the map if it is out of date). Remembers which files'
+   * findings changed, for `takeAccessChanges`.
+   */
+  *accessFindingsSteps(entry: ManifestEntry): Generator<void, Map<string, Finding[]>> {
+    const rules = this.accessRules();
+    if (!rules.length || !entry.manifest || !entry.model) return new Map();
+    const map = yield* this.accessMapSteps(entry);
+    const key = this.accessRulesKey(rules);
+    const hit = this.accessRuleMemo.get(entry.file);
+    if (hit && hit.map === map && hit.key === key) return hit.byFile;
+    const infos = new Map<string, PolicyInfo>();
+    for (const f of this.policyFilesOf(entry)) for (const p of this.analyses.get(f)?.analysis.result.policies ?? []) infos.set(`${f}\u0000${p.slice.bodySpan.start}`, p);
+    const byFile = new Map<string, Finding[]>();
+    const ctx = { map, manifest: entry.manifest, policy: (r: { file: string; span: { start: number } }) => infos.get(`${r.file}\u0000${r.span.start}`), config: this.config };
+    for (const r of rules) {
+      for (const f of r.check(ctx)) {
+        const at = f.file ?? entry.file;
+        byFile.set(at, [...(byFile.get(at) ?? []), { ...f, file: undefined }]);
+      }
+    }
+    const before = hit?.byFile;
+    for (const f of new Set([...(before?.keys() ?? []), ...byFile.keys()])) {
+      if (JSON.stringify(before?.get(f) ?? []) !== JSON.stringify(byFile.get(f) ?? [])) this.accessChanged.add(f);
+    }
+    this.accessRuleMemo.set(entry.file, { map, key, byFile });
+    return byFile;
+  }
+
+  /** Files whose access findings changed since the last call (the language server checks them again). */
+  takeAccessChanges(): string[] {
+    const out = [...this.accessChanged];
+    this.accessChanged.clear();
+    return out;
+  }
+
+  private accessRules(): AccessRule[] {
+    const config = this.config;
+    return LINT_RULES.filter((r): r is AccessRule => r.kind === 'access' && ruleLevel(config, r.meta.id) !== 'off');
+  }
+
+  private accessRulesKey(rules: AccessRule[]): string {
+    return `${this.configState().key}|${rules.map((r) => r.meta.id).join(',')}`;
+  }
+
+  /** The access findings of a manifest when they are up to date with the analyses at hand, without computing anything. */
+  private freshAccessFindings(entry: ManifestEntry): Map<string, Finding[]> | undefined {
+    const memo = this.accessMemo.get(entry.file);
+    const rules = this.accessRuleMemo.get(entry.file);
+    if (!memo || !rules || memo.entry !== entry || rules.map !== memo.map || rules.key !== this.accessRulesKey(this.accessRules())) return undefined;
+    const files = this.policyFilesOf(entry);
+    if (files.length !== memo.lists.length) return undefined;
+    for (let i = 0; i < files.length; i++) {
+      const cached = this.analyses.get(files[i]!);
+      if (!cached || cached.text !== this.host.readFile(files[i]!) || cached.analysis.result.policies !== memo.lists[i]) return undefined;
+    }
+    return rules.byFile;
+  }
+
+  private *accessFindingsFor(entry: ManifestEntry, file: string, mode: CheckOptions['access']): Generator<void, Finding[]> {
+    if (!entry.manifest || !entry.model || !this.accessRules().length) return [];
+    const byFile = mode === 'cached' ? this.freshAccessFindings(entry) : yield* this.accessFindingsSteps(entry);
+    return (byFile?.get(file) ?? []).map((f) => ({ ...f }));
   }
 
   /** Runs a manifest's scenarios. */

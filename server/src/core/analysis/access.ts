@@ -6,8 +6,8 @@
  * and fails closed where the simulator does: a policy set that cannot be evaluated safely is `never` everywhere.
  * Pure: manifest and analysed policies in, data out.
  */
-import { authorizePartial, unknownValue, type EntityJson, type PartialAnswer, type PolicyJson, type SchemaJson } from '../cedar/engine';
-import { own } from '../own';
+import { authorizePartial, unknownValue, validatePolicies, type EntityJson, type PartialAnswer, type PolicyJson, type SchemaJson } from '../cedar/engine';
+import { dict, own } from '../own';
 import { actionScope, entityLiterals, localType, nonLiteralConstructorCalls, principalScope, resourceServer, unguardedTagReads } from '../cedar/ast';
 import { CALL_TOOL } from '../cedar/schemaGen';
 import { ValueConverter } from '../cedar/values';
@@ -50,6 +50,8 @@ export interface AccessMap {
   agents: string[];
   tools: { tool: string; server: string; destructive: boolean }[];
   cells: AccessCell[];
+  /** Every policy that takes part in decisions (those the simulator evaluates), in file order. */
+  policies: PolicyRef[];
   /** Notes of the simulator about the policy set (permits left out, templates not linked). */
   notes: string[];
   /** Why the policy set cannot be evaluated (then every cell is `never`, as every simulation denies). */
@@ -72,7 +74,16 @@ interface Member {
 
 /** Computes the access map of a manifest and its policy set. Never throws: what it cannot decide is not `always`, with the reason. */
 export function accessMap(entry: ManifestEntry, set: PolicySetInput, options: AccessOptions = {}): AccessMap {
-  const map = compute(entry, set, options);
+  const steps = accessMapSteps(entry, set, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** The access map in steps: it yields about every 20 ms, so that the language server answers requests meanwhile. */
+export function* accessMapSteps(entry: ManifestEntry, set: PolicySetInput, options: AccessOptions = {}): Generator<void, AccessMap> {
+  const map = yield* compute(entry, set, options);
   // Messages may quote an agent's attributes (a value Cedar or the converter refused): sensitive ones never leave the core.
   const m = entry.manifest;
   const secrets = m?.agentAttributes ? m.agents.flatMap((a) => redactValue(a.attributes, m.agentAttributes).secrets) : [];
@@ -81,10 +92,10 @@ export function accessMap(entry: ManifestEntry, set: PolicySetInput, options: Ac
   return { ...map, notes: map.notes.map(s), blocking: map.blocking.map(s), cells: map.cells.map((c) => (c.reason ? { ...c, reason: s(c.reason) } : c)) };
 }
 
-function compute(entry: ManifestEntry, set: PolicySetInput, options: AccessOptions): AccessMap {
+function* compute(entry: ManifestEntry, set: PolicySetInput, options: AccessOptions): Generator<void, AccessMap> {
   const m = entry.manifest;
   const model = entry.model;
-  const out: AccessMap = { manifest: entry.file, namespace: m?.namespace ?? '', agents: m?.agents.map((a) => a.id) ?? [], tools: [], cells: [], notes: [], blocking: [] };
+  const out: AccessMap = { manifest: entry.file, namespace: m?.namespace ?? '', agents: m?.agents.map((a) => a.id) ?? [], tools: [], cells: [], policies: [], notes: [], blocking: [] };
   if (!m || !model) {
     out.blocking.push(`the manifest has errors that prevent generating the Cedar schema; fix them first`);
     return out;
@@ -110,6 +121,7 @@ function compute(entry: ManifestEntry, set: PolicySetInput, options: AccessOptio
     const infos = new Map<string, PolicyInfo>();
     for (const f of set.files) for (const p of f.policies) infos.set(`${f.file}\u0000${p.slice.bodySpan.start}`, p);
     const members: Member[] = deciding.policies.map((p) => ({ ...p, info: infos.get(`${p.ref.file}\u0000${p.ref.span.start}`) }));
+    out.policies = members.map((p) => p.ref);
 
     const conv = new ValueConverter(m.namespace, 'call/');
     const entities: EntityJson[] = [...agentEntities(m, model.agentType, conv), ...conv.entities];
@@ -128,13 +140,18 @@ function compute(entry: ManifestEntry, set: PolicySetInput, options: AccessOptio
     }
     const agentType = `${m.namespace}::Agent`;
     const referenced = agentsReferenced(entities, agentType);
-    const simplifier = options.simplify ?? ((e: Expr) => simplify(e));
     const sensitive = sensitivity(m);
     const byAgentTool = new Map<string, Computed>();
+    let last = Date.now();
     for (const t of tools) {
+      if (Date.now() - last > 20) {
+        yield;
+        last = Date.now();
+      }
       const claimed = m.ambiguousActions.find((a) => a.action === t.action);
       const forTool = members.filter((p) => mayMatchTool(p.json, t));
       const actions = actionEntities(model.schema, m.namespace, t.action);
+      const simplifier = options.simplify ?? toolSimplifier(model.schema, m.namespace, t.action);
       for (const a of m.agents) {
         const forCell = forTool.filter((p) => mayMatchAgent(p.json, a));
         const c: Computed = claimed
@@ -153,7 +170,7 @@ function compute(entry: ManifestEntry, set: PolicySetInput, options: AccessOptio
           for (const t of tools) {
             const a = byAgentTool.get(`${from.id}\u0000${t.action}`)!;
             const b = byAgentTool.get(`${to}\u0000${t.action}`)!;
-            out.cells.push(delegated(from.id, a, b, t, simplifier, sensitive));
+            out.cells.push(delegated(from.id, a, b, t, options.simplify ?? toolSimplifier(model.schema, m.namespace, t.action), sensitive));
           }
         }
       }
@@ -335,6 +352,45 @@ function sensitivity(m: Manifest): Sensitivity {
     }
     return v;
   };
+}
+
+/**
+ * The simplifier for one tool's conditions: it may drop a part that cannot change the outcome (`X || true`) when
+ * Cedar's strict validator, against the schema cut down to this tool, says the part cannot error.
+ */
+function toolSimplifier(schema: SchemaJson, ns: string, action: string): (e: Expr) => Expr {
+  const memo = new Map<string, boolean>();
+  let reduced: SchemaJson | undefined;
+  const cannotError = (e: Expr): boolean => {
+    const k = JSON.stringify(e);
+    let v = memo.get(k);
+    if (v === undefined) {
+      v = false;
+      const printed = mayErrorAtRunTime(e) ? undefined : printCondition(e);
+      if (printed && 'text' in printed) {
+        reduced ??= schemaFor(schema, ns, action);
+        const r = validatePolicies(reduced, { p: `permit (principal, action == ${ns}::Action::${JSON.stringify(action)}, resource) when { ${printed.text} };` }, {});
+        v = r.general.length === 0 && (r.errors.get('p') ?? []).length === 0;
+      }
+      memo.set(k, v);
+    }
+    return v;
+  };
+  return (e) => simplify(e, undefined, { cannotError });
+}
+
+/** The schema with one tool's action (and the `call_tool` group): validating against it is much faster. */
+function schemaFor(schema: SchemaJson, ns: string, action: string): SchemaJson {
+  const nsDef = own(schema, ns) as SchemaJson[string] | undefined;
+  if (!nsDef) return schema;
+  const actions = dict<SchemaJson[string]['actions'][string]>();
+  for (const id of [CALL_TOOL, action]) {
+    const a = own(nsDef.actions, id);
+    if (a !== undefined) actions[id] = a as SchemaJson[string]['actions'][string];
+  }
+  const out = dict<SchemaJson[string]>(Object.entries(schema));
+  out[ns] = { ...nsDef, actions };
+  return out;
 }
 
 /** The action and the groups it is in, as entities, read from the schema's `memberOf` (what Cedar builds from the schema). */

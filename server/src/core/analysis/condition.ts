@@ -123,6 +123,11 @@ function withFact(facts: Facts, e: Expr, value: boolean): void {
   facts.bool.set(key(e), value);
   const a = notArg(e);
   if (a !== undefined) withFact(facts, a, !value);
+  // `a < b` evaluated (without error) to v: `a >= b` evaluates to !v (comparisons are total orders, `==` is total).
+  for (const [op, flip] of Object.entries(COMPLEMENT)) {
+    const b = binary(e, op);
+    if (b) facts.bool.set(key({ [flip]: { left: b.left, right: b.right } } as Expr), !value);
+  }
   // `x == "a"` held: x evaluated (without error) to "a", so `x == "b"` is false and `x == "a"` true wherever it is evaluated again.
   const eq = binary(e, '==') ?? (value ? undefined : binary(e, '!='));
   if (eq && (value || binary(e, '!='))) {
@@ -156,7 +161,21 @@ function applyFacts(e: Expr, facts: Facts): Expr {
 const COMPLEMENT: Record<string, string> = { '<': '>=', '<=': '>', '>': '<=', '>=': '<', '==': '!=', '!=': '==' };
 
 /** Simplifies an expression in a position where Cedar needs a boolean (see the module comment). */
-export function simplify(e: Expr, facts: Facts = noFacts()): Expr {
+export interface SimplifyOptions {
+  /**
+   * True when an expression cannot error on any call the schema admits (Cedar's strict validator says so): then
+   * `X || true` is `true` and `X && false` is `false`. Without it, those stay (X might error).
+   */
+  cannotError?: (e: Expr) => boolean;
+}
+
+export function simplify(e: Expr, facts: Facts = noFacts(), options: SimplifyOptions = {}): Expr {
+  return simp(e, facts, options);
+}
+
+function simp(e: Expr, facts: Facts, options: SimplifyOptions): Expr {
+  const simplify = (x: Expr, f: Facts) => simp(x, f, options);
+  const safe = (list: Expr[]) => !!options.cannotError && list.every((x) => options.cannotError!(x));
   const known = facts.bool.get(key(e)) ?? knownComparison(e, facts);
   if (known !== undefined) return { Value: known };
   if (binary(e, '&&')) {
@@ -168,7 +187,8 @@ export function simplify(e: Expr, facts: Facts = noFacts()): Expr {
       const v = boolValue(s);
       if (v === true) continue;
       if (v === false) {
-        // Evaluation stops here: what follows is never evaluated.
+        // Evaluation stops here: what follows is never evaluated. What came before decides only if it can error.
+        if (safe(out)) return FALSE;
         out.push(FALSE);
         break;
       }
@@ -190,6 +210,7 @@ export function simplify(e: Expr, facts: Facts = noFacts()): Expr {
       const v = boolValue(s);
       if (v === false) continue;
       if (v === true) {
+        if (safe(out)) return TRUE;
         out.push(TRUE);
         break;
       }
@@ -200,7 +221,7 @@ export function simplify(e: Expr, facts: Facts = noFacts()): Expr {
       withFact(local, s, false);
     }
     if (out.length === 1 && boolValue(out[0]!) === true) return TRUE;
-    return factor(out, facts);
+    return factor(out, facts, options);
   }
   const a = notArg(e);
   if (a !== undefined) {
@@ -232,7 +253,7 @@ export function simplify(e: Expr, facts: Facts = noFacts()): Expr {
 }
 
 /** `(P && X) || (P && Y)` → `P && (X || Y)`, for the longest common leading prefix P of every disjunct. */
-function factor(disjuncts: Expr[], facts: Facts): Expr {
+function factor(disjuncts: Expr[], facts: Facts, options: SimplifyOptions): Expr {
   if (disjuncts.length < 2) return or(...disjuncts);
   const lists = disjuncts.map((d) => flatten(d, '&&'));
   let n = 0;
@@ -241,7 +262,7 @@ function factor(disjuncts: Expr[], facts: Facts): Expr {
   const prefix = lists[0]!.slice(0, n);
   // A disjunct that is the prefix alone: `P || (P && X)` is P.
   if (lists.some((l) => l.length === n)) return and(...prefix);
-  return simplify(and(...prefix, or(...lists.map((l) => and(...l.slice(n))))), facts);
+  return simp(and(...prefix, or(...lists.map((l) => and(...l.slice(n))))), facts, options);
 }
 
 /** The paths of `context.input` / `context.session` an expression compares with literals: the values sampling should try. */
