@@ -466,6 +466,24 @@ export class Project {
     return map;
   }
 
+  /** The access map of a manifest when it is up to date with the analyses at hand, without computing anything. */
+  cachedAccessMap(entry: ManifestEntry): AccessMap | undefined {
+    const memo = this.accessMemo.get(entry.file);
+    if (!memo || memo.entry !== entry || !this.analysesMatch(entry, memo.lists)) return undefined;
+    return memo.map;
+  }
+
+  /** The analyses at hand of a manifest's policy files are these lists (and of the current texts). */
+  private analysesMatch(entry: ManifestEntry, lists: PolicyInfo[][]): boolean {
+    const files = this.policyFilesOf(entry);
+    if (files.length !== lists.length) return false;
+    for (let i = 0; i < files.length; i++) {
+      const cached = this.analyses.get(files[i]!);
+      if (!cached || cached.text !== this.host.readFile(files[i]!) || cached.analysis.result.policies !== lists[i]) return false;
+    }
+    return true;
+  }
+
   accessMap(entry: ManifestEntry): AccessMap {
     return runToEnd(this.accessMapSteps(entry));
   }
@@ -520,13 +538,7 @@ export class Project {
     const memo = this.accessMemo.get(entry.file);
     const rules = this.accessRuleMemo.get(entry.file);
     if (!memo || !rules || memo.entry !== entry || rules.map !== memo.map || rules.key !== this.accessRulesKey(this.accessRules())) return undefined;
-    const files = this.policyFilesOf(entry);
-    if (files.length !== memo.lists.length) return undefined;
-    for (let i = 0; i < files.length; i++) {
-      const cached = this.analyses.get(files[i]!);
-      if (!cached || cached.text !== this.host.readFile(files[i]!) || cached.analysis.result.policies !== memo.lists[i]) return undefined;
-    }
-    return rules.byFile;
+    return this.analysesMatch(entry, memo.lists) ? rules.byFile : undefined;
   }
 
   private *accessFindingsFor(entry: ManifestEntry, file: string, mode: CheckOptions['access']): Generator<void, Finding[]> {

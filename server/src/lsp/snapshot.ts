@@ -8,4 +8,6 @@ export interface AssistSnapshot {
   manifests?: [file: string, manifest: Manifest][];
   /** Policy file → the manifest file that covers it (null: none). */
   coverage?: [policyFile: string, manifestFile: string | null][];
+  /** Manifest file → each agent's access in one line (from the access map, once it is computed). */
+  access?: [manifestFile: string, summaries: [agent: string, summary: string][]][];
 }
