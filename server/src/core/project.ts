@@ -133,7 +133,7 @@ export class Project {
   private coverage = new Map<string, { key: string; files: string[] }>();
   private accessMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; map: AccessMap }>();
   /** Per manifest: the access rules' findings by file, for the map and configuration they were computed from. */
-  private accessRuleMemo = new Map<string, { map: AccessMap; key: string; byFile: Map<string, Finding[]> }>();
+  private accessRuleMemo = new Map<string, { map: AccessMap; key: string; byFile: Map<string, Finding[]>; texts: Map<string, string | undefined> }>();
   /** Files whose access findings changed since `takeAccessChanges` was last asked. */
   private accessChanged = new Set<string>();
   private scenarioMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; outcomes: ScenarioOutcome[] }>();
@@ -315,11 +315,12 @@ export class Project {
     if (file === this.configFile) {
       findings.push(...this.configState().findings);
     } else if (isManifestFile(file)) {
+      let notRun: ReadonlySet<string> = NONE_RUN;
       const m = this.manifest(file);
       if (m) {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => !f.file || f.file === file));
         if (lint) findings.push(...this.manifestLint(m).filter((f) => !f.file || f.file === file));
-        if (lint) findings.push(...(yield* this.accessFindingsFor(m, file, options.access)));
+        if (lint) notRun = yield* this.addAccessFindings(findings, m, file, options.access);
         if (m.model && m.manifest?.scenarios.length) {
           const agents = new Set(m.manifest.agents.map((a) => a.id));
           const tools = new Set(m.manifest.tools.map((t) => t.action));
@@ -332,7 +333,7 @@ export class Project {
           }
         }
       }
-      const kept = applySuppressions(findings.filter((f) => !f.file || f.file === file), yamlSuppressions(text), file, text);
+      const kept = applySuppressions(findings.filter((f) => !f.file || f.file === file), yamlSuppressions(text), file, text, notRun);
       addYamlSuppressionFixes(kept, text, file);
       return { file, diagnostics: this.toDiagnostics(file, text, kept) };
     } else if (isPolicyFile(file)) {
@@ -413,8 +414,8 @@ export class Project {
           for (const f of hit.byFile.get(file) ?? []) findings.push({ ...f });
         }
       }
-      if (lint && a.manifest) findings.push(...(yield* this.accessFindingsFor(a.manifest, file, options.access)));
-      const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text);
+      const notRunHere = lint && a.manifest ? yield* this.addAccessFindings(findings, a.manifest, file, options.access, policies) : NONE_RUN;
+      const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text, notRunHere);
       for (const f of kept) f.fixes = [...(f.fixes ?? []), ...suppressionFix(f, policies, text, file)];
       return { file, diagnostics: this.toDiagnostics(file, text, dedupe(kept)) };
     } else if (isToolListFile(file)) {
@@ -423,7 +424,7 @@ export class Project {
       for (const m of importers) {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => f.file === file));
         if (lint) findings.push(...this.manifestLint(m).filter((f) => f.file === file).map((f) => ({ ...f, file: undefined })));
-        if (lint) findings.push(...(yield* this.accessFindingsFor(m, file, options.access)));
+        if (lint) findings.push(...(yield* this.accessFindingsFor(m, file, options.access)).findings);
       }
     }
     return { file, diagnostics: this.toDiagnostics(file, text, dedupe(findings)) };
@@ -513,7 +514,7 @@ export class Project {
     for (const f of new Set([...(before?.keys() ?? []), ...byFile.keys()])) {
       if (JSON.stringify(before?.get(f) ?? []) !== JSON.stringify(byFile.get(f) ?? [])) this.accessChanged.add(f);
     }
-    this.accessRuleMemo.set(entry.file, { map, key, byFile });
+    this.accessRuleMemo.set(entry.file, { map, key, byFile, texts: new Map([...byFile.keys()].map((f) => [f, this.host.readFile(f)])) });
     return byFile;
   }
 
@@ -541,10 +542,33 @@ export class Project {
     return this.analysesMatch(entry, memo.lists) ? rules.byFile : undefined;
   }
 
-  private *accessFindingsFor(entry: ManifestEntry, file: string, mode: CheckOptions['access']): Generator<void, Finding[]> {
-    if (!entry.manifest || !entry.model || !this.accessRules().length) return [];
+  /**
+   * The access findings of `file`: `fresh` when they are up to date. Out of date (`cached` mode, the map not yet
+   * recomputed after an edit) they are the last ones, so that they do not flicker while the user types: as they were
+   * when the file's text is unchanged, else moved to the policy of the same id (those of no policy are dropped).
+   */
+  private *accessFindingsFor(entry: ManifestEntry, file: string, mode: CheckOptions['access'], policies?: PolicyInfo[]): Generator<void, { findings: Finding[]; fresh: boolean }> {
+    if (!entry.manifest || !entry.model || !this.accessRules().length) return { findings: [], fresh: true };
     const byFile = mode === 'cached' ? this.freshAccessFindings(entry) : yield* this.accessFindingsSteps(entry);
-    return (byFile?.get(file) ?? []).map((f) => ({ ...f }));
+    if (byFile) return { findings: (byFile.get(file) ?? []).map((f) => ({ ...f })), fresh: true };
+    const last = this.accessRuleMemo.get(entry.file);
+    const old = last?.byFile.get(file) ?? [];
+    if (!last || !old.length) return { findings: [], fresh: false };
+    if (last.texts.get(file) === this.host.readFile(file)) return { findings: old.map((f) => ({ ...f })), fresh: false };
+    const byId = new Map<string, PolicyInfo>();
+    for (const p of policies ?? []) if (!byId.has(p.id)) byId.set(p.id, p);
+    const moved = old.flatMap((f) => {
+      const p = f.policyId === undefined ? undefined : byId.get(f.policyId);
+      return p ? [{ ...f, span: p.slice.headSpan ?? p.slice.bodySpan }] : [];
+    });
+    return { findings: moved, fresh: false };
+  }
+
+  /** Adds the access findings of `file` to `findings`; returns the access rules' ids when they are not up to date (see applySuppressions). */
+  private *addAccessFindings(findings: Finding[], entry: ManifestEntry, file: string, mode: CheckOptions['access'], policies?: PolicyInfo[]): Generator<void, ReadonlySet<string>> {
+    const found = yield* this.accessFindingsFor(entry, file, mode, policies);
+    findings.push(...found.findings);
+    return found.fresh ? NONE_RUN : new Set(this.accessRules().map((r) => r.meta.id));
   }
 
   /** Runs a manifest's scenarios. */
@@ -631,6 +655,7 @@ interface PolicyMemo {
 }
 
 const NONE: Finding[] = [];
+const NONE_RUN: ReadonlySet<string> = new Set();
 
 /** A finding moved by `d` characters in `file` (its span, and the related spans and fix edits in the same file). */
 function shiftFinding(f: Finding, d: number, file: string): Finding {
