@@ -1,4 +1,5 @@
 import { generateCedarModel, type CedarModel } from './cedar/schemaGen';
+import { isCedarSchemaFile, loadCedarSchema, type CedarSchemaFile } from './cedar/cedarSchema';
 import { PolicyCache, checkPolicyFileSteps, runToEnd, type PolicyFileResult } from './cedar/policyCheck';
 import { effectiveSeverity, ruleLevel, type LintConfig } from './config';
 import { CONFIG_FILE, mergeConfig, parseConfigFile, type RulesSetting } from './configFile';
@@ -8,7 +9,7 @@ import { leftOutReads } from './rules/argument-not-in-cedar';
 import { LINT_RULES, type AccessRule, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
 import type { SetMember } from './rules/meta';
 import { accessMapSteps, type AccessMap } from './analysis/access';
-import { simulate, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
+import { simulate, warmSteps, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
 import { judgeScenario, scenarioFinding, type ScenarioOutcome } from './scenarios';
 import { splitPoliciesSteps, tokenizeSteps } from './cedar/split';
 import { applySuppressions, cedarSuppressions, yamlSuppressions } from './suppress';
@@ -17,7 +18,7 @@ import { matchesGlob } from './glob';
 import { loadManifest, readFrom, refusalMessage, type ManifestHost, type ManifestResult, type ReadRefusal } from './manifest/load';
 import { DEFAULT_NAMESPACE, DEFAULT_POLICY_GLOBS, isManifestFile, isPolicyFile, isToolListFile, type Manifest } from './manifest/model';
 import { parseToolList } from './manifest/toolList';
-import { basename, dirname, hashText, joinPath, LineIndex, lineContentEnd } from './text';
+import { basename, dirname, hashText, joinPath, LineIndex, lineContentEnd, relativeTo } from './text';
 import { isPlainObject, parseYaml } from './yamlDoc';
 import { TimeSlice } from './timeSlice';
 import type { CoreDiagnostic, Finding, Fix } from './types';
@@ -91,6 +92,13 @@ export function outlineOf(file: string, text: string, serial: number): ManifestO
       if (target) outline.imports.push(target);
     }
   }
+  // Hand-written Cedar schemas merged into the generated one.
+  if (Array.isArray(value.schema)) {
+    for (const rel of value.schema) {
+      const target = typeof rel === 'string' && rel && !rel.startsWith('/') ? joinPath(dirname(file), rel) : undefined;
+      if (target) outline.imports.push(target);
+    }
+  }
   return outline;
 }
 
@@ -114,8 +122,21 @@ export interface PolicyFileAnalysis {
   file: string;
   text: string;
   manifest?: ManifestEntry;
+  /** For a file no manifest covers: the Cedar schema chosen for it (see `Project.plainSchemaFor`). */
+  plain?: PlainSchemaChoice;
   result: PolicyFileResult;
 }
+
+/**
+ * The hand-written Cedar schema of a policy file that no manifest covers, chosen as the official Cedar extension
+ * does: the one schema file in the policy's folder, else the one at the workspace root, else the
+ * `agentPolicy.cedarSchemaPath` setting (`--schema` on the command line). Several schema files in the folder that
+ * decides (or at the root) are ambiguous: the setting chooses then, and without it none is chosen.
+ */
+export type PlainSchemaChoice =
+  | { file: string; from: 'folder' | 'root' | 'setting'; schema?: CedarSchemaFile; unread?: string }
+  | { ambiguous: string[] }
+  | { none: true };
 
 /**
  * The workspace as the core sees it: manifests, the policy files they cover, the tool lists they import.
@@ -125,6 +146,9 @@ export class Project {
   readonly cache: PolicyCache;
   /** The editor's `agentPolicy.rules` setting; `.agent-policy.yaml` wins over it for the rules it sets. */
   settingsRules: RulesSetting | undefined;
+  /** The editor's `agentPolicy.cedarSchemaPath` (or the CLI's `--schema`): relative to the workspace root, or absolute. */
+  settingsSchemaPath: string | undefined;
+  private schemaMemo = new Map<string, { text: string; entry: CedarSchemaFile }>();
   private manifests = new Map<string, ManifestEntry>();
   private outlines = new Map<string, { text: string; outline: ManifestOutline }>();
   private outlineSerial = 0;
@@ -195,6 +219,46 @@ export class Project {
     return this.host.listFiles().filter(isManifestFile).sort();
   }
 
+  /** The hand-written Cedar schema at `file`, read with Cedar (cached while its text is unchanged). */
+  cedarSchema(file: string): CedarSchemaFile | undefined {
+    const text = this.host.readFile(file);
+    if (text === undefined) {
+      this.schemaMemo.delete(file);
+      return undefined;
+    }
+    const hit = this.schemaMemo.get(file);
+    if (hit && hit.text === text) return hit.entry;
+    const entry = loadCedarSchema(file, text);
+    this.schemaMemo.set(file, { text, entry });
+    return entry;
+  }
+
+  /** The schema file the setting names (absolute core path), when it is set. */
+  private settingSchemaFile(): string | undefined {
+    const s = this.settingsSchemaPath?.trim();
+    if (!s) return undefined;
+    return joinPath(this.host.root, s.replace(/\\/g, '/'));
+  }
+
+  /** The Cedar schema of a policy file that no manifest covers (see `PlainSchemaChoice`). */
+  plainSchemaFor(policyFile: string): PlainSchemaChoice {
+    const schemas = this.host.listFiles().filter(isCedarSchemaFile);
+    const setting = this.settingSchemaFile();
+    const choose = (file: string, from: 'folder' | 'root' | 'setting'): PlainSchemaChoice => {
+      const read = readFrom(this.host, file);
+      if ('refused' in read) return { file, from, unread: refusalMessage(read) };
+      if ('missing' in read) return { file, from, unread: 'it does not exist' };
+      return { file, from, schema: this.cedarSchema(file) };
+    };
+    const folders = [dirname(policyFile), this.host.root].filter((d, i, all) => all.indexOf(d) === i);
+    for (const [i, dir] of folders.entries()) {
+      const here = schemas.filter((f) => dirname(f) === dir);
+      if (here.length === 1) return choose(here[0]!, i === 0 && dir !== this.host.root ? 'folder' : 'root');
+      if (here.length > 1) return setting ? choose(setting, 'setting') : { ambiguous: here };
+    }
+    return setting ? choose(setting, 'setting') : { none: true };
+  }
+
   /** The outline of the manifest at `file` (cached while its text is unchanged), or undefined when it has no text. */
   outline(file: string): ManifestOutline | undefined {
     const text = this.host.readFile(file);
@@ -255,6 +319,18 @@ export class Project {
   dependentsOf(file: string): string[] {
     if (file === this.configFile) return [file, ...this.host.listFiles()];
     const out = new Set<string>([file]);
+    // A schema file (added, changed, removed) decides what the policy files that no manifest covers are validated against.
+    if (isCedarSchemaFile(file) || file === this.settingSchemaFile()) {
+      for (const p of this.host.listFiles().filter(isPolicyFile)) if (this.coveringManifestFile(p) === undefined) out.add(p);
+      // And a manifest that merges it (`schema: [...]`): the manifest, and the policies validated against it.
+      for (const mf of this.manifestFiles().filter((f) => this.outline(f)?.imports.includes(file))) {
+        const m = this.manifest(mf);
+        if (!m) continue;
+        out.add(m.file);
+        for (const p of this.policyFilesOf(m)) out.add(p);
+      }
+      return [...out];
+    }
     const manifests = isManifestFile(file) ? [this.manifest(file)] : isToolListFile(file) ? this.importersOf(file) : [];
     for (const m of manifests) {
       if (!m) continue;
@@ -277,14 +353,22 @@ export class Project {
   /** Analyses a policy file against its covering manifest (cached by text and schema). A generator: the server pauses between steps. */
   *analysePolicyFileSteps(file: string, text: string, covering?: ManifestEntry): Generator<void, PolicyFileAnalysis> {
     const manifest = covering ?? this.coveringManifest(file);
-    const schema = manifest?.model ? { schema: manifest.model.schema, key: manifest.model.key } : undefined;
+    const plain = manifest ? undefined : this.plainSchemaFor(file);
+    const own = plain && 'file' in plain ? plain.schema?.schema : undefined;
+    const schema = manifest?.model
+      ? { schema: manifest.model.schema, key: manifest.model.key }
+      : own && plain && 'file' in plain
+        ? { schema: own, key: plain.schema!.key, plain: true }
+        : undefined;
     // The text itself is part of the key (comparing strings is cheaper than hashing 5 MB).
-    const key = `${schema?.key ?? '-'}|${manifest?.file ?? '-'}`;
+    // Without a manifest, how the schema was chosen is part of the key too (ambiguous, missing…: the notice it gives).
+    const key = `${schema?.key ?? '-'}|${manifest?.file ?? (plain ? plainKey(plain) : '-')}`;
     const hit = this.analyses.get(file);
     if (hit && hit.key === key && hit.text === text && hit.analysis.manifest === manifest) return hit.analysis;
     // The previous analysis of this file, whatever its schema: its tokens and policies make the split incremental.
     const result = yield* checkPolicyFileSteps(text, schema, this.cache, hit ? { text: hit.text, result: hit.analysis.result } : undefined);
-    const analysis = { file, text, manifest, result };
+    const analysis: PolicyFileAnalysis = { file, text, manifest, result };
+    if (plain) analysis.plain = plain;
     this.analyses.set(file, { text, key, analysis });
     return analysis;
   }
@@ -341,14 +425,20 @@ export class Project {
       const { policies, tokens } = a.result;
       for (const f of a.result.findings) findings.push(withEngineHelp(f, file, text, tokens));
       const first = policies[0]?.slice.headSpan ?? policies[0]?.slice.bodySpan;
-      if (!a.manifest) findings.push(notCovered(text, first, 'no agent manifest covers this file, so only its syntax is checked; add it to a manifest\'s `policies` globs to validate it against the tools'));
+      if (!a.manifest) {
+        const f = plainNotice(a.plain, this.host.root, text, first);
+        if (f) findings.push(f);
+      }
       else if (!a.manifest.model) findings.push(notCovered(text, first, `only the syntax of this file is checked: its manifest \`${basename(a.manifest.file)}\` has errors that prevent generating the Cedar schema`));
       const time = new TimeSlice();
       // References and per-policy rules depend on the policy's own text (and the manifest and configuration), so
       // their findings are kept per policy, relative to its start: an edit re-runs them for the policies it changed.
       const refsOn = !!(a.manifest?.manifest && a.manifest.model);
-      const rules = lint ? LINT_RULES.filter((r): r is PolicyRule => r.kind === 'policy' && on(r.meta.id)) : [];
-      const stamp = `${a.manifest?.serial ?? '-'}|${this.configState().key}|${refsOn}|${rules.map((r) => r.meta.id).join(',')}`;
+      // Without a manifest, only the rules that are about Cedar itself apply (not those about agents and tools).
+      const inScope = (r: { meta: { scope: 'any' | 'manifest' } }) => !!a.manifest || r.meta.scope === 'any';
+      const rules = lint ? LINT_RULES.filter((r): r is PolicyRule => r.kind === 'policy' && on(r.meta.id) && inScope(r)) : [];
+      const validated = a.manifest ? !!a.manifest.model : !!(a.plain && 'file' in a.plain && a.plain.schema?.schema);
+      const stamp = `${a.manifest?.serial ?? '-'}|${validated}|${this.configState().key}|${refsOn}|${rules.map((r) => r.meta.id).join(',')}`;
       const before = this.policyMemo.get(file);
       const memo: PolicyMemo = { stamp, findings: new Map() };
       this.policyMemo.set(file, memo);
@@ -363,7 +453,7 @@ export class Project {
           if (refsOn) own.push(...policyReferences(p, a.manifest!.manifest!, file, tokens), ...leftOutReads(p, a.manifest!.manifest!, a.manifest!.model!, tokens));
           // No rule fires on a policy that does not parse.
           if (p.json && rules.length) {
-            const ctx = { file, text, policy: p as PolicyInfo & { json: NonNullable<PolicyInfo['json']> }, manifest: a.manifest?.manifest, model: a.manifest?.model, namespace: a.manifest?.manifest?.namespace ?? DEFAULT_NAMESPACE, config };
+            const ctx = { file, text, policy: p as PolicyInfo & { json: NonNullable<PolicyInfo['json']> }, manifest: a.manifest?.manifest, model: a.manifest?.model, validated, namespace: a.manifest?.manifest?.namespace ?? DEFAULT_NAMESPACE, config };
             for (const r of rules) for (const f of r.check(ctx)) own.push({ policyId: p.id, ...f });
           }
           rel = own.length ? own.map((f) => shiftFinding(f, -base, file)) : NONE;
@@ -372,7 +462,7 @@ export class Project {
         for (const f of rel) findings.push(shiftFinding(f, base, file));
       }
       if (lint) {
-        const setRules = LINT_RULES.filter((r): r is PolicySetRule => r.kind === 'set' && on(r.meta.id));
+        const setRules = LINT_RULES.filter((r): r is PolicySetRule => r.kind === 'set' && on(r.meta.id) && inScope(r));
         if (setRules.length) {
           const members = a.manifest ? this.policyFilesOf(a.manifest) : [file];
           // Each file's policies as the set rules see them: its analysis when at hand, else just its ids (cheap for a
@@ -418,6 +508,8 @@ export class Project {
       const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text, notRunHere);
       for (const f of kept) f.fixes = [...(f.fixes ?? []), ...suppressionFix(f, policies, text, file)];
       return { file, diagnostics: this.toDiagnostics(file, text, dedupe(kept)) };
+    } else if (isCedarSchemaFile(file)) {
+      findings.push(...(this.cedarSchema(file)?.findings ?? []));
     } else if (isToolListFile(file)) {
       const importers = this.importersOf(file);
       if (importers.length === 0) findings.push(...parseToolList(text).findings);
@@ -571,6 +663,12 @@ export class Project {
     return found.fresh ? NONE_RUN : new Set(this.accessRules().map((r) => r.meta.id));
   }
 
+  /** Preparses, a group per step, what the next simulations against a manifest need (see warmSteps). */
+  *warmSimulationSteps(entry: ManifestEntry): Generator<void, number> {
+    const set = yield* this.policySetSteps(entry);
+    return yield* warmSteps(entry, set);
+  }
+
   /** Runs a manifest's scenarios. */
   *runScenariosSteps(entry: ManifestEntry): Generator<void, ScenarioOutcome[]> {
     const set = yield* this.policySetSteps(entry);
@@ -672,9 +770,36 @@ function hashOf(text: string | undefined): string {
 
 /** The finding of a file the host refused to read, on its first line (there is no text to point into). */
 function notRead(file: string, read: { refused: ReadRefusal; detail: string }): Finding {
-  const what = isPolicyFile(file) ? 'this policy file' : file.endsWith(`/${CONFIG_FILE}`) ? 'this lint configuration' : isManifestFile(file) ? 'this agent manifest' : isToolListFile(file) ? 'this MCP tool list' : 'this file';
+  const what = isPolicyFile(file) ? 'this policy file' : isCedarSchemaFile(file) ? 'this Cedar schema' : file.endsWith(`/${CONFIG_FILE}`) ? 'this lint configuration' : isManifestFile(file) ? 'this agent manifest' : isToolListFile(file) ? 'this MCP tool list' : 'this file';
   const message = `${what}: ${refusalMessage(read)}${file.endsWith(`/${CONFIG_FILE}`) ? '; the default lint configuration applies' : ''}`;
-  return { code: isPolicyFile(file) ? 'cedar-syntax' : 'manifest-invalid', message, span: { start: 0, end: 0 } };
+  return { code: isPolicyFile(file) ? 'cedar-syntax' : isCedarSchemaFile(file) ? 'cedar-schema' : 'manifest-invalid', message, span: { start: 0, end: 0 } };
+}
+
+/** How a plain schema was chosen, as a cache key: what the policy file's notice depends on besides the schema's text. */
+function plainKey(plain: PlainSchemaChoice): string {
+  if ('none' in plain) return 'none';
+  if ('ambiguous' in plain) return `ambiguous:${plain.ambiguous.join('\n')}`;
+  return `schema:${plain.from}:${plain.file}:${plain.unread ?? (plain.schema ? plain.schema.key : '-')}`;
+}
+
+/**
+ * What a policy file that no manifest covers is told: which Cedar schema it is validated against when that cannot be
+ * done (ambiguous, unreadable, rejected by Cedar), or that there is none. Nothing when it is validated.
+ */
+function plainNotice(plain: PlainSchemaChoice | undefined, root: string, text: string, first: { start: number; end: number } | undefined): Finding | undefined {
+  const rel = (f: string) => relativeTo(root, f) ?? basename(f);
+  if (!plain || 'none' in plain) {
+    return notCovered(text, first, 'no agent manifest covers this file and no Cedar schema (`*.cedarschema`, `cedarschema.json`, `*.cedarschema.json`) was found in its folder or the workspace root, so only its syntax is checked; add a schema, set `agentPolicy.cedarSchemaPath`, or add the file to a manifest\'s `policies` globs');
+  }
+  if ('ambiguous' in plain) {
+    const names = plain.ambiguous.map((f) => `\`${rel(f)}\``).join(', ');
+    return notCovered(text, first, `several Cedar schemas could apply to this file (${names}), so none is chosen and only its syntax is checked: keep one schema per folder, or choose one with \`agentPolicy.cedarSchemaPath\` (\`--schema\` on the command line)`);
+  }
+  if (plain.unread !== undefined) {
+    return notCovered(text, first, `only the syntax of this file is checked: its Cedar schema \`${rel(plain.file)}\` (from ${plain.from === 'setting' ? '`agentPolicy.cedarSchemaPath` or `--schema`' : `the ${plain.from === 'folder' ? 'file\'s folder' : 'workspace root'}`}) was not read: ${plain.unread}`);
+  }
+  if (!plain.schema?.schema) return notCovered(text, first, `only the syntax of this file is checked: its Cedar schema \`${rel(plain.file)}\` has errors`);
+  return undefined;
 }
 
 function notCovered(text: string, at: { start: number; end: number } | undefined, message: string): Finding {

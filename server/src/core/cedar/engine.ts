@@ -161,6 +161,7 @@ export function preparse(id: string, policies: Record<string, string>, templates
  */
 export function preparseSet(id: string, policies: Record<string, string>, templates: Record<string, string> = {}): EngineError[] {
   preparsedIds.add(id);
+  preparseCalls++;
   return guard(
     () => {
       const p = engine().preparsePolicySet(id, { staticPolicies: policies, templates });
@@ -187,6 +188,11 @@ const preparsedIds = new Set<string>();
 export function preparsedIdCount(): number {
   return preparsedIds.size;
 }
+let preparseCalls = 0;
+/** How many policy sets this process has preparsed (for tests). */
+export function preparsedSetCount(): number {
+  return preparseCalls;
+}
 
 /** One authorization against a preparsed policy set; the request is validated against the preparsed schema. */
 export function authorizePrepared(policySetId: string, schemaId: string, req: AuthorizationRequest, validateRequest = true): { decision: EngineDecision } | { errors: EngineError[] } {
@@ -205,6 +211,31 @@ function answer(r: AuthorizationAnswer): { decision: EngineDecision } | { errors
       errored: r.response.diagnostics.errors.map((e) => ({ policyId: e.policyId, message: e.error.message })),
     },
   };
+}
+
+/** A Cedar schema (text or JSON form) as Cedar reads it: its JSON form, or its errors (byte offsets into the text form). */
+export function schemaJsonOf(schema: string | SchemaJson): { json: SchemaJson; warnings: EngineError[] } | { errors: EngineError[] } {
+  return guard(
+    () => {
+      const r = engine().schemaToJson(schema);
+      return r.type === 'success' ? { json: r.json, warnings: flatten(r.warnings) } : { errors: flatten(r.errors) };
+    },
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
+/**
+ * The JSON form of a Cedar schema text with every type name resolved and qualified (`PhotoApp::User`, `String`): what
+ * completion and hover read. Only the text form is accepted; a JSON schema is rendered to text first.
+ */
+export function resolvedSchemaOf(text: string): { json: SchemaJson } | { errors: EngineError[] } {
+  return guard(
+    () => {
+      const r = engine().schemaToJsonWithResolvedTypes(text);
+      return r.type === 'success' ? { json: r.json } : { errors: flatten(r.errors) };
+    },
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
 }
 
 /** What partial evaluation left of each policy (see `authorizePartial`). */
@@ -242,6 +273,17 @@ export function authorizePartial(req: AuthorizationRequest & { policies: Record<
       return { answer: { decision: x.decision, satisfied: x.satisfied, errored: x.errored, residuals: x.residuals, nontrivial: x.nontrivialResiduals } };
     },
     (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
+/** Every error Cedar finds in a schema (parse, undeclared types, duplicates); empty when it is fine. */
+export function checkSchema(schema: string | SchemaJson): EngineError[] {
+  return guard(
+    () => {
+      const r = engine().checkParseSchema(schema);
+      return r.type === 'success' ? [] : flatten(r.errors);
+    },
+    (message) => [{ message, spans: [] }],
   );
 }
 

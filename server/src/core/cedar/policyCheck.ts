@@ -1,4 +1,4 @@
-import { hashText, LineIndex, nextBoundary, utf8ToUtf16Many } from '../text';
+import { detach, hashText, LineIndex, nextBoundary, utf8ToUtf16Many } from '../text';
 import type { Finding, Span } from '../types';
 import { parsePolicy, validatePolicies, type EngineError, type PolicyJson, type SchemaJson } from './engine';
 import { resplit, splitPoliciesSteps, tokenizeSteps, unescapeCedarString, type PolicySlice, type Token } from './split';
@@ -105,6 +105,8 @@ export class PolicyCache {
 export interface SchemaForCheck {
   schema: SchemaJson;
   key: string;
+  /** A plain Cedar project's own schema: there is no simulation to block, so a broken policy says nothing about one. */
+  plain?: boolean;
 }
 
 /**
@@ -139,7 +141,8 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     if (time.due()) yield;
     const o = carried[slice.index];
     const same = o !== undefined ? previous!.result.policies[o] : undefined;
-    const ptext = same ? same.text : text.slice(slice.span.start, slice.span.end);
+    // After an edit, a changed policy's text is copied: kept in later versions, a slice would keep this one's whole text.
+    const ptext = same ? same.text : previous ? detach(text.slice(slice.span.start, slice.span.end)) : text.slice(slice.span.start, slice.span.end);
     const key = same ? same.key : PolicyCache.keyOf(ptext, slice.isTemplate);
     const info: PolicyInfo = { slice, id: slice.id?.value ?? `policy${slice.index}`, text: ptext, key, validationErrors: [] };
     const parsed = cache.parse(ptext, slice.isTemplate, key);
@@ -150,7 +153,7 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
   yield* markLeftOut(text, tokens, policies, time);
   if (!schema) return { policies, findings, tokens };
   // Covered by a manifest: say on the broken policy that the simulations of its set deny, and why.
-  for (const p of policies) {
+  for (const p of schema.plain ? [] : policies) {
     if (!p.leftOut || p.leftOut === 'safe') continue;
     findings.push({ code: 'cedar-syntax', message: `${describeBlocking(p, p.leftOut)}: every simulation of this policy set denies until it is fixed`, span: blockingSpan(p, tokens), policyId: p.id });
   }

@@ -1,4 +1,5 @@
 import { TimeSlice } from '../timeSlice';
+import { detach } from '../text';
 import type { Span } from '../types';
 
 function runSteps<T>(gen: Generator<void, T>): T {
@@ -260,6 +261,8 @@ export function resplit(oldText: string, old: SplitResult, text: string): SplitR
         break;
       }
     }
+    // Kept across versions (shifted): a value cut from this version's text would keep all of it alive.
+    if (t.value.length >= 13) t.value = detach(t.value);
     tokens.push(t);
   }
   const syncNew = tokens.length;

@@ -10,6 +10,7 @@ export const rule: AccessRule = {
     id: 'overly-permissive',
     defaultLevel: 'warning',
     category: 'security',
+    scope: 'manifest',
     description: 'A destructive tool is allowed for an agent for every call: whatever the arguments and the session, the policy set as a whole allows it.',
     rationale:
       'Per-policy rules see one policy at a time; two permits that each look guarded can together cover every call. The access map evaluates the whole set: a destructive tool that an agent may always call is one prompt injection away from damage.',

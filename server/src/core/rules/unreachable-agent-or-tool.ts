@@ -13,6 +13,7 @@ export const rule: AccessRule = {
     id: 'unreachable-agent-or-tool',
     defaultLevel: 'info',
     category: 'security',
+    scope: 'manifest',
     description: 'An agent that can call no tool, or a tool that no agent can call, under the policy set as a whole.',
     rationale:
       'An agent with no access is overly restricted or left over; a tool no agent can call is either meant to be off (then say so in its description) or a grant is missing. Either way the manifest and the policies disagree about what the agents do.',
