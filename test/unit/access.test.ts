@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Project } from '../../server/src/core/project';
 import { accessMap, summarizeAgent, type AccessCell, type AccessMap } from '../../server/src/core/analysis/access';
-import { and, conjuncts, not, simplify, type Expr } from '../../server/src/core/analysis/condition';
+import { and, conjuncts, not, printCondition, simplify, type Expr } from '../../server/src/core/analysis/condition';
+import { parsePolicy } from '../../server/src/core/cedar/engine';
 import { runToEnd } from '../../server/src/core/cedar/policyCheck';
 import { generateWorkspace } from '../../bench/generate';
 import { MemoryHost, REPO } from '../helpers/memoryHost';
@@ -131,4 +132,25 @@ describe('access map (core)', () => {
       });
     }
   });
+});
+
+/** What the simplifier and the printer make of residual-like conditions (each rewrite is checked for equivalence by the sampled tests above). */
+describe('access map: readable conditions', () => {
+  const cases: [string, string, string][] = [
+    ['no `true &&`', 'true && (context.session.purpose == "a" && true)', 'context.session.purpose == "a"'],
+    ['`has` guards once', 'context.session has x && context.session.x == "y" && !(context.session has x && context.session.x == "z")', 'context.session has x && context.session.x == "y"'],
+    ['a repeated conjunct is dropped', 'context.input.n <= 5 && context.session.purpose == "a" && context.input.n <= 5', 'context.input.n <= 5 && context.session.purpose == "a"'],
+    ['`!(a <= b)` reads as `a > b`', '!(context.input.n <= 5)', 'context.input.n > 5'],
+    ['a common leading prefix is factored out', '(context.session.purpose == "a" && context.input.n <= 5) || (context.session.purpose == "a" && context.input.n >= 9)', 'context.session.purpose == "a" && (context.input.n <= 5 || context.input.n >= 9)'],
+    ['`x == "a"` held, so `x == "b"` is false', 'context.session.purpose == "a" && context.session.purpose == "b"', 'context.session.purpose == "a" && false'],
+    ['`X || true` stays when X might error', 'context.input.n <= 5 || true', 'context.input.n <= 5 || true'],
+  ];
+  for (const [name, input, expected] of cases) {
+    it(name, () => {
+      const parsed = parsePolicy(`permit (principal, action, resource) when { ${input} };`, false);
+      assert.ok('json' in parsed);
+      const printed = printCondition(simplify(parsed.json.conditions[0]!.body));
+      assert.deepEqual(printed, { text: expected });
+    });
+  }
 });
