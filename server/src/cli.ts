@@ -12,6 +12,7 @@ import type { PolicyRef } from './core/simulate';
 import { explanationHeading, policyFinding } from './core/explain';
 import { suiteProblem, type ScenarioOutcome, type SuiteProblem } from './core/scenarios';
 import { LineIndex } from './core/text';
+import { accessCommand, AccessUsage, ACCESS_USAGE } from './cli/access';
 
 const USAGE = `agent-policy — check, lint and simulate Cedar policies for AI agents
 
@@ -20,6 +21,7 @@ Usage:
   agent-policy simulate --agent ID --tool NAME [--args JSON|@file] [--context JSON|@file]
                         [--via AGENT]... [--manifest FILE] [--format pretty|json] [--explain]
   agent-policy test [PATH...] [--format pretty|json|junit]
+  ${ACCESS_USAGE}
   agent-policy schema [PATH]
   agent-policy tools pull|check|servers …   (agent-policy tools --help)
   agent-policy --version | --help
@@ -27,7 +29,8 @@ Usage:
 PATH is a file or folder (default: the current folder).
 Exit codes: check 0 when nothing is at or above the fail level, 1 when something is; simulate 0 allow,
 1 deny; test 0 all scenarios pass, 1 any fails or cannot run (a manifest that does not load, no scenarios
-at all); every command 2 for a usage error or unreadable input.`;
+at all); access 0 when the map is printed, 1 when the manifest has errors that prevent it; every command 2 for a
+usage error or unreadable input.`;
 
 class UsageError extends Error {}
 
@@ -50,6 +53,8 @@ export function main(argv: string[], io: Io): number | Promise<number> {
         return simulateCommand(rest, io);
       case 'test':
         return testCommand(rest, io);
+      case 'access':
+        return accessCommand(rest, io);
       case 'tools':
         // Loaded on demand: the MCP SDK is not something `check` or `simulate` should pay for at start-up.
         return import('./cli/tools.js').then(({ toolsCommand }) => toolsCommand(rest, io)).catch((err: unknown) => {
@@ -70,7 +75,7 @@ export function main(argv: string[], io: Io): number | Promise<number> {
         throw new UsageError(`unknown command \`${command}\``);
     }
   } catch (err) {
-    if (err instanceof UsageError || (err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
+    if (err instanceof UsageError || err instanceof AccessUsage || (err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
       io.err(`agent-policy: ${err.message}\n\n${USAGE}`);
       return 2;
     }

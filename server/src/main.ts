@@ -43,6 +43,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { isManifestFile, isPolicyFile, type Manifest } from './core/manifest/model';
 import { builtinSignatureHelp, manifestCompletion, policyCompletion, policyHover, quickFixes } from './lsp/assist';
 import { SNAPSHOT_METHOD, type AssistSnapshot } from './lsp/snapshot';
+import { agentHoverAt } from './lsp/accessHover';
+import { LineIndex } from './core/text';
 import type { SchemaJson } from './core/cedar/engine';
 import { pathToUri, uriToPath } from './lsp/uris';
 
@@ -69,12 +71,14 @@ const toClient = (m: Message) => void clientWriter.write(m).catch(() => undefine
 const documents = new Map<string, TextDocument>();
 const manifests = new Map<string, Manifest>();
 const coverage = new Map<string, string | null>();
+const accessLines = new Map<string, Map<string, string>>();
 /** Policy files no manifest covers → their plain Cedar schema (null: none). */
 const plainSchemas = new Map<string, SchemaJson | null>();
 
 function applySnapshot(s: AssistSnapshot) {
   for (const [file, m] of s.manifests ?? []) manifests.set(file, m);
   for (const [file, m] of s.coverage ?? []) coverage.set(file, m);
+  for (const [file, lines] of s.access ?? []) accessLines.set(file, new Map(lines));
   for (const [file, schema] of s.schemas ?? []) plainSchemas.set(file, schema);
 }
 
@@ -98,6 +102,10 @@ function answerHere(method: string, params: CompletionParams | HoverParams): unk
     const p = uriToPath(params.textDocument.uri);
     if (!doc || !p) return empty;
     if (method === 'textDocument/completion' && isManifestFile(p) && !p.endsWith('.json')) return manifestCompletion(doc, params.position, manifests.get(p));
+    if (method === 'textDocument/hover' && isManifestFile(p)) {
+      const m = manifests.get(p);
+      return m ? agentHoverAt(m, p, doc.offsetAt(params.position), (id) => accessLines.get(p)?.get(id), new LineIndex(doc.getText())) : empty;
+    }
     if (!isPolicyFile(p)) return empty;
     const covering = coverage.get(p);
     const manifest = covering ? manifests.get(covering) : undefined;

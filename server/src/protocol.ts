@@ -10,6 +10,8 @@ export const Methods = {
   simulationTargets: 'agentPolicy/simulationTargets',
   /** Request: the edit that appends a scenario to a manifest (the client applies it on the user's click). */
   scenarioEdit: 'agentPolicy/scenarioEdit',
+  /** Request: the access map of a manifest (every agent x tool: always / conditional / never), for the Agent Access view. */
+  access: 'agentPolicy/access',
   /** Notification (server → client): one decision-log record per simulation, as a JSON-ready object. */
   decisionLog: 'agentPolicy/decisionLog',
 } as const;
@@ -109,4 +111,44 @@ export interface SchemaResult {
 export interface StatusParams {
   state: 'checking' | 'idle';
   problems: number;
+}
+
+export interface AccessParams {
+  /** A manifest, or a file it covers (a policy file, an imported tool list); the workspace's first manifest when absent. */
+  uri?: string;
+  /** Only these agents' cells (as the agent, or as the agent that delegates). */
+  agents?: string[];
+  servers?: string[];
+  destructiveOnly?: boolean;
+}
+
+/** One agent x tool (or delegated A → B x tool) of the access map; policies as locations a view can link to. */
+export interface AccessCellInfo {
+  agent: string;
+  via?: string;
+  tool: string;
+  server: string;
+  access: 'always' | 'conditional' | 'never';
+  /** For `conditional`: Cedar text over `context.input` / `context.session` (sensitive literals as "[redacted]"). */
+  condition?: string;
+  permits: PolicyLocation[];
+  forbids: PolicyLocation[];
+  destructive: boolean;
+  failOpenRisk: boolean;
+  reason?: string;
+  redacted?: boolean;
+}
+
+export interface AccessResult {
+  manifestUri?: string;
+  namespace?: string;
+  /** Rows: the agents, where they are declared, and their access in one line ("10 tools: 0 always, 6 conditional…"). */
+  agents: { id: string; summary: string; uri: string; range: Range }[];
+  /** Columns: the tools (by action id) and where they are declared. */
+  tools: { tool: string; server: string; destructive: boolean; uri: string; range: Range }[];
+  cells: AccessCellInfo[];
+  /** Why every call is denied (the policy set cannot be evaluated), if so. */
+  blocking: string[];
+  notes: string[];
+  error?: string;
 }

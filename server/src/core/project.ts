@@ -6,8 +6,9 @@ import { CONFIG_FILE, mergeConfig, parseConfigFile, type RulesSetting } from './
 import { withEngineHelp } from './cedar/fixes';
 import { policyReferences } from './cedar/references';
 import { leftOutReads } from './rules/argument-not-in-cedar';
-import { LINT_RULES, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
+import { LINT_RULES, type AccessRule, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
 import type { SetMember } from './rules/meta';
+import { accessMapSteps, type AccessMap } from './analysis/access';
 import { simulate, warmSteps, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
 import { judgeScenario, scenarioFinding, type ScenarioOutcome } from './scenarios';
 import { splitPoliciesSteps, tokenizeSteps } from './cedar/split';
@@ -109,6 +110,12 @@ export interface FileReport {
 export interface CheckOptions {
   /** Run the security lint (default true). Engine checks always run. */
   lint?: boolean;
+  /**
+   * The access-map rules: `compute` the map when it is out of date (the CLI, tests), or use it only when it is
+   * `cached` and up to date (the language server computes it after the edited file's diagnostics, see
+   * `accessFindingsSteps` and `takeAccessChanges`). Default `compute`.
+   */
+  access?: 'compute' | 'cached';
 }
 
 export interface PolicyFileAnalysis {
@@ -150,6 +157,11 @@ export class Project {
   private bases = new Map<string, SplitBase>();
   private idsCache = new Map<string, { text: string; members: SetMember[] }>();
   private coverage = new Map<string, { key: string; files: string[] }>();
+  private accessMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; map: AccessMap }>();
+  /** Per manifest: the access rules' findings by file, for the map and configuration they were computed from. */
+  private accessRuleMemo = new Map<string, { map: AccessMap; key: string; byFile: Map<string, Finding[]>; texts: Map<string, string | undefined> }>();
+  /** Files whose access findings changed since `takeAccessChanges` was last asked. */
+  private accessChanged = new Set<string>();
   private scenarioMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; outcomes: ScenarioOutcome[] }>();
   private configMemo: { key: string; config: LintConfig; findings: Finding[] } | undefined;
   /** Per policy file: the findings of each policy's references and rules, relative to the policy's start. */
@@ -392,10 +404,12 @@ export class Project {
     if (file === this.configFile) {
       findings.push(...this.configState().findings);
     } else if (isManifestFile(file)) {
+      let notRun: ReadonlySet<string> = NONE_RUN;
       const m = this.manifest(file);
       if (m) {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => !f.file || f.file === file));
         if (lint) findings.push(...this.manifestLint(m).filter((f) => !f.file || f.file === file));
+        if (lint) notRun = yield* this.addAccessFindings(findings, m, file, options.access);
         if (m.model && m.manifest?.scenarios.length) {
           const agents = new Set(m.manifest.agents.map((a) => a.id));
           const tools = new Set(m.manifest.tools.map((t) => t.action));
@@ -408,7 +422,7 @@ export class Project {
           }
         }
       }
-      const kept = applySuppressions(findings.filter((f) => !f.file || f.file === file), yamlSuppressions(text), file, text);
+      const kept = applySuppressions(findings.filter((f) => !f.file || f.file === file), yamlSuppressions(text), file, text, notRun);
       addYamlSuppressionFixes(kept, text, file);
       return { file, diagnostics: this.toDiagnostics(file, text, kept) };
     } else if (isPolicyFile(file)) {
@@ -495,7 +509,8 @@ export class Project {
           for (const f of hit.byFile.get(file) ?? []) findings.push({ ...f });
         }
       }
-      const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text);
+      const notRunHere = lint && a.manifest ? yield* this.addAccessFindings(findings, a.manifest, file, options.access, policies) : NONE_RUN;
+      const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text, notRunHere);
       for (const f of kept) f.fixes = [...(f.fixes ?? []), ...suppressionFix(f, policies, text, file)];
       return { file, diagnostics: this.toDiagnostics(file, text, dedupe(kept)) };
     } else if (isCedarSchemaFile(file)) {
@@ -506,6 +521,7 @@ export class Project {
       for (const m of importers) {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => f.file === file));
         if (lint) findings.push(...this.manifestLint(m).filter((f) => f.file === file).map((f) => ({ ...f, file: undefined })));
+        if (lint) findings.push(...(yield* this.accessFindingsFor(m, file, options.access)).findings);
       }
     }
     return { file, diagnostics: this.toDiagnostics(file, text, dedupe(findings)) };
@@ -532,6 +548,124 @@ export class Project {
     const entry = manifestFile ? this.manifest(manifestFile) : this.allManifests()[0];
     const set = entry ? runToEnd(this.policySetSteps(entry)) : { files: [] };
     return simulate(entry, set, input);
+  }
+
+  /**
+   * The access map of a manifest (every agent x tool), cached while the manifest and the analyses of its policy files
+   * are the same objects (the project hands back the same ones while nothing changed). A generator, like the checks.
+   */
+  *accessMapSteps(entry: ManifestEntry): Generator<void, AccessMap> {
+    const set = yield* this.policySetSteps(entry);
+    const lists = set.files.map((f) => f.policies);
+    const hit = this.accessMemo.get(entry.file);
+    if (hit && hit.entry === entry && !set.unread && hit.lists.length === lists.length && lists.every((l, i) => l === hit.lists[i])) return hit.map;
+    const map = yield* accessMapSteps(entry, set);
+    this.accessMemo.set(entry.file, { entry, lists, map });
+    return map;
+  }
+
+  /** The access map of a manifest when it is up to date with the analyses at hand, without computing anything. */
+  cachedAccessMap(entry: ManifestEntry): AccessMap | undefined {
+    const memo = this.accessMemo.get(entry.file);
+    if (!memo || memo.entry !== entry || !this.analysesMatch(entry, memo.lists)) return undefined;
+    return memo.map;
+  }
+
+  /** The analyses at hand of a manifest's policy files are these lists (and of the current texts). */
+  private analysesMatch(entry: ManifestEntry, lists: PolicyInfo[][]): boolean {
+    const files = this.policyFilesOf(entry);
+    if (files.length !== lists.length) return false;
+    for (let i = 0; i < files.length; i++) {
+      const cached = this.analyses.get(files[i]!);
+      if (!cached || cached.text !== this.host.readFile(files[i]!) || cached.analysis.result.policies !== lists[i]) return false;
+    }
+    return true;
+  }
+
+  accessMap(entry: ManifestEntry): AccessMap {
+    return runToEnd(this.accessMapSteps(entry));
+  }
+
+  /**
+   * The access rules' findings of a manifest, by file (computing the map if it is out of date). Remembers which files'
+   * findings changed, for `takeAccessChanges`.
+   */
+  *accessFindingsSteps(entry: ManifestEntry): Generator<void, Map<string, Finding[]>> {
+    const rules = this.accessRules();
+    if (!rules.length || !entry.manifest || !entry.model) return new Map();
+    const map = yield* this.accessMapSteps(entry);
+    const key = this.accessRulesKey(rules);
+    const hit = this.accessRuleMemo.get(entry.file);
+    if (hit && hit.map === map && hit.key === key) return hit.byFile;
+    const infos = new Map<string, PolicyInfo>();
+    for (const f of this.policyFilesOf(entry)) for (const p of this.analyses.get(f)?.analysis.result.policies ?? []) infos.set(`${f}\u0000${p.slice.bodySpan.start}`, p);
+    const byFile = new Map<string, Finding[]>();
+    const ctx = { map, manifest: entry.manifest, policy: (r: { file: string; span: { start: number } }) => infos.get(`${r.file}\u0000${r.span.start}`), config: this.config };
+    for (const r of rules) {
+      for (const f of r.check(ctx)) {
+        const at = f.file ?? entry.file;
+        byFile.set(at, [...(byFile.get(at) ?? []), { ...f, file: undefined }]);
+      }
+    }
+    const before = hit?.byFile;
+    for (const f of new Set([...(before?.keys() ?? []), ...byFile.keys()])) {
+      if (JSON.stringify(before?.get(f) ?? []) !== JSON.stringify(byFile.get(f) ?? [])) this.accessChanged.add(f);
+    }
+    this.accessRuleMemo.set(entry.file, { map, key, byFile, texts: new Map([...byFile.keys()].map((f) => [f, this.host.readFile(f)])) });
+    return byFile;
+  }
+
+  /** Files whose access findings changed since the last call (the language server checks them again). */
+  takeAccessChanges(): string[] {
+    const out = [...this.accessChanged];
+    this.accessChanged.clear();
+    return out;
+  }
+
+  private accessRules(): AccessRule[] {
+    const config = this.config;
+    return LINT_RULES.filter((r): r is AccessRule => r.kind === 'access' && ruleLevel(config, r.meta.id) !== 'off');
+  }
+
+  private accessRulesKey(rules: AccessRule[]): string {
+    return `${this.configState().key}|${rules.map((r) => r.meta.id).join(',')}`;
+  }
+
+  /** The access findings of a manifest when they are up to date with the analyses at hand, without computing anything. */
+  private freshAccessFindings(entry: ManifestEntry): Map<string, Finding[]> | undefined {
+    const memo = this.accessMemo.get(entry.file);
+    const rules = this.accessRuleMemo.get(entry.file);
+    if (!memo || !rules || memo.entry !== entry || rules.map !== memo.map || rules.key !== this.accessRulesKey(this.accessRules())) return undefined;
+    return this.analysesMatch(entry, memo.lists) ? rules.byFile : undefined;
+  }
+
+  /**
+   * The access findings of `file`: `fresh` when they are up to date. Out of date (`cached` mode, the map not yet
+   * recomputed after an edit) they are the last ones, so that they do not flicker while the user types: as they were
+   * when the file's text is unchanged, else moved to the policy of the same id (those of no policy are dropped).
+   */
+  private *accessFindingsFor(entry: ManifestEntry, file: string, mode: CheckOptions['access'], policies?: PolicyInfo[]): Generator<void, { findings: Finding[]; fresh: boolean }> {
+    if (!entry.manifest || !entry.model || !this.accessRules().length) return { findings: [], fresh: true };
+    const byFile = mode === 'cached' ? this.freshAccessFindings(entry) : yield* this.accessFindingsSteps(entry);
+    if (byFile) return { findings: (byFile.get(file) ?? []).map((f) => ({ ...f })), fresh: true };
+    const last = this.accessRuleMemo.get(entry.file);
+    const old = last?.byFile.get(file) ?? [];
+    if (!last || !old.length) return { findings: [], fresh: false };
+    if (last.texts.get(file) === this.host.readFile(file)) return { findings: old.map((f) => ({ ...f })), fresh: false };
+    const byId = new Map<string, PolicyInfo>();
+    for (const p of policies ?? []) if (!byId.has(p.id)) byId.set(p.id, p);
+    const moved = old.flatMap((f) => {
+      const p = f.policyId === undefined ? undefined : byId.get(f.policyId);
+      return p ? [{ ...f, span: p.slice.headSpan ?? p.slice.bodySpan }] : [];
+    });
+    return { findings: moved, fresh: false };
+  }
+
+  /** Adds the access findings of `file` to `findings`; returns the access rules' ids when they are not up to date (see applySuppressions). */
+  private *addAccessFindings(findings: Finding[], entry: ManifestEntry, file: string, mode: CheckOptions['access'], policies?: PolicyInfo[]): Generator<void, ReadonlySet<string>> {
+    const found = yield* this.accessFindingsFor(entry, file, mode, policies);
+    findings.push(...found.findings);
+    return found.fresh ? NONE_RUN : new Set(this.accessRules().map((r) => r.meta.id));
   }
 
   /** Preparses, a group per step, what the next simulations against a manifest need (see warmSteps). */
@@ -624,6 +758,7 @@ interface PolicyMemo {
 }
 
 const NONE: Finding[] = [];
+const NONE_RUN: ReadonlySet<string> = new Set();
 
 /** A finding moved by `d` characters in `file` (its span, and the related spans and fix edits in the same file). */
 function shiftFinding(f: Finding, d: number, file: string): Finding {

@@ -4,13 +4,14 @@
  * document version that is no longer current.
  */
 import { CodeLensRefreshRequest, DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
-import type { FileReport } from '../core/project';
-import { isManifestFile, isPolicyFile } from '../core/manifest/model';
+import type { FileReport, Project } from '../core/project';
+import { isManifestFile, isPolicyFile, isToolListFile } from '../core/manifest/model';
 import { ruleDocsUrl } from '../core/rules';
 import type { CoreDiagnostic } from '../core/types';
 import { Methods, type StatusParams } from '../protocol';
 import { pathToUri } from './uris';
 import type { WorkerState } from './workspace';
+import { accessSummaries } from './features/access';
 
 export const DEBOUNCE_MS = 200;
 
@@ -42,7 +43,14 @@ export class Scheduler {
   private queued = new Set<string>();
   /** Files whose next check skips the lint (typed into with lint.run = onSave). */
   private noLint = new Set<string>();
-  private active = new Map<string, { gen: number; version: number | undefined; steps: Generator<void, FileReport> }>();
+  private active = new Map<string, { gen: number; version: number | undefined; lint: boolean; steps: Generator<void, FileReport> }>();
+  /**
+   * Manifests whose access map (and the findings of the access rules) must be brought up to date. The map is engine
+   * work over every agent x tool: it runs when no diagnostics are waiting, in steps, and the files whose findings it
+   * changed are checked again (cheaply: everything else is cached).
+   */
+  private accessPending = new Set<string>();
+  private accessJob: { manifest: string; project: Project; steps: Generator<void, unknown> } | undefined;
   private running = false;
   private timers = new Map<string, NodeJS.Timeout>();
   /** Bumped whenever a file must be checked again; a check in flight for an older generation is abandoned. */
@@ -110,7 +118,12 @@ export class Scheduler {
     this.status('checking');
     const { connection, documents } = this.state;
     try {
-      while (this.pending.length || this.active.size) {
+      while (this.pending.length || this.active.size || this.accessPending.size || this.accessJob) {
+        if (!this.pending.length && !this.active.size) {
+          this.stepAccess();
+          await yieldToEventLoop();
+          continue;
+        }
         // A file just typed into starts at once, even when as many checks as run at a time are under way.
         while (this.pending.length && (this.active.size < Scheduler.PARALLEL || this.urgent.has(this.pending[0]!))) this.start(this.pending.shift()!);
         const jobs = [...this.active];
@@ -135,6 +148,7 @@ export class Scheduler {
           if (now?.version !== job.version) continue; // never publish for a stale version
           this.problems.set(file, r.value.diagnostics.length);
           await connection.sendDiagnostics({ uri: pathToUri(file), version: job.version, diagnostics: r.value.diagnostics.map((d) => toLspDiagnostic(d, this.state.docsBase)) });
+          if (job.lint) this.markAccess(file);
           if (isPolicyFile(file)) this.state.publishCoverage(file);
           if (isManifestFile(file)) {
             this.state.rememberLoadedManifest(file);
@@ -182,7 +196,43 @@ export class Scheduler {
     if ('missing' in pr.host.read(file)) return this.clear(file);
     const lint = !this.noLint.has(file);
     this.noLint.delete(file);
-    this.active.set(file, { gen: this.generation.get(file)!, version: this.state.documents.get(pathToUri(file))?.version, steps: pr.project.checkSteps(file, { lint }) });
+    // The access rules read the map only when it is up to date: computing it is the access job's, after the diagnostics.
+    this.active.set(file, { gen: this.generation.get(file)!, version: this.state.documents.get(pathToUri(file))?.version, lint, steps: pr.project.checkSteps(file, { lint, access: 'cached' }) });
+  }
+
+  /** The manifests whose access map a checked file takes part in. */
+  private markAccess(file: string) {
+    const project = this.state.projectOf(file)?.project;
+    if (!project) return;
+    const manifests = isManifestFile(file) ? [file] : isPolicyFile(file) ? [project.coveringManifest(file)?.file] : isToolListFile(file) ? project.importersOf(file).map((m) => m.file) : [];
+    for (const m of manifests) if (m) this.accessPending.add(m);
+  }
+
+  /** One step of the access job (starting the next one when none runs); when it ends, re-checks what it changed. */
+  private stepAccess() {
+    if (!this.accessJob) {
+      const [manifest] = this.accessPending;
+      if (manifest === undefined) return;
+      this.accessPending.delete(manifest);
+      const project = this.state.projectOf(manifest)?.project;
+      const entry = project?.manifest(manifest);
+      if (!project || !entry) return;
+      this.accessJob = { manifest, project, steps: project.accessFindingsSteps(entry) };
+    }
+    const job = this.accessJob;
+    let done = false;
+    try {
+      done = !!job.steps.next().done;
+    } catch (err) {
+      done = true;
+      this.state.connection.console.error(`the access map of ${job.manifest} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+    if (!done) return;
+    this.accessJob = undefined;
+    const entry = job.project.manifest(job.manifest);
+    const map = entry && job.project.cachedAccessMap(entry);
+    if (map) this.state.publishSnapshot({ access: [[job.manifest, accessSummaries(map)]] });
+    for (const f of job.project.takeAccessChanges()) this.enqueue(f);
   }
 
   private status(state: StatusParams['state']) {

@@ -19,8 +19,11 @@ import { rule as duplicatePolicyId } from './duplicate-policy-id';
 import { rule as staticCredential } from './static-credential';
 import { rule as secretInManifest } from './secret-in-manifest';
 import { rule as valueNotInEnum } from './value-not-in-enum';
+import { rule as overlyPermissive } from './overly-permissive';
+import { rule as ineffectivePolicy } from './ineffective-policy';
+import { rule as unreachableAgentOrTool } from './unreachable-agent-or-tool';
 
-export type { RuleMeta, Level, LintRule, PolicyRule, ManifestRule, PolicySetRule } from './meta';
+export type { RuleMeta, Level, LintRule, PolicyRule, ManifestRule, PolicySetRule, AccessRule } from './meta';
 export { ruleDocsUrl, DOCS_BASE_URL } from './meta';
 
 /** The security lint: rules that run on Cedar's AST and on the manifest. */
@@ -36,6 +39,9 @@ export const LINT_RULES: readonly LintRule[] = [
   staticCredential,
   secretInManifest,
   valueNotInEnum,
+  overlyPermissive,
+  ineffectivePolicy,
+  unreachableAgentOrTool,
 ];
 
 /** Every diagnostic code the product reports, in catalog order. Docs pages and fixture folders must match this list. */

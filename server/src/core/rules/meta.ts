@@ -4,6 +4,8 @@ import type { CedarModel } from '../cedar/schemaGen';
 import type { Manifest } from '../manifest/model';
 import type { LintConfig } from '../config';
 import type { YamlSource } from '../yamlDoc';
+import type { AccessMap } from '../analysis/access';
+import type { PolicyRef } from '../simulate';
 
 
 export type Level = Severity | 'off';
@@ -92,4 +94,23 @@ export interface PolicySetRule {
   check(ctx: PolicySetRuleContext): Finding[];
 }
 
-export type LintRule = PolicyRule | ManifestRule | PolicySetRule;
+/**
+ * What an access rule sees: the access map of one manifest (every agent x tool, computed by partial evaluation) and
+ * where things are declared. It runs per manifest, off the keystroke path (the map is engine work).
+ */
+export interface AccessRuleContext {
+  map: AccessMap;
+  manifest: Manifest;
+  /** A policy of the set by its reference (for its head span), if it is at hand. */
+  policy(ref: PolicyRef): PolicyInfo | undefined;
+  config: LintConfig;
+}
+
+export interface AccessRule {
+  kind: 'access';
+  meta: RuleMeta;
+  /** Findings carry their `file` (a policy file, the manifest, an imported tool list). */
+  check(ctx: AccessRuleContext): Finding[];
+}
+
+export type LintRule = PolicyRule | ManifestRule | PolicySetRule | AccessRule;

@@ -2,6 +2,7 @@
  * Every capability of the analysis worker, one module each, registered from this one list (in this order: the
  * settings load before the first workspace check).
  */
+import { accessFeature } from './access';
 import { codeActionFeature } from './codeAction';
 import { codeLensFeature } from './codeLens';
 import { completionFeature } from './completion';
@@ -43,6 +44,7 @@ export const FEATURES: readonly Feature[] = [
   schemaFeature,
   simulateFeature,
   scenarioEditFeature,
+  accessFeature,
 ];
 
 export type { Feature, FeatureContext } from './feature';
