@@ -154,3 +154,31 @@ describe('access map: readable conditions', () => {
     });
   }
 });
+
+describe('access rules: the cost budget (maxCells)', function () {
+  this.timeout(120000);
+  const accessCodes = ['overly-permissive', 'ineffective-policy', 'unreachable-agent-or-tool'];
+  const findingsOf = (project: Project) =>
+    project.host
+      .listFiles()
+      .filter((f) => /\.(cedar|agents\.yaml)$/.test(f))
+      .flatMap((f) => project.check(f, { lint: true }).diagnostics.filter((d) => accessCodes.includes(d.code)).map((d) => ({ ...d, at: f })));
+
+  it('computes the map under maxCells, and past it says so once per rule on the manifest without computing it', () => {
+    const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
+    const under = findingsOf(new Project(host));
+    assert.ok(under.some((d) => d.severity !== 'info' || !/not computed/.test(d.message)), 'the examples have access findings under the default budget');
+    host.files.set('/ws/.agent-policy.yaml', `rules:\n${accessCodes.map((c) => `  ${c}: { maxCells: 2 }`).join('\n')}\n`);
+    const project = new Project(host);
+    const over = findingsOf(project);
+    const m = project.manifest('/ws/acme.agents.yaml')!.manifest!;
+    const notes = over.filter((d) => d.at === '/ws/acme.agents.yaml');
+    assert.deepEqual(notes.map((d) => d.code).sort(), [...accessCodes].sort());
+    for (const d of notes) {
+      assert.equal(d.severity, 'info');
+      assert.equal(d.message, `not computed: ${m.agents.length} agents × ${m.tools.length} tools make ${m.agents.length * m.tools.length} cells, more than this rule's \`maxCells\` (2); raise it in the configuration, or run \`agent-policy access\``);
+    }
+    assert.ok(!over.some((d) => d.at.endsWith('.cedar') && !/not computed/.test(d.message)), 'no finding from a map that was not computed');
+    assert.equal(project.cachedAccessMap(project.manifest('/ws/acme.agents.yaml')!), undefined, 'the map was not computed');
+  });
+});

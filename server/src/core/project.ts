@@ -1,7 +1,7 @@
 import { generateCedarModel, type CedarModel } from './cedar/schemaGen';
 import { isCedarSchemaFile, loadCedarSchema, type CedarSchemaFile } from './cedar/cedarSchema';
 import { PolicyCache, checkPolicyFileSteps, runToEnd, type PolicyFileResult, type SplitBase } from './cedar/policyCheck';
-import { effectiveSeverity, ruleLevel, type LintConfig } from './config';
+import { effectiveSeverity, ruleLevel, ruleOption, type LintConfig } from './config';
 import { CONFIG_FILE, mergeConfig, parseConfigFile, type RulesSetting } from './configFile';
 import { withEngineHelp } from './cedar/fixes';
 import { policyReferences } from './cedar/references';
@@ -591,15 +591,17 @@ export class Project {
    * findings changed, for `takeAccessChanges`.
    */
   *accessFindingsSteps(entry: ManifestEntry): Generator<void, Map<string, Finding[]>> {
-    const rules = this.accessRules();
-    if (!rules.length || !entry.manifest || !entry.model) return new Map();
+    if (!this.accessRules().length || !entry.manifest || !entry.model) return new Map();
+    const { rules, skipped } = this.accessBudget(entry);
+    // Past every rule's `maxCells` the map is not computed at all: the manifest says so (see accessBudget).
+    if (!rules.length) return new Map([[entry.file, skipped]]);
     const map = yield* this.accessMapSteps(entry);
     const key = this.accessRulesKey(rules);
     const hit = this.accessRuleMemo.get(entry.file);
     if (hit && hit.map === map && hit.key === key) return hit.byFile;
     const infos = new Map<string, PolicyInfo>();
     for (const f of this.policyFilesOf(entry)) for (const p of this.analyses.get(f)?.analysis.result.policies ?? []) infos.set(`${f}\u0000${p.slice.bodySpan.start}`, p);
-    const byFile = new Map<string, Finding[]>();
+    const byFile = new Map<string, Finding[]>(skipped.length ? [[entry.file, skipped]] : []);
     const ctx = { map, manifest: entry.manifest, policy: (r: { file: string; span: { start: number } }) => infos.get(`${r.file}\u0000${r.span.start}`), config: this.config };
     for (const r of rules) {
       for (const f of r.check(ctx)) {
@@ -622,6 +624,28 @@ export class Project {
     return out;
   }
 
+  /**
+   * The access rules that run for a manifest, and a note for each that does not: the map costs about 10 ms a cell (a
+   * partial evaluation each), so past a rule's `maxCells` it says so on the manifest instead of holding `check` and the
+   * editor for minutes (`agent-policy access` computes any map on demand).
+   */
+  private accessBudget(entry: ManifestEntry): { rules: AccessRule[]; skipped: Finding[] } {
+    const m = entry.manifest!;
+    const cells = m.agents.length * m.tools.length;
+    const all = this.accessRules();
+    const limit = (r: AccessRule) => Number(ruleOption(this.config, r.meta.id, 'maxCells'));
+    const rules = all.filter((r) => cells <= limit(r));
+    const skipped: Finding[] = all
+      .filter((r) => cells > limit(r))
+      .map((r) => ({
+        code: r.meta.id,
+        severity: 'info',
+        span: { start: 0, end: 0 },
+        message: `not computed: ${m.agents.length} agents × ${m.tools.length} tools make ${cells} cells, more than this rule's \`maxCells\` (${limit(r)}); raise it in the configuration, or run \`agent-policy access\``,
+      }));
+    return { rules, skipped };
+  }
+
   private accessRules(): AccessRule[] {
     const config = this.config;
     return LINT_RULES.filter((r): r is AccessRule => r.kind === 'access' && ruleLevel(config, r.meta.id) !== 'off');
@@ -633,6 +657,7 @@ export class Project {
 
   /** The access findings of a manifest when they are up to date with the analyses at hand, without computing anything. */
   private freshAccessFindings(entry: ManifestEntry): Map<string, Finding[]> | undefined {
+    if (entry.manifest && !this.accessBudget(entry).rules.length) return new Map([[entry.file, this.accessBudget(entry).skipped]]);
     const memo = this.accessMemo.get(entry.file);
     const rules = this.accessRuleMemo.get(entry.file);
     if (!memo || !rules || memo.entry !== entry || rules.map !== memo.map || rules.key !== this.accessRulesKey(this.accessRules())) return undefined;
@@ -665,7 +690,10 @@ export class Project {
   private *addAccessFindings(findings: Finding[], entry: ManifestEntry, file: string, mode: CheckOptions['access'], policies?: PolicyInfo[]): Generator<void, ReadonlySet<string>> {
     const found = yield* this.accessFindingsFor(entry, file, mode, policies);
     findings.push(...found.findings);
-    return found.fresh ? NONE_RUN : new Set(this.accessRules().map((r) => r.meta.id));
+    if (!found.fresh) return new Set(this.accessRules().map((r) => r.meta.id));
+    // Rules past their `maxCells` did not run either: their suppressions are not unused.
+    const skipped = entry.manifest ? this.accessBudget(entry).skipped : [];
+    return skipped.length ? new Set(skipped.map((f) => f.code)) : NONE_RUN;
   }
 
   /** Preparses, a group per step, what the next simulations against a manifest need (see warmSteps). */
