@@ -82,4 +82,18 @@ describe('incremental checks of an edited policy file', function () {
       assert.deepEqual(project.check(file, { lint: true }).diagnostics, new Project(host).check(file, { lint: true }).diagnostics, `${name}: with lint`);
     }
   });
+
+  it('a manifest edit that shrinks what it covers rechecks the files it no longer covers', () => {
+    const manifest = (globs: string) => `version: 1\nnamespace: Shop\npolicies: ${globs}\nagents:\n  bot: {}\ntools:\n  - name: t\n    inputSchema: { type: object }\n`;
+    const host = MemoryHost.of({ 'shop.agents.yaml': manifest('["**/*.cedar"]'), 'a/x.cedar': 'permit (principal, action == Shop::Action::"t", resource);\n', 'b/y.cedar': 'permit (principal, action == Shop::Action::"t", resource);\n' });
+    const project = new Project(host);
+    for (const f of ['/ws/a/x.cedar', '/ws/b/y.cedar']) project.check(f);
+    assert.equal(project.coveringManifest('/ws/b/y.cedar')?.file, '/ws/shop.agents.yaml');
+    host.files.set('/ws/shop.agents.yaml', manifest('["a/*.cedar"]'));
+    const deps = project.dependentsOf('/ws/shop.agents.yaml');
+    assert.ok(deps.includes('/ws/b/y.cedar'), `b/y.cedar, no longer covered, is rechecked: ${deps.join(', ')}`);
+    assert.ok(deps.includes('/ws/a/x.cedar'));
+    assert.deepEqual(project.check('/ws/b/y.cedar').diagnostics, new Project(host).check('/ws/b/y.cedar').diagnostics);
+  });
 });
+

@@ -333,6 +333,9 @@ export class Project {
       }
       return [...out];
     }
+    // The files last checked under this manifest, too: an edit can shrink what it covers (a broken manifest claims the
+    // default globs, a fixed one its own), or remove it, and those files must be checked again without it.
+    if (isManifestFile(file)) for (const [f, a] of this.analyses) if (a.analysis.manifest?.file === file) out.add(f);
     const manifests = isManifestFile(file) ? [this.manifest(file)] : isToolListFile(file) ? this.importersOf(file) : [];
     for (const m of manifests) {
       if (!m) continue;

@@ -2,6 +2,7 @@
  * The only module that talks to the Cedar engine (@cedar-policy/cedar-wasm). Everything it returns is plain
  * data; byte offsets stay byte offsets here and are converted to UTF-16 by the callers that know the text.
  */
+import { editDistance } from '../text';
 import type {
   AuthorizationAnswer,
   DetailedError,
@@ -107,12 +108,33 @@ export function validatePolicies(schema: SchemaJson, policies: Record<string, st
         result.general = flatten(r.errors);
         return result;
       }
-      for (const e of r.validationErrors) push(result.errors, e.policyId, flatten([e.error]));
+      for (const e of r.validationErrors) push(result.errors, e.policyId, flatten([e.error]).map((x) => steadySuggestion(x, schema)));
       for (const e of r.validationWarnings) push(result.warnings, e.policyId, flatten([e.error]));
       return result;
     },
     (message) => ({ ...result, general: [{ message, spans: [] }] }),
   );
+}
+
+/**
+ * Cedar's "did you mean" for an unrecognized action is not deterministic: among near candidates it picks one in the
+ * order of a hash map, which changes from call to call (`send_email` gave `read_logs`, then `call_tool`, for the same
+ * schema in one process). The language server and `check` must agree, and CI output must not flicker: the suggestion
+ * is chosen again, the same way each time — the closest action id by edit distance, ties in alphabetical order.
+ */
+function steadySuggestion(e: EngineError, schema: SchemaJson): EngineError {
+  const m = /unrecognized action `([^`]+?)::Action::"((?:[^"\\]|\\.)*)"`$/.exec(e.message);
+  if (!m || !e.help || !/^did you mean `.+`\?$/.test(e.help)) return e;
+  const ns = m[1]!;
+  const wanted = JSON.parse(`"${m[2]!}"`) as string;
+  const actions = Object.keys((schema as Record<string, { actions?: Record<string, unknown> }>)[ns]?.actions ?? {}).sort();
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const a of actions) {
+    const d = editDistance(wanted, a);
+    if (d < bestD) [best, bestD] = [a, d];
+  }
+  return best === undefined ? e : { ...e, help: `did you mean \`${ns}::Action::${JSON.stringify(best)}\`?` };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, values: V[]) {
