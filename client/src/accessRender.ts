@@ -55,6 +55,8 @@ interface Column {
   agent: string;
   via?: string;
   label: string;
+  /** The header's HTML (a delegation on two lines). */
+  html: string;
   title: string;
 }
 
@@ -85,12 +87,12 @@ export function changedCells(before: AccessCellInfo[] | undefined, now: AccessCe
 }
 
 function columnsOf(r: AccessResult): Column[] {
-  const cols: Column[] = r.agents.map((a) => ({ agent: a.id, label: a.id, title: `${a.id}: ${a.summary}` }));
+  const cols: Column[] = r.agents.map((a) => ({ agent: a.id, label: a.id, html: esc(a.id), title: `${a.id}: ${a.summary}` }));
   const seen = new Set<string>();
   for (const c of r.cells) {
     if (!c.via || seen.has(`${c.via}\n${c.agent}`)) continue;
     seen.add(`${c.via}\n${c.agent}`);
-    cols.push({ agent: c.agent, via: c.via, label: `${c.via} → ${c.agent}`, title: `${c.via} hands the task over to ${c.agent}: a call is allowed only if both agents may make it` });
+    cols.push({ agent: c.agent, via: c.via, label: `${c.via} → ${c.agent}`, html: `${esc(c.via)} →<br>${esc(c.agent)}`, title: `${c.via} hands the task over to ${c.agent}: a call is allowed only if both agents may make it` });
   }
   return cols;
 }
@@ -163,7 +165,7 @@ function renderGrid(m: AccessViewModel): string {
   if (!rows.length || !columns.length) {
     out.push(`<p class="empty" id="no-match">${m.filters.changedOnly && !m.hasBaseline ? 'No map of a saved state to compare with yet: save the manifest and its policies.' : 'No tool matches the filters.'}</p>`);
   } else {
-    const head = columns.map((c) => `<th scope="col" class="agent${c.via ? ' delegation' : ''}" title="${esc(c.title)}">${esc(c.label)}</th>`).join('');
+    const head = columns.map((c) => `<th scope="col" class="agent${c.via ? ' delegation' : ''}" title="${esc(c.title)}">${c.html}</th>`).join('');
     const body = rows.map((t) => {
       const cells = columns.map((col) => {
         const key = cellKey({ agent: col.agent, via: col.via, tool: t.tool });
@@ -226,21 +228,21 @@ export function renderParts(m: AccessViewModel): RenderedParts {
 }
 
 export const ACCESS_CSS = `
-  body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 4px 12px 16px; line-height: 1.4; }
-  #layout { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+  body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 0 12px; margin: 0; line-height: 1.4; }
+  #layout { display: flex; flex-wrap: wrap; gap: 16px; align-items: stretch; }
   #grid { flex: 1 1 420px; min-width: 0; }
-  #details { flex: 1 1 320px; min-width: 260px; max-width: 640px; }
+  #details { flex: 0 1 520px; min-width: 260px; border-left: 1px solid var(--vscode-panel-border, #444); padding-left: 14px; }
   #details:empty { display: none; }
   .controls { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; margin: 4px 0 6px; }
   select { background: var(--vscode-dropdown-background); color: var(--vscode-dropdown-foreground); border: 1px solid var(--vscode-dropdown-border, transparent); padding: 1px 4px; font: inherit; }
   input[type=checkbox] { accent-color: var(--vscode-checkbox-background); vertical-align: middle; }
   .summary { margin: 4px 0 6px; }
-  .scroll { overflow: auto; max-height: 70vh; }
+  .scroll { overflow: auto; max-height: 80vh; }
   table.map { border-collapse: collapse; }
   table.map th, table.map td { border: 1px solid var(--vscode-panel-border, #444); padding: 0; }
-  thead th { position: sticky; top: 0; background: var(--vscode-sideBar-background, var(--vscode-editor-background)); font-weight: 600; padding: 3px 8px; white-space: nowrap; }
-  th.delegation { font-weight: normal; font-style: italic; }
-  th.tool { text-align: left; font-weight: normal; padding: 2px 8px; white-space: nowrap; }
+  table.map thead th { position: sticky; top: 0; z-index: 1; background: var(--vscode-panel-background, var(--vscode-editor-background)); font-weight: 600; padding: 3px 10px; white-space: nowrap; }
+  table.map th.delegation { font-weight: normal; font-style: italic; }
+  table.map th.tool { text-align: left; font-weight: normal; padding: 2px 8px; white-space: nowrap; }
   th.tool .name { font-family: var(--vscode-editor-font-family); }
   th.tool .server, .muted, .where { color: var(--vscode-descriptionForeground); }
   th.tool.destructive .name { font-weight: 600; }
@@ -249,9 +251,9 @@ export const ACCESS_CSS = `
   button.cell:focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
   button.cell.selected { background: var(--vscode-list-activeSelectionBackground); color: var(--vscode-list-activeSelectionForeground); }
   button.cell.destructive.always { background: var(--vscode-inputValidation-errorBackground, rgba(255,0,0,.15)); }
-  .always { color: var(--vscode-charts-green, #388a34); }
-  .conditional { color: var(--vscode-charts-yellow, #b89500); }
-  .never { color: var(--vscode-disabledForeground, #888); }
+  .always, button.cell.always { color: var(--vscode-charts-green, #388a34); }
+  .conditional, button.cell.conditional { color: var(--vscode-charts-orange, #d18616); }
+  .never, button.cell.never { color: var(--vscode-disabledForeground, #888); }
   button.cell.selected.always, button.cell.selected.conditional, button.cell.selected.never { color: var(--vscode-list-activeSelectionForeground); }
   .danger { color: var(--vscode-errorForeground, #f85149); }
   .flag { color: var(--vscode-editorWarning-foreground, #cca700); font-weight: 700; font-size: 0.8em; vertical-align: super; }
@@ -279,6 +281,14 @@ export const ACCESS_CSS = `
   .actions button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 4px 14px; border-radius: 2px; cursor: pointer; font: inherit; }
   .actions button:hover { background: var(--vscode-button-hoverBackground); }
   .error { color: var(--vscode-errorForeground); }
+  /* Wide (the panel): the grid and the details side by side, each scrolling on its own, so that a click in one never
+     scrolls the other away. Narrow (a side bar): one below the other, the page scrolls. */
+  @media (min-width: 700px) {
+    body { height: 100vh; display: flex; flex-direction: column; overflow: hidden; }
+    #layout { flex: 1; min-height: 0; flex-wrap: nowrap; }
+    #grid, #details { height: 100%; overflow: auto; box-sizing: border-box; padding-bottom: 12px; }
+    .scroll { overflow: visible; max-height: none; }
+  }
 `;
 
 /**

@@ -54,7 +54,7 @@ describe('Agent Access view (rendering)', () => {
       assert.equal(x.cls.includes('destructive'), c.destructive);
       assert.equal(x.cls.includes('fail-open'), c.failOpenRisk);
     }
-    assert.match(grid, /<th scope="col" class="agent delegation"[^>]*>bot → ops<\/th>/);
+    assert.match(grid, /<th scope="col" class="agent delegation" title="bot hands the task over to ops[^"]*">bot →<br>ops<\/th>/);
     assert.match(grid, /delete<\/span> <span class="server">infra<\/span> <span class="danger" title="destructive tool">⚠<\/span>/);
     // Text from the workspace is escaped (a condition's literal here).
     const details = renderParts(model({ selected: cellKey(CELLS[0]) })).details;
