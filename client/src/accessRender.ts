@@ -36,6 +36,7 @@ export interface AccessViewModel {
   selected?: string;
   /** The manifest's agents and tools with sample arguments (for the pre-filled "Simulate" call). */
   target?: SimulationTarget;
+  /** A request is under way (the webview shows "updating…" without redrawing the grid). */
   updating: boolean;
 }
 
@@ -157,7 +158,7 @@ function renderGrid(m: AccessViewModel): string {
   const counts = { always: 0, conditional: 0, never: 0 };
   for (const c of r.cells) counts[c.access]++;
   out.push(
-    `<p class="summary" id="state" data-state="map" data-manifest="${esc(r.manifestUri ?? '')}"><b>${esc(name)}</b> — ${r.agents.length} agent${r.agents.length === 1 ? '' : 's'} × ${r.tools.length} tool${r.tools.length === 1 ? '' : 's'}: ${counts.always} always, ${counts.conditional} conditional, ${counts.never} never${m.updating ? ' <span class="muted" id="updating">· updating…</span>' : ''}</p>`,
+    `<p class="summary" id="state" data-state="map" data-manifest="${esc(r.manifestUri ?? '')}"><b>${esc(name)}</b> — ${r.agents.length} agent${r.agents.length === 1 ? '' : 's'} × ${r.tools.length} tool${r.tools.length === 1 ? '' : 's'}: ${counts.always} always, ${counts.conditional} conditional, ${counts.never} never<span class="muted" id="updating"> · updating…</span></p>`,
   );
   if (r.blocking.length) {
     out.push(`<div class="warning" role="alert" id="blocking"><b>Every call is denied:</b> the policy set cannot be evaluated.<ul>${r.blocking.map((b) => `<li>${rich(b)}</li>`).join('')}</ul></div>`);
@@ -237,6 +238,8 @@ export const ACCESS_CSS = `
   select { background: var(--vscode-dropdown-background); color: var(--vscode-dropdown-foreground); border: 1px solid var(--vscode-dropdown-border, transparent); padding: 1px 4px; font: inherit; }
   input[type=checkbox] { accent-color: var(--vscode-checkbox-background); vertical-align: middle; }
   .summary { margin: 4px 0 6px; }
+  #updating { visibility: hidden; }
+  body.busy #updating { visibility: visible; }
   .scroll { overflow: auto; max-height: 80vh; }
   table.map { border-collapse: collapse; }
   table.map th, table.map td { border: 1px solid var(--vscode-panel-border, #444); padding: 0; }
@@ -314,6 +317,7 @@ export const ACCESS_SCRIPT = `
     const again = document.getElementById('call');
     if (edited && again && again.dataset.key === edited.key && again.value !== edited.value) { again.value = edited.value; again.dataset.edited = 'true'; }
     if (focusKey && document.activeElement !== active) { const f = document.querySelector(focusKey); if (f) f.focus(); }
+    document.body.classList.toggle('busy', m.busy === true);
   });
   document.addEventListener('click', (event) => {
     const target = event.target instanceof Element ? event.target : null;

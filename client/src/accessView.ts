@@ -244,10 +244,8 @@ export class AccessView implements vscode.WebviewViewProvider, vscode.Disposable
     this.pending?.dispose();
     const cts = new vscode.CancellationTokenSource();
     this.pending = cts;
-    if (this.model.state.kind === 'map') {
-      this.model.updating = true;
-      this.draw();
-    }
+    this.model.updating = true;
+    this.post();
     const params: AccessParams = this.target ? { uri: this.target } : {};
     let result: AccessResult;
     let targets: SimulationTargetsResult | undefined;
@@ -297,6 +295,6 @@ export class AccessView implements vscode.WebviewViewProvider, vscode.Disposable
 
   private post() {
     if (!this.view || !this.ready) return;
-    void this.view.webview.postMessage({ type: 'render', ...this.parts });
+    void this.view.webview.postMessage({ type: 'render', ...this.parts, busy: this.model.updating });
   }
 }
