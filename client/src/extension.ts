@@ -11,7 +11,7 @@ export const SCHEMA_SCHEME = 'agent-policy-schema';
 /** Files the server analyses: Cedar policies, agent manifests and MCP tool lists. */
 const MANIFEST_GLOB = '**/{*.agents.yaml,*.agents.yml,*.agents.json,agents.yaml,agents.yml,agents.json}';
 const TOOLS_GLOB = '**/*.tools.json';
-const WATCH_GLOB = '**/{*.cedar,*.agents.yaml,*.agents.yml,*.agents.json,agents.yaml,agents.yml,agents.json,*.tools.json,.agent-policy.yaml}';
+const WATCH_GLOB = '**/{*.cedar,*.cedarschema,*.cedarschema.json,cedarschema.json,*.agents.yaml,*.agents.yml,*.agents.json,agents.yaml,agents.yml,agents.json,*.tools.json,.agent-policy.yaml}';
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
@@ -72,6 +72,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'cedar' },
+      { scheme: 'file', language: 'cedarschema' },
+      { scheme: 'file', pattern: '**/{cedarschema.json,*.cedarschema.json}' },
       { scheme: 'file', pattern: MANIFEST_GLOB },
       { scheme: 'file', pattern: TOOLS_GLOB },
       { scheme: 'file', pattern: '**/.agent-policy.yaml' },

@@ -57,7 +57,8 @@ export class Simulator implements vscode.Disposable {
   }
 
   private async run(client: LanguageClient, params: SimulateParams): Promise<SimulateResponse> {
-    const result = await client.sendRequest<SimulateResponse>(Methods.simulate, params);
+    // The panel always says why (a few more engine calls for the one call shown).
+    const result = await client.sendRequest<SimulateResponse>(Methods.simulate, { ...params, explain: true });
     this.panel.show(result);
     this.flash(result);
     return result;

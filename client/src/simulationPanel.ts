@@ -70,6 +70,13 @@ export function render(r: SimulateResponse, n: string): string {
   sections.push(
     `<h2>Determining policies</h2>${r.determining.length ? `<ul>${r.determining.map((d) => `<li><span class="effect ${d.effect ?? ''}">${d.effect ?? 'policy'}</span> ${link(d)}</li>`).join('')}</ul>` : `<p class="muted">${allow ? '—' : 'No policy applied: Cedar denies by default.'}</p>`}`,
   );
+  if (r.explanation) {
+    const x = r.explanation;
+    const mark = { applies: '✓', condition: '✗', errored: '!', 'out-of-scope': '·' } as const;
+    sections.push(
+      `<h2>Why</h2><p class="muted" id="why-heading">${rich(x.heading)}</p>${x.policies.length ? `<ul class="why" id="why">${x.policies.map((p) => `<li class="${p.status}"><span class="mark">${mark[p.status]}</span> <span class="effect ${p.effect ?? ''}">${p.effect ?? 'policy'}</span> ${link(p)}<div class="finding">${rich(p.finding)}</div></li>`).join('')}</ul>` : ''}`,
+    );
+  }
   if (r.requestErrors.length) sections.push(`<h2>Request errors</h2><ul class="errors">${r.requestErrors.map((e) => `<li>${rich(e)}</li>`).join('')}</ul>`);
   const otherErrors = r.errors.filter((e) => e.effect !== 'forbid');
   if (otherErrors.length) sections.push(`<h2>Policies that errored</h2><ul class="errors">${otherErrors.map((e) => `<li>${link(e)} — ${rich(e.message)}</li>`).join('')}</ul>`);
@@ -102,6 +109,13 @@ export function render(r: SimulateResponse, n: string): string {
   .scenario { padding: 6px 10px; border-radius: 4px; margin: 12px 0 0; border: 1px solid var(--vscode-panel-border, #444); }
   .scenario.fail { border-color: var(--vscode-testing-iconFailed, #f85149); }
   .errors li { color: var(--vscode-errorForeground); }
+  .why { list-style: none; padding-left: 4px; }
+  .why .mark { display: inline-block; width: 1.2em; font-weight: 700; }
+  .why .condition .mark { color: var(--vscode-testing-iconFailed, #f85149); }
+  .why .applies .mark { color: var(--vscode-charts-green, #388a34); }
+  .why .errored .mark { color: var(--vscode-editorWarning-foreground, #cca700); }
+  .why .out-of-scope { color: var(--vscode-descriptionForeground); }
+  .why .finding { margin: 1px 0 6px 1.5em; }
   code { font-family: var(--vscode-editor-font-family); background: var(--vscode-textCodeBlock-background); padding: 0 3px; border-radius: 3px; }
   pre { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); background: var(--vscode-textCodeBlock-background); padding: 8px 10px; border-radius: 4px; overflow: auto; }
   button { margin-top: 16px; background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 6px 14px; border-radius: 2px; cursor: pointer; font-size: 1em; }

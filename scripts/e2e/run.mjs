@@ -34,6 +34,11 @@ const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'))
 const EXT_ID = `${pkg.publisher}.${pkg.name}`;
 const MODE_TITLE = { dev: 'extension from the source folder', vsix: 'extension installed from the .vsix' };
 
+/** How many suite files `test/e2e/<folder>/` has in source: the compiled ones the index finds must be as many. */
+function suiteSources(folder) {
+  return fs.readdirSync(path.join(REPO, 'test', 'e2e', folder)).filter((f) => f.endsWith('.test.ts')).length;
+}
+
 /** Settings for the test servers: quiet (see lib.mjs) and without highlights that clutter screenshots. */
 // files.autoSave: VS Code in a browser saves after 1 s by default; tests make unsaved edits and revert them.
 // files.refactoring.autoSave: a rename (F2) would otherwise save the files it changed that were not open.
@@ -129,6 +134,8 @@ async function main() {
         env: {
           AGENT_POLICY_E2E_RESULTS: extResults,
           AGENT_POLICY_E2E_EXPECT_EXTENSION_PATH: expectedPath,
+          // The suites' index refuses to run a different number of compiled suite files (one run once loaded 7 of 9).
+          AGENT_POLICY_E2E_SUITE_FILES: String(suiteSources('suite')),
           ...(grep ? { AGENT_POLICY_E2E_GREP: grep } : {}),
         },
       }));
@@ -167,6 +174,7 @@ async function main() {
             AGENT_POLICY_E2E_SHOTS: SHOTS,
             AGENT_POLICY_E2E_BROWSER_DIR: path.join(dir, 'ui', 'browser'),
             AGENT_POLICY_E2E_RESULTS: uiResults,
+            AGENT_POLICY_E2E_SUITE_FILES: String(suiteSources('ui')),
             ...(grep ? { AGENT_POLICY_E2E_GREP: grep } : {}),
           }, 20 * 60_000));
         const s = readSummary(uiResults);

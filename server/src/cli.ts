@@ -9,6 +9,7 @@ import { readFrom, refusalMessage } from './core/manifest/load';
 import { cedarVersion } from './core/cedar/engine';
 import { toGithubAnnotations, toSarif } from './report';
 import type { PolicyRef } from './core/simulate';
+import { explanationHeading, policyFinding } from './core/explain';
 import { suiteProblem, type ScenarioOutcome, type SuiteProblem } from './core/scenarios';
 import { LineIndex } from './core/text';
 import { accessCommand, AccessUsage, ACCESS_USAGE } from './cli/access';
@@ -16,9 +17,9 @@ import { accessCommand, AccessUsage, ACCESS_USAGE } from './cli/access';
 const USAGE = `agent-policy — check, lint and simulate Cedar policies for AI agents
 
 Usage:
-  agent-policy check [PATH...] [--format pretty|json|sarif|github] [--fail-level error|warning|info]
+  agent-policy check [PATH...] [--format pretty|json|sarif|github] [--fail-level error|warning|info] [--schema FILE]
   agent-policy simulate --agent ID --tool NAME [--args JSON|@file] [--context JSON|@file]
-                        [--via AGENT]... [--manifest FILE] [--format pretty|json]
+                        [--via AGENT]... [--manifest FILE] [--format pretty|json] [--explain]
   agent-policy test [PATH...] [--format pretty|json|junit]
   ${ACCESS_USAGE}
   agent-policy schema [PATH]
@@ -96,9 +97,12 @@ function check(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { format: { type: 'string', short: 'f' }, 'fail-level': { type: 'string' } },
+    options: { format: { type: 'string', short: 'f' }, 'fail-level': { type: 'string' }, schema: { type: 'string' } },
   });
   const format = oneOf(values.format, ['pretty', 'json', 'sarif', 'github'] as const, 'pretty', '--format');
+  // The Cedar schema of plain Cedar files whose folder and workspace root hold none (or several): as the
+  // `agentPolicy.cedarSchemaPath` setting, but relative to the current folder. It must be inside the workspace.
+  const schema = values.schema ? toCorePath(path.resolve(io.cwd, values.schema)) : undefined;
   const failLevel = oneOf(values['fail-level'], ['error', 'warning', 'info'] as const, 'error', '--fail-level');
   const { targets, errors, notes } = resolveTargets(positionals, io.cwd);
   if (errors.length) {
@@ -109,6 +113,7 @@ function check(args: string[], io: Io): number {
   const diagnostics: CoreDiagnostic[] = [];
   for (const t of targets) {
     const project = projectFor(t);
+    project.settingsSchemaPath = schema;
     for (const f of t.files) diagnostics.push(...project.check(f).diagnostics);
   }
   const rel = (f: string) => path.relative(io.cwd, toNativePath(f)).split(path.sep).join('/') || '.';
@@ -228,6 +233,7 @@ function simulateCommand(args: string[], io: Io): number {
       via: { type: 'string', multiple: true },
       manifest: { type: 'string' },
       format: { type: 'string', short: 'f' },
+      explain: { type: 'boolean' },
     },
   });
   void positionals;
@@ -235,7 +241,7 @@ function simulateCommand(args: string[], io: Io): number {
   if (!values.agent || !values.tool) throw new UsageError('simulate needs --agent and --tool');
   let input;
   try {
-    input = { agent: values.agent, tool: values.tool, args: jsonArg(values.args, '--args', io.cwd) ?? {}, context: jsonArg(values.context, '--context', io.cwd) ?? {}, via: values.via ?? [] };
+    input = { agent: values.agent, tool: values.tool, args: jsonArg(values.args, '--args', io.cwd) ?? {}, context: jsonArg(values.context, '--context', io.cwd) ?? {}, via: values.via ?? [], explain: values.explain === true };
   } catch (err) {
     if (err instanceof InputError) {
       io.err(`agent-policy: ${err.message}`);
@@ -285,6 +291,7 @@ function simulateCommand(args: string[], io: Io): number {
           cannotEvaluate: r.cannotEvaluate,
           requestErrors: r.requestErrors,
           request: r.request ?? null,
+          ...(values.explain ? { explanation: r.explanation ? { ...r.explanation, policies: r.explanation.policies.map((p) => ({ ...p, ...where(p), span: undefined, finding: policyFinding(p) })) } : null } : {}),
         },
         null,
         2,
@@ -302,6 +309,15 @@ function simulateCommand(args: string[], io: Io): number {
     for (const e of r.errors) lines.push(c(33, `  ${e.effect ?? 'policy'} ${e.id} errored: ${e.message}`));
     if (r.failOpenRisk) lines.push(c(33, '  ⚠ fail-open risk: a forbid errored and Cedar skipped it'));
     for (const n of r.notes) lines.push(c(2, `  note: ${n}`));
+    if (values.explain) {
+      const x = r.explanation;
+      lines.push(`  why: ${x ? explanationHeading(x) : 'the call was not decided by the policies, so there is nothing to explain'}`);
+      for (const p of x?.policies ?? []) {
+        const w = where(p);
+        const mark = p.status === 'out-of-scope' ? c(2, '·') : p.status === 'applies' ? c(32, '✓') : p.status === 'errored' ? c(33, '!') : c(31, '✗');
+        lines.push(`    ${mark} ${p.effect ?? 'policy'} ${p.id}  ${w.file}:${w.range.start.line + 1}:${w.range.start.character + 1}`, `        ${policyFinding(p)}`);
+      }
+    }
     if (r.request) lines.push(c(2, `  request: ${JSON.stringify({ principal: r.request.principal, action: r.request.action, resource: r.request.resource, context: r.request.context })}`));
     io.out(lines.join('\n'));
   }

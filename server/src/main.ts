@@ -45,6 +45,7 @@ import { builtinSignatureHelp, manifestCompletion, policyCompletion, policyHover
 import { SNAPSHOT_METHOD, type AssistSnapshot } from './lsp/snapshot';
 import { agentHoverAt } from './lsp/accessHover';
 import { LineIndex } from './core/text';
+import type { SchemaJson } from './core/cedar/engine';
 import { pathToUri, uriToPath } from './lsp/uris';
 
 /** How long completion and hover wait for the worker before the router answers them itself. */
@@ -71,11 +72,14 @@ const documents = new Map<string, TextDocument>();
 const manifests = new Map<string, Manifest>();
 const coverage = new Map<string, string | null>();
 const accessLines = new Map<string, Map<string, string>>();
+/** Policy files no manifest covers → their plain Cedar schema (null: none). */
+const plainSchemas = new Map<string, SchemaJson | null>();
 
 function applySnapshot(s: AssistSnapshot) {
   for (const [file, m] of s.manifests ?? []) manifests.set(file, m);
   for (const [file, m] of s.coverage ?? []) coverage.set(file, m);
   for (const [file, lines] of s.access ?? []) accessLines.set(file, new Map(lines));
+  for (const [file, schema] of s.schemas ?? []) plainSchemas.set(file, schema);
 }
 
 function trackDocuments(n: NotificationMessage) {
@@ -105,7 +109,8 @@ function answerHere(method: string, params: CompletionParams | HoverParams): unk
     if (!isPolicyFile(p)) return empty;
     const covering = coverage.get(p);
     const manifest = covering ? manifests.get(covering) : undefined;
-    return method === 'textDocument/hover' ? policyHover(doc, params.position, manifest) : policyCompletion(doc, params.position, manifest);
+    const schema = covering === null ? (plainSchemas.get(p) ?? undefined) : undefined;
+    return method === 'textDocument/hover' ? policyHover(doc, params.position, manifest, schema) : policyCompletion(doc, params.position, manifest, schema);
   } catch (err) {
     console.error(`agent-policy: ${method} failed: ${err instanceof Error ? err.message : String(err)}`);
     return empty;
@@ -119,7 +124,7 @@ function canAnswerHere(m: RequestMessage): boolean {
   if (isManifestFile(p)) return manifests.has(p);
   if (!isPolicyFile(p)) return true;
   const covering = coverage.get(p);
-  return covering === null || (covering !== undefined && manifests.has(covering));
+  return (covering === null && plainSchemas.has(p)) || (covering !== undefined && covering !== null && manifests.has(covering));
 }
 
 // ---- The worker ----

@@ -31,6 +31,8 @@ export interface SimulateParams {
   args?: unknown;
   context?: unknown;
   via?: string[];
+  /** Explain the decision clause by clause (`explanation` in the response). */
+  explain?: boolean;
 }
 
 export interface PolicyLocation {
@@ -60,6 +62,12 @@ export interface SimulateResponse {
   request?: { principal: string; action: string; resource: string; context: unknown };
   /** For a scenario: what it expects, and whether it passed. */
   scenario?: { name: string; expect: 'allow' | 'deny'; passed: boolean; summary: string };
+  /** When asked for (`explain`): why, clause by clause — the policies examined, each with its finding in one line. */
+  explanation?: {
+    heading: string;
+    examined: 'permit' | 'forbid';
+    policies: (PolicyLocation & { status: 'applies' | 'condition' | 'errored' | 'out-of-scope'; finding: string })[];
+  };
 }
 
 export interface SimulationTarget {

@@ -176,3 +176,49 @@ describe('CLI: output formats (golden files)', () => {
     assert.deepEqual(new Set(run0.results.map((r) => r.level)), new Set(['warning', 'note', 'error']));
   });
 });
+
+describe('CLI: plain Cedar projects (policies.cedar + policies.cedarschema, no manifest)', () => {
+  const schema = fs.readFileSync(path.join(REPO, 'examples', 'plain-cedar', 'policies.cedarschema'), 'utf8');
+  const policies = fs.readFileSync(path.join(REPO, 'examples', 'plain-cedar', 'policies.cedar'), 'utf8');
+
+  it('validates against the schema beside the policies: the `resource.ownr` typo fails with exit 1 and Cedar\'s message', () => {
+    const dir = tempWorkspace({ 'policies.cedar': policies, 'policies.cedarschema': schema });
+    const r = run(['check', '--format', 'json'], dir);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    assert.deepEqual(
+      report.diagnostics.map((d) => `${d.file} ${d.range.start.line + 1}:${d.range.start.character + 1} ${d.code} ${d.message.split('\n')[0]}`),
+      ['policies.cedar 26:8 cedar-validation attribute `ownr` on entity type `PhotoApp::Photo` not found'],
+    );
+    // Fixed, it is clean: exit 0, and no agent advice on plain Cedar.
+    fs.writeFileSync(path.join(dir, 'policies.cedar'), policies.replace('resource.ownr', 'resource.owner'));
+    const ok = run(['check', '--format', 'json', '--fail-level', 'info'], dir);
+    assert.equal(ok.code, 0, ok.stdout);
+  });
+
+  it('checks the schema file itself, in both forms, with exact ranges', () => {
+    const dir = tempWorkspace({
+      'text/policies.cedarschema': '// Schéma 🦤\nentity User { "é": Strng };\n',
+      'json/cedarschema.json': '{ "": { "entityTypes": { "User": {} }, "actions": {} }, }\n',
+    });
+    const r = run(['check', '--format', 'json'], dir);
+    assert.equal(r.code, 1);
+    const lines = (JSON.parse(r.stdout) as JsonReport).diagnostics.map((d) => `${d.file} ${d.range.start.line + 1}:${d.range.start.character + 1}-${d.range.end.line + 1}:${d.range.end.character + 1} ${d.code}`).sort();
+    assert.deepEqual(lines, ['json/cedarschema.json 1:57-1:58 cedar-schema', 'text/policies.cedarschema 2:20-2:25 cedar-schema']);
+  });
+
+  it('--schema chooses the schema when the folder has none, and a schema outside the workspace is not read', () => {
+    const dir = tempWorkspace({ 'policies.cedar': policies, 'schemas/photo.cedarschema': schema });
+    const plain = run(['check', 'policies.cedar', '--format', 'json', '--fail-level', 'info'], dir);
+    assert.match(plain.stdout, /no Cedar schema/);
+    const chosen = run(['check', 'policies.cedar', '--format', 'json', '--schema', 'schemas/photo.cedarschema'], dir);
+    assert.equal(chosen.code, 1);
+    assert.match(chosen.stdout, /attribute `ownr` on entity type `PhotoApp::Photo` not found/);
+    const outside = tempWorkspace({ 'secret.cedarschema': schema });
+    const refused = run(['check', 'policies.cedar', '--format', 'json', '--fail-level', 'info', '--schema', path.join(outside, 'secret.cedarschema')], dir);
+    const report = JSON.parse(refused.stdout) as JsonReport;
+    assert.equal(report.diagnostics.length, 1);
+    assert.match(report.diagnostics[0]!.message, /was not read: its real path is outside the workspace folder/);
+    assert.ok(!report.diagnostics[0]!.message.includes(outside), 'no machine path in the message');
+  });
+});

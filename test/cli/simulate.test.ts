@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse } from 'yaml';
 import { REPO } from '../helpers/memoryHost';
 import { assertCall, simulationTable } from '../helpers/simulationTable';
 
@@ -53,6 +54,24 @@ describe('CLI: agent-policy simulate', function () {
     assert.match(r.stdout, /^✓ ALLOW\n  allowed by billing-refund\n/);
     assert.match(r.stdout, /permit billing-refund  policies\/refunds\.cedar:3:1/);
     assert.match(r.stdout, /⚠ fail-open risk/);
+  });
+
+  it('--explain says why, clause by clause, in pretty and json (the same explanation as the fixture table)', () => {
+    const cases = parse(fs.readFileSync(path.join(REPO, 'test/fixtures/explain/cases.yaml'), 'utf8')) as { call: { agent: string; tool: string; args: unknown; context: unknown }; decision: string; policies: { id: string; status: string; text?: string }[] }[];
+    for (const c of cases) {
+      const args = ['simulate', '--manifest', 'acme.agents.yaml', '--agent', c.call.agent, '--tool', c.call.tool, '--args', JSON.stringify(c.call.args), '--context', JSON.stringify(c.call.context), '--explain'];
+      const json = JSON.parse(run([...args, '--format', 'json']).stdout) as SimJson & { explanation: { policies: { id: string; status: string; file: string; range: { start: { line: number } }; finding: string }[] } };
+      assert.equal(json.decision, c.decision);
+      assert.deepEqual(json.explanation.policies.map((p) => [p.id, p.status]), c.policies.map((p) => [p.id, p.status]));
+      const pretty = run(args).stdout;
+      assert.match(pretty, /\n {2}why: /);
+      for (const p of json.explanation.policies) {
+        assert.ok(pretty.includes(`${p.id}  ${p.file}:${p.range.start.line + 1}:`), `${p.id} with its place:\n${pretty}`);
+        assert.ok(pretty.includes(p.finding), `${p.finding}:\n${pretty}`);
+      }
+    }
+    const first = run(['simulate', '--manifest', 'acme.agents.yaml', '--agent', 'support-bot', '--tool', 'issue_refund', '--args', '{"order_id":"o","amount":400}', '--context', '{"task_id":"t","purpose":"support"}', '--explain']).stdout;
+    assert.match(first, /`context\.input\.amount <= 50` was false \(context\.input\.amount = 400\); with amount ≤ 50 it would be allowed/);
   });
 
   it('exits 2 on usage errors and unreadable input', () => {

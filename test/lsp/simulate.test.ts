@@ -69,6 +69,30 @@ describe('language server: agentPolicy/simulate and scenarios', function () {
     assert.ok(titles.includes('✓ allow — support-refund-small ⚠ refund-large-needs-approval errored and was skipped (fail-open)'), titles.join('\n'));
     assert.ok(titles.some((t) => t.startsWith('✗ expected deny, got allow — billing-refund')), titles.join('\n'));
     assert.ok(lenses.every((l) => l.command!.command === 'agentPolicy.simulateScenario'));
+    // On hover, a failing scenario's result lens says why, clause by clause: the billing refund of 400 EUR expected to
+    // be denied is allowed, because the forbid meant to stop it errored (its condition reads a misspelt argument).
+    const failing = lenses.find((l) => l.command!.title.startsWith('✗ expected deny, got allow — billing-refund'))!;
+    assert.match(failing.command!.tooltip!, /\nWhy: \d+ forbids? in scope for refund-agent \(none applied\)\n/);
+    assert.ok(failing.command!.tooltip!.includes('• forbid refund-large-needs-approval: `context.input.amout > 1000` errored (context.input.amout = absent)'), failing.command!.tooltip);
+    // A passing one points to "▶ Simulate" (explaining every scenario after every change would cost too much).
+    const passing = lenses.find((l) => l.command!.title.startsWith('✓ '))!;
+    assert.match(passing.command!.tooltip!, /\n\n▶ Simulate shows why, clause by clause$/);
+  });
+
+  it('explains a simulation when asked: the permits in scope, each with its finding and its place', async () => {
+    const manifest = uriOf(path.join(ws, 'acme.agents.yaml'));
+    const r = (await client.conn.sendRequest('agentPolicy/simulate', { manifestUri: manifest, agent: 'support-bot', tool: 'issue_refund', args: { order_id: 'o', amount: 400 }, context: { task_id: 't', purpose: 'support' }, explain: true })) as SimulateResponse;
+    assert.equal(r.decision, 'deny');
+    assert.equal(r.explanation?.heading, '1 permit in scope for support-bot');
+    const p = r.explanation!.policies[0]!;
+    assert.equal(p.id, 'support-refund-small');
+    assert.equal(p.status, 'condition');
+    assert.match(p.finding, /with amount ≤ 50 it would be allowed$/);
+    const text = fs.readFileSync(path.join(ws, 'policies/support.cedar'), 'utf8').split('\n');
+    assert.match(text[p.range.start.line]!, /^@id\("support-refund-small"\)/);
+    // Not asked: no explanation (the panel asks; pipelines of calls do not pay for it).
+    const plain = (await client.conn.sendRequest('agentPolicy/simulate', { manifestUri: manifest, agent: 'support-bot', tool: 'issue_refund', args: { order_id: 'o', amount: 400 }, context: { task_id: 't', purpose: 'support' } })) as SimulateResponse;
+    assert.equal(plain.explanation, undefined);
   });
 
   it('lists the manifests with their agents, tools and valid example arguments', async () => {

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Project } from '../../server/src/core/project';
 import { accessMap, summarizeAgent, type AccessCell, type AccessMap } from '../../server/src/core/analysis/access';
-import { and, conjuncts, not, simplify, type Expr } from '../../server/src/core/analysis/condition';
+import { and, conjuncts, not, printCondition, simplify, type Expr } from '../../server/src/core/analysis/condition';
+import { parsePolicy } from '../../server/src/core/cedar/engine';
 import { runToEnd } from '../../server/src/core/cedar/policyCheck';
 import { generateWorkspace } from '../../bench/generate';
 import { MemoryHost, REPO } from '../helpers/memoryHost';
@@ -130,5 +131,54 @@ describe('access map (core)', () => {
         assert.ok(totals.allowed > 0 && totals.denied > 0, JSON.stringify({ ...totals, mismatches: undefined }));
       });
     }
+  });
+});
+
+/** What the simplifier and the printer make of residual-like conditions (each rewrite is checked for equivalence by the sampled tests above). */
+describe('access map: readable conditions', () => {
+  const cases: [string, string, string][] = [
+    ['no `true &&`', 'true && (context.session.purpose == "a" && true)', 'context.session.purpose == "a"'],
+    ['`has` guards once', 'context.session has x && context.session.x == "y" && !(context.session has x && context.session.x == "z")', 'context.session has x && context.session.x == "y"'],
+    ['a repeated conjunct is dropped', 'context.input.n <= 5 && context.session.purpose == "a" && context.input.n <= 5', 'context.input.n <= 5 && context.session.purpose == "a"'],
+    ['`!(a <= b)` reads as `a > b`', '!(context.input.n <= 5)', 'context.input.n > 5'],
+    ['a common leading prefix is factored out', '(context.session.purpose == "a" && context.input.n <= 5) || (context.session.purpose == "a" && context.input.n >= 9)', 'context.session.purpose == "a" && (context.input.n <= 5 || context.input.n >= 9)'],
+    ['`x == "a"` held, so `x == "b"` is false', 'context.session.purpose == "a" && context.session.purpose == "b"', 'context.session.purpose == "a" && false'],
+    ['`X || true` stays when X might error', 'context.input.n <= 5 || true', 'context.input.n <= 5 || true'],
+  ];
+  for (const [name, input, expected] of cases) {
+    it(name, () => {
+      const parsed = parsePolicy(`permit (principal, action, resource) when { ${input} };`, false);
+      assert.ok('json' in parsed);
+      const printed = printCondition(simplify(parsed.json.conditions[0]!.body));
+      assert.deepEqual(printed, { text: expected });
+    });
+  }
+});
+
+describe('access rules: the cost budget (maxCells)', function () {
+  this.timeout(120000);
+  const accessCodes = ['overly-permissive', 'ineffective-policy', 'unreachable-agent-or-tool'];
+  const findingsOf = (project: Project) =>
+    project.host
+      .listFiles()
+      .filter((f) => /\.(cedar|agents\.yaml)$/.test(f))
+      .flatMap((f) => project.check(f, { lint: true }).diagnostics.filter((d) => accessCodes.includes(d.code)).map((d) => ({ ...d, at: f })));
+
+  it('computes the map under maxCells, and past it says so once per rule on the manifest without computing it', () => {
+    const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
+    const under = findingsOf(new Project(host));
+    assert.ok(under.some((d) => d.severity !== 'info' || !/not computed/.test(d.message)), 'the examples have access findings under the default budget');
+    host.files.set('/ws/.agent-policy.yaml', `rules:\n${accessCodes.map((c) => `  ${c}: { maxCells: 2 }`).join('\n')}\n`);
+    const project = new Project(host);
+    const over = findingsOf(project);
+    const m = project.manifest('/ws/acme.agents.yaml')!.manifest!;
+    const notes = over.filter((d) => d.at === '/ws/acme.agents.yaml');
+    assert.deepEqual(notes.map((d) => d.code).sort(), [...accessCodes].sort());
+    for (const d of notes) {
+      assert.equal(d.severity, 'info');
+      assert.equal(d.message, `not computed: ${m.agents.length} agents × ${m.tools.length} tools make ${m.agents.length * m.tools.length} cells, more than this rule's \`maxCells\` (2); raise it in the configuration, or run \`agent-policy access\``);
+    }
+    assert.ok(!over.some((d) => d.at.endsWith('.cedar') && !/not computed/.test(d.message)), 'no finding from a map that was not computed');
+    assert.equal(project.cachedAccessMap(project.manifest('/ws/acme.agents.yaml')!), undefined, 'the map was not computed');
   });
 });

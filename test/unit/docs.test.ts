@@ -17,6 +17,8 @@ import { MemoryHost } from '../helpers/memoryHost';
  * A ```cedar block is checked as `docs.cedar` beside the shared manifest test/fixtures/docs/agents.agents.yaml.
  * A ```yaml block that starts a manifest (`version: 1`) is checked as the manifest itself, with a trivial
  * policy file at POLICY_FILE (so that policy-not-covered can be shown with a `policies` glob that misses it).
+ * A ```cedarschema block is checked as the schema of a plain Cedar project: `plain/policies.cedarschema`, beside a
+ * trivial `plain/policies.cedar`, with no manifest.
  */
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const DOCS = path.join(REPO, 'docs', 'rules');
@@ -98,7 +100,9 @@ function isManifestBlock(b: Block): boolean {
 function diagnosticsOf(b: Block): CoreDiagnostic[] {
   const files: Record<string, string> = isManifestBlock(b)
     ? { 'docs.agents.yaml': b.code, [POLICY_FILE]: '// A trivial policy file, so that the manifest has something to cover.\n' }
-    : { 'agents.agents.yaml': MANIFEST, 'docs.cedar': b.code };
+    : b.lang === 'cedarschema'
+      ? { 'plain/policies.cedarschema': b.code, 'plain/policies.cedar': '// A plain Cedar project: no manifest.\n' }
+      : { 'agents.agents.yaml': MANIFEST, 'docs.cedar': b.code };
   const host = MemoryHost.of(files);
   const project = new Project(host, cache);
   return host.listFiles().flatMap((f) => project.check(f).diagnostics);
@@ -110,7 +114,7 @@ function show(ds: CoreDiagnostic[]): string {
 
 /** The blocks of a section that are examples: Cedar policies or whole manifests. */
 function examples(page: Page, section: string): Block[] {
-  return (page.sections.find((s) => s.name === section)?.blocks ?? []).filter((b) => b.lang === 'cedar' || isManifestBlock(b));
+  return (page.sections.find((s) => s.name === section)?.blocks ?? []).filter((b) => b.lang === 'cedar' || b.lang === 'cedarschema' || isManifestBlock(b));
 }
 
 describe('docs/rules', () => {
@@ -165,6 +169,12 @@ function describeRule(meta: RuleMeta) {
         page.sections.map((s) => s.name),
         SECTIONS,
       );
+    });
+
+    it('says whether it applies without a manifest, as its metadata does', () => {
+      const line = readPage(id).intro.find((l) => l.startsWith('Without an agent manifest (a plain Cedar project): '));
+      assert.ok(line, 'a line "Without an agent manifest (a plain Cedar project): **applies** — …" (or **does not apply**) after the table');
+      assert.match(line, meta.scope === 'any' ? /: \*\*applies\*\* — \S/ : /: \*\*does not apply\*\* — \S/, `scope \`${meta.scope}\` in the rule metadata`);
     });
 
     it('Configuration shows a valid .agent-policy.yaml for the rule and its suppression comment', () => {

@@ -27,3 +27,24 @@ describe('fixtures: check', () => {
     });
   }
 });
+
+/**
+ * Plain Cedar projects (no agent manifest), lint on: every folder under test/fixtures/plain is a workspace whose
+ * `expected.txt` lists every diagnostic, so that agent advice (wildcard-principal, wildcard-action, role-only-grant…)
+ * showing up in a plain project fails the test.
+ */
+const plainRoot = path.join(FIXTURES, 'plain');
+describe('fixtures: plain Cedar projects (lint on)', () => {
+  for (const name of fs.readdirSync(plainRoot).sort()) {
+    const dir = path.join(plainRoot, name);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    it(name, () => {
+      const host = MemoryHost.fromDir(dir);
+      const project = new Project(host);
+      const actual = host.listFiles().flatMap((f) => project.check(f).diagnostics.map((d) => diagnosticLine(d, host.root)));
+      const expected = fs.readFileSync(path.join(dir, 'expected.txt'), 'utf8').split(/\r?\n/).filter((l) => l.trim() && !l.startsWith('#'));
+      const problems = compareLines(actual, expected);
+      assert.deepEqual(problems, [], `\n${problems.join('\n')}\n\nactual:\n${actual.join('\n')}`);
+    });
+  }
+});

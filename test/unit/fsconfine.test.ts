@@ -178,3 +178,35 @@ describe('confinement: the workspace walk', () => {
     assert.deepEqual(rel, ['m.agents.yaml', 'sub/in.cedar']);
   });
 });
+
+describe('confinement: Cedar schemas (a manifest\'s `schema: [...]`, a plain project\'s schema file)', () => {
+  const OUTSIDE_SCHEMA = `namespace C { entity ${SECRET.replace(/-/g, '_')}; }\n`;
+
+  it('refuses a manifest\'s schema entry linked out of the workspace, on the entry, quoting nothing of it', () => {
+    const { ws, outside } = layout();
+    fs.writeFileSync(path.join(outside, 'extra.cedarschema'), OUTSIDE_SCHEMA);
+    link(path.join(outside, 'extra.cedarschema'), path.join(ws, 'extra.cedarschema'));
+    fs.writeFileSync(path.join(ws, 'm.agents.yaml'), 'version: 1\nnamespace: C\nschema: [extra.cedarschema]\nagents:\n  bot: { roles: [] }\n');
+    const project = new Project(new FsHost(toCorePath(ws)));
+    const diags = project.check(toCorePath(path.join(ws, 'm.agents.yaml'))).diagnostics;
+    const at = diags.filter((d) => d.code === 'manifest-invalid' && d.range.start.line === 2);
+    assert.equal(at.length, 1, JSON.stringify(diags, null, 1));
+    assert.match(at[0]!.message, /^import `extra\.cedarschema` leaves the workspace: its real path is outside the workspace folder, so it is not read$/);
+    assert.ok(!JSON.stringify(diags).includes(SECRET.replace(/-/g, '_')));
+    assert.ok(!project.manifest(toCorePath(path.join(ws, 'm.agents.yaml')))?.model?.text.includes(SECRET.replace(/-/g, '_')), 'the outside schema reached the generated one');
+  });
+
+  it('never reads a plain project\'s schema file linked out of the workspace', () => {
+    const { ws, outside } = layout();
+    fs.rmSync(path.join(ws, 'm.agents.yaml'));
+    fs.writeFileSync(path.join(outside, 'p.cedarschema'), OUTSIDE_SCHEMA);
+    link(path.join(outside, 'p.cedarschema'), path.join(ws, 'p.cedarschema'));
+    fs.writeFileSync(path.join(ws, 'p.cedar'), '@id("p")\npermit (principal, action, resource) when { true };\n');
+    const project = new Project(new FsHost(toCorePath(ws)));
+    const diags = project.check(toCorePath(path.join(ws, 'p.cedar'))).diagnostics;
+    // The walk follows no link, so the schema is not even listed: the file is checked for its syntax only.
+    assert.equal(diags.length, 1, JSON.stringify(diags));
+    assert.match(diags[0]!.message, /no Cedar schema .* was found/);
+    assert.ok(!JSON.stringify(diags).includes(SECRET.replace(/-/g, '_')));
+  });
+});

@@ -3,47 +3,14 @@ import * as path from 'node:path';
 // The reference: the raw engine on the WHOLE set, for the very request the simulator sent to its slice.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cedar = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
-import { preparsedIdCount } from '../../server/src/core/cedar/engine';
+import { preparsedIdCount, preparsedSetCount } from '../../server/src/core/cedar/engine';
+import { runToEnd } from '../../server/src/core/cedar/policyCheck';
 import { Project } from '../../server/src/core/project';
 import { CHUNKING } from '../../server/src/core/simulate';
 import { sampleValue } from '../../server/src/core/sampleValues';
 import { MemoryHost, REPO } from '../helpers/memoryHost';
 import { Prng } from '../fuzz/prng';
-
-/** Policies with every shape of action scope: one tool, a list, the call_tool group, none; conditions that can error. */
-function generatedSet(rng: Prng, tools: string[], roles: string[], agents: string[], servers: string[], n: number): { id: string; text: string }[] {
-  const act = (t: string) => `Acme::Action::${JSON.stringify(t)}`;
-  const out: { id: string; text: string }[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = `s-${i}`;
-    const principal = rng.pick(['principal', `principal in Acme::Role::"${rng.pick(roles)}"`, `principal == Acme::Agent::"${rng.pick(agents)}"`]);
-    const action = rng.pick([
-      `action == ${act(rng.pick(tools))}`,
-      `action in [${act(rng.pick(tools))}, ${act(rng.pick(tools))}]`,
-      'action in Acme::Action::"call_tool"',
-      'action',
-      `action in ${act(rng.pick(tools))}`,
-    ]);
-    const resource = rng.pick(['resource', 'resource', `resource == Acme::McpServer::"${rng.pick(servers)}"`, `resource in Acme::McpServer::"${rng.pick(servers)}"`, 'resource is Acme::McpServer']);
-    const cond = rng.pick([
-      '',
-      ` when { context.session.purpose == "${rng.pick(['support', 'billing', 'ops', 'incident'])}" }`,
-      // destination is optional: without a `has` guard this errors when it is absent (the engine skips the policy).
-      ` when { context.session.destination == "evil.example" }`,
-      ` unless { context.session.purpose == "ops" }`,
-      // Another agent's data: the simulator sends the engine only the agents it may read (the principal, literals).
-      ` when { Acme::Agent::"${rng.pick(agents)}".trust_level > ${rng.int(5)} }`,
-      ` when { Acme::Agent::"${rng.pick(agents)}" in Acme::Role::"${rng.pick(roles)}" }`,
-      ` when { principal.trust_level >= ${rng.int(5)} }`,
-    ]);
-    const forbid = rng.chance(0.15);
-    // A forbid always has a condition (an unconditional one would deny nearly every call and leave nothing to compare).
-    // (Nor one on another agent's data alone, which holds for every call: it is narrowed to one task.)
-    const when = forbid && !cond ? ` when { context.session.purpose == "incident" && context.session.task_id == "t-${i}" }` : forbid && cond.includes('Acme::Agent::"') ? cond.replace(/ \}$/, ` && context.session.task_id == "t-${i}" }`) : cond;
-    out.push({ id, text: `@id("${id}")\n${forbid ? 'forbid' : 'permit'} (${principal}, ${action}, ${resource})${when};` });
-  }
-  return out;
-}
+import { generatedSet } from '../helpers/generatedSet';
 
 describe('simulation evaluates only the slice of policies that can apply to the tool', function () {
   this.timeout(120000);
@@ -86,7 +53,8 @@ describe('simulation evaluates only the slice of policies that can apply to the 
       const label = `call ${i}: ${tool.name}`;
       assert.equal(r.decision, raw.response.decision, label);
       assert.deepEqual(r.determining.map((d) => d.id).sort(), [...raw.response.diagnostics.reason].sort(), label);
-      assert.deepEqual([...new Set(r.errors.map((e) => e.id))].sort(), [...new Set(raw.response.diagnostics.errors.map((e) => e.policyId))].sort(), label);
+      // With the messages: an entity the slice's request left out would change "attribute not found" into "does not exist".
+      assert.deepEqual([...new Set(r.errors.map((e) => `${e.id}: ${e.message}`))].sort(), [...new Set(raw.response.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`))].sort(), label);
       compared++;
       if (r.decision === 'allow') allows++;
       if (r.errors.length) errored++;
@@ -128,5 +96,28 @@ describe('simulation evaluates only the slice of policies that can apply to the 
     // One id per tool, server, agent and role, one per chunk of the shared policies (one here), the schema's and the empty set's, whatever the number of edits.
     const bound = m.tools.length + m.servers.length + m.agents.length + m.roles.length + 3;
     assert.ok(grown <= bound, `${grown} new engine ids after 300 edits (at most ${bound} expected)`);
+  });
+
+  it('warms up every group ahead of the simulations, and after an edit only the group it changed', () => {
+    const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
+    const project = new Project(host);
+    const entry = () => project.manifest('/ws/acme.agents.yaml')!;
+    const m = entry().manifest!;
+    const simulateAll = () => {
+      const before = preparsedSetCount();
+      for (const a of m.agents) for (const t of m.tools) project.simulate('/ws/acme.agents.yaml', { agent: a.id, tool: t.action, args: sampleValue(t.inputSchema) ?? {}, context: { task_id: 't', purpose: 'support' } });
+      return preparsedSetCount() - before;
+    };
+    runToEnd(project.warmSimulationSteps(entry()));
+    assert.equal(simulateAll(), 0, 'no simulation of any agent and tool preparses after the warm-up');
+    assert.equal(runToEnd(project.warmSimulationSteps(entry())), 0, 'a second warm-up finds everything held');
+    // An edit of one tool's policy: the warm-up preparses that tool's group alone, and the simulations nothing more.
+    const file = '/ws/policies/support.cedar';
+    host.files.set(file, `${host.files.get(file)}\n@id("warm-edit")\nforbid (principal, action == Acme::Action::"get_order", resource) when { context.session.task_id == "t-warm" };\n`);
+    assert.equal(runToEnd(project.warmSimulationSteps(entry())), 1, 'one group changed');
+    assert.equal(simulateAll(), 0, 'nothing left to preparse after the edit');
+    // The control: without the warm-up, the simulations preparse the changed group themselves.
+    host.files.set(file, `${host.files.get(file)}\n@id("cold-edit")\nforbid (principal, action == Acme::Action::"get_order", resource) when { context.session.task_id == "t-cold" };\n`);
+    assert.equal(simulateAll(), 1, 'the simulations preparse the changed group once');
   });
 });

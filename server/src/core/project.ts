@@ -1,6 +1,7 @@
 import { generateCedarModel, type CedarModel } from './cedar/schemaGen';
-import { PolicyCache, checkPolicyFileSteps, runToEnd, type PolicyFileResult } from './cedar/policyCheck';
-import { effectiveSeverity, ruleLevel, type LintConfig } from './config';
+import { isCedarSchemaFile, loadCedarSchema, type CedarSchemaFile } from './cedar/cedarSchema';
+import { PolicyCache, checkPolicyFileSteps, runToEnd, type PolicyFileResult, type SplitBase } from './cedar/policyCheck';
+import { effectiveSeverity, ruleLevel, ruleOption, type LintConfig } from './config';
 import { CONFIG_FILE, mergeConfig, parseConfigFile, type RulesSetting } from './configFile';
 import { withEngineHelp } from './cedar/fixes';
 import { policyReferences } from './cedar/references';
@@ -8,7 +9,7 @@ import { leftOutReads } from './rules/argument-not-in-cedar';
 import { LINT_RULES, type AccessRule, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
 import type { SetMember } from './rules/meta';
 import { accessMapSteps, type AccessMap } from './analysis/access';
-import { simulate, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
+import { simulate, warmSteps, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
 import { judgeScenario, scenarioFinding, type ScenarioOutcome } from './scenarios';
 import { splitPoliciesSteps, tokenizeSteps } from './cedar/split';
 import { applySuppressions, cedarSuppressions, yamlSuppressions } from './suppress';
@@ -17,7 +18,7 @@ import { matchesGlob } from './glob';
 import { loadManifest, readFrom, refusalMessage, type ManifestHost, type ManifestResult, type ReadRefusal } from './manifest/load';
 import { DEFAULT_NAMESPACE, DEFAULT_POLICY_GLOBS, isManifestFile, isPolicyFile, isToolListFile, type Manifest } from './manifest/model';
 import { parseToolList } from './manifest/toolList';
-import { basename, dirname, hashText, joinPath, LineIndex, lineContentEnd } from './text';
+import { basename, dirname, hashText, joinPath, LineIndex, lineContentEnd, relativeTo } from './text';
 import { isPlainObject, parseYaml } from './yamlDoc';
 import { TimeSlice } from './timeSlice';
 import type { CoreDiagnostic, Finding, Fix } from './types';
@@ -91,6 +92,13 @@ export function outlineOf(file: string, text: string, serial: number): ManifestO
       if (target) outline.imports.push(target);
     }
   }
+  // Hand-written Cedar schemas merged into the generated one.
+  if (Array.isArray(value.schema)) {
+    for (const rel of value.schema) {
+      const target = typeof rel === 'string' && rel && !rel.startsWith('/') ? joinPath(dirname(file), rel) : undefined;
+      if (target) outline.imports.push(target);
+    }
+  }
   return outline;
 }
 
@@ -114,8 +122,21 @@ export interface PolicyFileAnalysis {
   file: string;
   text: string;
   manifest?: ManifestEntry;
+  /** For a file no manifest covers: the Cedar schema chosen for it (see `Project.plainSchemaFor`). */
+  plain?: PlainSchemaChoice;
   result: PolicyFileResult;
 }
+
+/**
+ * The hand-written Cedar schema of a policy file that no manifest covers, chosen as the official Cedar extension
+ * does: the one schema file in the policy's folder, else the one at the workspace root, else the
+ * `agentPolicy.cedarSchemaPath` setting (`--schema` on the command line). Several schema files in the folder that
+ * decides (or at the root) are ambiguous: the setting chooses then, and without it none is chosen.
+ */
+export type PlainSchemaChoice =
+  | { file: string; from: 'folder' | 'root' | 'setting'; schema?: CedarSchemaFile; unread?: string }
+  | { ambiguous: string[] }
+  | { none: true };
 
 /**
  * The workspace as the core sees it: manifests, the policy files they cover, the tool lists they import.
@@ -125,15 +146,20 @@ export class Project {
   readonly cache: PolicyCache;
   /** The editor's `agentPolicy.rules` setting; `.agent-policy.yaml` wins over it for the rules it sets. */
   settingsRules: RulesSetting | undefined;
+  /** The editor's `agentPolicy.cedarSchemaPath` (or the CLI's `--schema`): relative to the workspace root, or absolute. */
+  settingsSchemaPath: string | undefined;
+  private schemaMemo = new Map<string, { text: string; entry: CedarSchemaFile }>();
   private manifests = new Map<string, ManifestEntry>();
   private outlines = new Map<string, { text: string; outline: ManifestOutline }>();
   private outlineSerial = 0;
   private analyses = new Map<string, { text: string; key: string; analysis: PolicyFileAnalysis }>();
+  /** Per policy file, the last split (stored as soon as it is made, before the rest of its check): the next edit's start. */
+  private bases = new Map<string, SplitBase>();
   private idsCache = new Map<string, { text: string; members: SetMember[] }>();
   private coverage = new Map<string, { key: string; files: string[] }>();
   private accessMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; map: AccessMap }>();
   /** Per manifest: the access rules' findings by file, for the map and configuration they were computed from. */
-  private accessRuleMemo = new Map<string, { map: AccessMap; key: string; byFile: Map<string, Finding[]> }>();
+  private accessRuleMemo = new Map<string, { map: AccessMap; key: string; byFile: Map<string, Finding[]>; texts: Map<string, string | undefined> }>();
   /** Files whose access findings changed since `takeAccessChanges` was last asked. */
   private accessChanged = new Set<string>();
   private scenarioMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; outcomes: ScenarioOutcome[] }>();
@@ -193,6 +219,46 @@ export class Project {
 
   manifestFiles(): string[] {
     return this.host.listFiles().filter(isManifestFile).sort();
+  }
+
+  /** The hand-written Cedar schema at `file`, read with Cedar (cached while its text is unchanged). */
+  cedarSchema(file: string): CedarSchemaFile | undefined {
+    const text = this.host.readFile(file);
+    if (text === undefined) {
+      this.schemaMemo.delete(file);
+      return undefined;
+    }
+    const hit = this.schemaMemo.get(file);
+    if (hit && hit.text === text) return hit.entry;
+    const entry = loadCedarSchema(file, text);
+    this.schemaMemo.set(file, { text, entry });
+    return entry;
+  }
+
+  /** The schema file the setting names (absolute core path), when it is set. */
+  private settingSchemaFile(): string | undefined {
+    const s = this.settingsSchemaPath?.trim();
+    if (!s) return undefined;
+    return joinPath(this.host.root, s.replace(/\\/g, '/'));
+  }
+
+  /** The Cedar schema of a policy file that no manifest covers (see `PlainSchemaChoice`). */
+  plainSchemaFor(policyFile: string): PlainSchemaChoice {
+    const schemas = this.host.listFiles().filter(isCedarSchemaFile);
+    const setting = this.settingSchemaFile();
+    const choose = (file: string, from: 'folder' | 'root' | 'setting'): PlainSchemaChoice => {
+      const read = readFrom(this.host, file);
+      if ('refused' in read) return { file, from, unread: refusalMessage(read) };
+      if ('missing' in read) return { file, from, unread: 'it does not exist' };
+      return { file, from, schema: this.cedarSchema(file) };
+    };
+    const folders = [dirname(policyFile), this.host.root].filter((d, i, all) => all.indexOf(d) === i);
+    for (const [i, dir] of folders.entries()) {
+      const here = schemas.filter((f) => dirname(f) === dir);
+      if (here.length === 1) return choose(here[0]!, i === 0 && dir !== this.host.root ? 'folder' : 'root');
+      if (here.length > 1) return setting ? choose(setting, 'setting') : { ambiguous: here };
+    }
+    return setting ? choose(setting, 'setting') : { none: true };
   }
 
   /** The outline of the manifest at `file` (cached while its text is unchanged), or undefined when it has no text. */
@@ -255,6 +321,21 @@ export class Project {
   dependentsOf(file: string): string[] {
     if (file === this.configFile) return [file, ...this.host.listFiles()];
     const out = new Set<string>([file]);
+    // A schema file (added, changed, removed) decides what the policy files that no manifest covers are validated against.
+    if (isCedarSchemaFile(file) || file === this.settingSchemaFile()) {
+      for (const p of this.host.listFiles().filter(isPolicyFile)) if (this.coveringManifestFile(p) === undefined) out.add(p);
+      // And a manifest that merges it (`schema: [...]`): the manifest, and the policies validated against it.
+      for (const mf of this.manifestFiles().filter((f) => this.outline(f)?.imports.includes(file))) {
+        const m = this.manifest(mf);
+        if (!m) continue;
+        out.add(m.file);
+        for (const p of this.policyFilesOf(m)) out.add(p);
+      }
+      return [...out];
+    }
+    // The files last checked under this manifest, too: an edit can shrink what it covers (a broken manifest claims the
+    // default globs, a fixed one its own), or remove it, and those files must be checked again without it.
+    if (isManifestFile(file)) for (const [f, a] of this.analyses) if (a.analysis.manifest?.file === file) out.add(f);
     const manifests = isManifestFile(file) ? [this.manifest(file)] : isToolListFile(file) ? this.importersOf(file) : [];
     for (const m of manifests) {
       if (!m) continue;
@@ -277,14 +358,25 @@ export class Project {
   /** Analyses a policy file against its covering manifest (cached by text and schema). A generator: the server pauses between steps. */
   *analysePolicyFileSteps(file: string, text: string, covering?: ManifestEntry): Generator<void, PolicyFileAnalysis> {
     const manifest = covering ?? this.coveringManifest(file);
-    const schema = manifest?.model ? { schema: manifest.model.schema, key: manifest.model.key } : undefined;
+    const plain = manifest ? undefined : this.plainSchemaFor(file);
+    const own = plain && 'file' in plain ? plain.schema?.schema : undefined;
+    const schema = manifest?.model
+      ? { schema: manifest.model.schema, key: manifest.model.key }
+      : own && plain && 'file' in plain
+        ? { schema: own, key: plain.schema!.key, plain: true }
+        : undefined;
     // The text itself is part of the key (comparing strings is cheaper than hashing 5 MB).
-    const key = `${schema?.key ?? '-'}|${manifest?.file ?? '-'}`;
+    // Without a manifest, how the schema was chosen is part of the key too (ambiguous, missing…: the notice it gives).
+    const key = `${schema?.key ?? '-'}|${manifest?.file ?? (plain ? plainKey(plain) : '-')}`;
     const hit = this.analyses.get(file);
     if (hit && hit.key === key && hit.text === text && hit.analysis.manifest === manifest) return hit.analysis;
-    // The previous analysis of this file, whatever its schema: its tokens and policies make the split incremental.
-    const result = yield* checkPolicyFileSteps(text, schema, this.cache, hit ? { text: hit.text, result: hit.analysis.result } : undefined);
-    const analysis = { file, text, manifest, result };
+    // The last split of this file, whatever its schema: its tokens and policies make the split incremental. The split
+    // moves its tokens (they are not copied), so the analysis they came from is dropped: it no longer matches its text.
+    const base = this.bases.get(file);
+    if (base && hit && hit.analysis.result.tokens === base.tokens) this.analyses.delete(file);
+    const result = yield* checkPolicyFileSteps(text, schema, this.cache, base, (b) => this.bases.set(file, b));
+    const analysis: PolicyFileAnalysis = { file, text, manifest, result };
+    if (plain) analysis.plain = plain;
     this.analyses.set(file, { text, key, analysis });
     return analysis;
   }
@@ -315,11 +407,12 @@ export class Project {
     if (file === this.configFile) {
       findings.push(...this.configState().findings);
     } else if (isManifestFile(file)) {
+      let notRun: ReadonlySet<string> = NONE_RUN;
       const m = this.manifest(file);
       if (m) {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => !f.file || f.file === file));
         if (lint) findings.push(...this.manifestLint(m).filter((f) => !f.file || f.file === file));
-        if (lint) findings.push(...(yield* this.accessFindingsFor(m, file, options.access)));
+        if (lint) notRun = yield* this.addAccessFindings(findings, m, file, options.access);
         if (m.model && m.manifest?.scenarios.length) {
           const agents = new Set(m.manifest.agents.map((a) => a.id));
           const tools = new Set(m.manifest.tools.map((t) => t.action));
@@ -332,7 +425,7 @@ export class Project {
           }
         }
       }
-      const kept = applySuppressions(findings.filter((f) => !f.file || f.file === file), yamlSuppressions(text), file, text);
+      const kept = applySuppressions(findings.filter((f) => !f.file || f.file === file), yamlSuppressions(text), file, text, notRun);
       addYamlSuppressionFixes(kept, text, file);
       return { file, diagnostics: this.toDiagnostics(file, text, kept) };
     } else if (isPolicyFile(file)) {
@@ -340,14 +433,20 @@ export class Project {
       const { policies, tokens } = a.result;
       for (const f of a.result.findings) findings.push(withEngineHelp(f, file, text, tokens));
       const first = policies[0]?.slice.headSpan ?? policies[0]?.slice.bodySpan;
-      if (!a.manifest) findings.push(notCovered(text, first, 'no agent manifest covers this file, so only its syntax is checked; add it to a manifest\'s `policies` globs to validate it against the tools'));
+      if (!a.manifest) {
+        const f = plainNotice(a.plain, this.host.root, text, first);
+        if (f) findings.push(f);
+      }
       else if (!a.manifest.model) findings.push(notCovered(text, first, `only the syntax of this file is checked: its manifest \`${basename(a.manifest.file)}\` has errors that prevent generating the Cedar schema`));
       const time = new TimeSlice();
       // References and per-policy rules depend on the policy's own text (and the manifest and configuration), so
       // their findings are kept per policy, relative to its start: an edit re-runs them for the policies it changed.
       const refsOn = !!(a.manifest?.manifest && a.manifest.model);
-      const rules = lint ? LINT_RULES.filter((r): r is PolicyRule => r.kind === 'policy' && on(r.meta.id)) : [];
-      const stamp = `${a.manifest?.serial ?? '-'}|${this.configState().key}|${refsOn}|${rules.map((r) => r.meta.id).join(',')}`;
+      // Without a manifest, only the rules that are about Cedar itself apply (not those about agents and tools).
+      const inScope = (r: { meta: { scope: 'any' | 'manifest' } }) => !!a.manifest || r.meta.scope === 'any';
+      const rules = lint ? LINT_RULES.filter((r): r is PolicyRule => r.kind === 'policy' && on(r.meta.id) && inScope(r)) : [];
+      const validated = a.manifest ? !!a.manifest.model : !!(a.plain && 'file' in a.plain && a.plain.schema?.schema);
+      const stamp = `${a.manifest?.serial ?? '-'}|${validated}|${this.configState().key}|${refsOn}|${rules.map((r) => r.meta.id).join(',')}`;
       const before = this.policyMemo.get(file);
       const memo: PolicyMemo = { stamp, findings: new Map() };
       this.policyMemo.set(file, memo);
@@ -362,7 +461,7 @@ export class Project {
           if (refsOn) own.push(...policyReferences(p, a.manifest!.manifest!, file, tokens), ...leftOutReads(p, a.manifest!.manifest!, a.manifest!.model!, tokens));
           // No rule fires on a policy that does not parse.
           if (p.json && rules.length) {
-            const ctx = { file, text, policy: p as PolicyInfo & { json: NonNullable<PolicyInfo['json']> }, manifest: a.manifest?.manifest, model: a.manifest?.model, namespace: a.manifest?.manifest?.namespace ?? DEFAULT_NAMESPACE, config };
+            const ctx = { file, text, policy: p as PolicyInfo & { json: NonNullable<PolicyInfo['json']> }, manifest: a.manifest?.manifest, model: a.manifest?.model, validated, namespace: a.manifest?.manifest?.namespace ?? DEFAULT_NAMESPACE, config };
             for (const r of rules) for (const f of r.check(ctx)) own.push({ policyId: p.id, ...f });
           }
           rel = own.length ? own.map((f) => shiftFinding(f, -base, file)) : NONE;
@@ -371,7 +470,7 @@ export class Project {
         for (const f of rel) findings.push(shiftFinding(f, base, file));
       }
       if (lint) {
-        const setRules = LINT_RULES.filter((r): r is PolicySetRule => r.kind === 'set' && on(r.meta.id));
+        const setRules = LINT_RULES.filter((r): r is PolicySetRule => r.kind === 'set' && on(r.meta.id) && inScope(r));
         if (setRules.length) {
           const members = a.manifest ? this.policyFilesOf(a.manifest) : [file];
           // Each file's policies as the set rules see them: its analysis when at hand, else just its ids (cheap for a
@@ -413,17 +512,19 @@ export class Project {
           for (const f of hit.byFile.get(file) ?? []) findings.push({ ...f });
         }
       }
-      if (lint && a.manifest) findings.push(...(yield* this.accessFindingsFor(a.manifest, file, options.access)));
-      const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text);
+      const notRunHere = lint && a.manifest ? yield* this.addAccessFindings(findings, a.manifest, file, options.access, policies) : NONE_RUN;
+      const kept = applySuppressions(findings, cedarSuppressions(text, policies, tokens), file, text, notRunHere);
       for (const f of kept) f.fixes = [...(f.fixes ?? []), ...suppressionFix(f, policies, text, file)];
       return { file, diagnostics: this.toDiagnostics(file, text, dedupe(kept)) };
+    } else if (isCedarSchemaFile(file)) {
+      findings.push(...(this.cedarSchema(file)?.findings ?? []));
     } else if (isToolListFile(file)) {
       const importers = this.importersOf(file);
       if (importers.length === 0) findings.push(...parseToolList(text).findings);
       for (const m of importers) {
         findings.push(...(m.result.findings.get(file) ?? []), ...m.modelFindings.filter((f) => f.file === file));
         if (lint) findings.push(...this.manifestLint(m).filter((f) => f.file === file).map((f) => ({ ...f, file: undefined })));
-        if (lint) findings.push(...(yield* this.accessFindingsFor(m, file, options.access)));
+        if (lint) findings.push(...(yield* this.accessFindingsFor(m, file, options.access)).findings);
       }
     }
     return { file, diagnostics: this.toDiagnostics(file, text, dedupe(findings)) };
@@ -493,15 +594,17 @@ export class Project {
    * findings changed, for `takeAccessChanges`.
    */
   *accessFindingsSteps(entry: ManifestEntry): Generator<void, Map<string, Finding[]>> {
-    const rules = this.accessRules();
-    if (!rules.length || !entry.manifest || !entry.model) return new Map();
+    if (!this.accessRules().length || !entry.manifest || !entry.model) return new Map();
+    const { rules, skipped } = this.accessBudget(entry);
+    // Past every rule's `maxCells` the map is not computed at all: the manifest says so (see accessBudget).
+    if (!rules.length) return new Map([[entry.file, skipped]]);
     const map = yield* this.accessMapSteps(entry);
     const key = this.accessRulesKey(rules);
     const hit = this.accessRuleMemo.get(entry.file);
     if (hit && hit.map === map && hit.key === key) return hit.byFile;
     const infos = new Map<string, PolicyInfo>();
     for (const f of this.policyFilesOf(entry)) for (const p of this.analyses.get(f)?.analysis.result.policies ?? []) infos.set(`${f}\u0000${p.slice.bodySpan.start}`, p);
-    const byFile = new Map<string, Finding[]>();
+    const byFile = new Map<string, Finding[]>(skipped.length ? [[entry.file, skipped]] : []);
     const ctx = { map, manifest: entry.manifest, policy: (r: { file: string; span: { start: number } }) => infos.get(`${r.file}\u0000${r.span.start}`), config: this.config };
     for (const r of rules) {
       for (const f of r.check(ctx)) {
@@ -513,7 +616,7 @@ export class Project {
     for (const f of new Set([...(before?.keys() ?? []), ...byFile.keys()])) {
       if (JSON.stringify(before?.get(f) ?? []) !== JSON.stringify(byFile.get(f) ?? [])) this.accessChanged.add(f);
     }
-    this.accessRuleMemo.set(entry.file, { map, key, byFile });
+    this.accessRuleMemo.set(entry.file, { map, key, byFile, texts: new Map([...byFile.keys()].map((f) => [f, this.host.readFile(f)])) });
     return byFile;
   }
 
@@ -522,6 +625,28 @@ export class Project {
     const out = [...this.accessChanged];
     this.accessChanged.clear();
     return out;
+  }
+
+  /**
+   * The access rules that run for a manifest, and a note for each that does not: the map costs about 10 ms a cell (a
+   * partial evaluation each), so past a rule's `maxCells` it says so on the manifest instead of holding `check` and the
+   * editor for minutes (`agent-policy access` computes any map on demand).
+   */
+  private accessBudget(entry: ManifestEntry): { rules: AccessRule[]; skipped: Finding[] } {
+    const m = entry.manifest!;
+    const cells = m.agents.length * m.tools.length;
+    const all = this.accessRules();
+    const limit = (r: AccessRule) => Number(ruleOption(this.config, r.meta.id, 'maxCells'));
+    const rules = all.filter((r) => cells <= limit(r));
+    const skipped: Finding[] = all
+      .filter((r) => cells > limit(r))
+      .map((r) => ({
+        code: r.meta.id,
+        severity: 'info',
+        span: { start: 0, end: 0 },
+        message: `not computed: ${m.agents.length} agents × ${m.tools.length} tools make ${cells} cells, more than this rule's \`maxCells\` (${limit(r)}); raise it in the configuration, or run \`agent-policy access\``,
+      }));
+    return { rules, skipped };
   }
 
   private accessRules(): AccessRule[] {
@@ -535,16 +660,49 @@ export class Project {
 
   /** The access findings of a manifest when they are up to date with the analyses at hand, without computing anything. */
   private freshAccessFindings(entry: ManifestEntry): Map<string, Finding[]> | undefined {
+    if (entry.manifest && !this.accessBudget(entry).rules.length) return new Map([[entry.file, this.accessBudget(entry).skipped]]);
     const memo = this.accessMemo.get(entry.file);
     const rules = this.accessRuleMemo.get(entry.file);
     if (!memo || !rules || memo.entry !== entry || rules.map !== memo.map || rules.key !== this.accessRulesKey(this.accessRules())) return undefined;
     return this.analysesMatch(entry, memo.lists) ? rules.byFile : undefined;
   }
 
-  private *accessFindingsFor(entry: ManifestEntry, file: string, mode: CheckOptions['access']): Generator<void, Finding[]> {
-    if (!entry.manifest || !entry.model || !this.accessRules().length) return [];
+  /**
+   * The access findings of `file`: `fresh` when they are up to date. Out of date (`cached` mode, the map not yet
+   * recomputed after an edit) they are the last ones, so that they do not flicker while the user types: as they were
+   * when the file's text is unchanged, else moved to the policy of the same id (those of no policy are dropped).
+   */
+  private *accessFindingsFor(entry: ManifestEntry, file: string, mode: CheckOptions['access'], policies?: PolicyInfo[]): Generator<void, { findings: Finding[]; fresh: boolean }> {
+    if (!entry.manifest || !entry.model || !this.accessRules().length) return { findings: [], fresh: true };
     const byFile = mode === 'cached' ? this.freshAccessFindings(entry) : yield* this.accessFindingsSteps(entry);
-    return (byFile?.get(file) ?? []).map((f) => ({ ...f }));
+    if (byFile) return { findings: (byFile.get(file) ?? []).map((f) => ({ ...f })), fresh: true };
+    const last = this.accessRuleMemo.get(entry.file);
+    const old = last?.byFile.get(file) ?? [];
+    if (!last || !old.length) return { findings: [], fresh: false };
+    if (last.texts.get(file) === this.host.readFile(file)) return { findings: old.map((f) => ({ ...f })), fresh: false };
+    const byId = new Map<string, PolicyInfo>();
+    for (const p of policies ?? []) if (!byId.has(p.id)) byId.set(p.id, p);
+    const moved = old.flatMap((f) => {
+      const p = f.policyId === undefined ? undefined : byId.get(f.policyId);
+      return p ? [{ ...f, span: p.slice.headSpan ?? p.slice.bodySpan }] : [];
+    });
+    return { findings: moved, fresh: false };
+  }
+
+  /** Adds the access findings of `file` to `findings`; returns the access rules' ids when they are not up to date (see applySuppressions). */
+  private *addAccessFindings(findings: Finding[], entry: ManifestEntry, file: string, mode: CheckOptions['access'], policies?: PolicyInfo[]): Generator<void, ReadonlySet<string>> {
+    const found = yield* this.accessFindingsFor(entry, file, mode, policies);
+    findings.push(...found.findings);
+    if (!found.fresh) return new Set(this.accessRules().map((r) => r.meta.id));
+    // Rules past their `maxCells` did not run either: their suppressions are not unused.
+    const skipped = entry.manifest ? this.accessBudget(entry).skipped : [];
+    return skipped.length ? new Set(skipped.map((f) => f.code)) : NONE_RUN;
+  }
+
+  /** Preparses, a group per step, what the next simulations against a manifest need (see warmSteps). */
+  *warmSimulationSteps(entry: ManifestEntry): Generator<void, number> {
+    const set = yield* this.policySetSteps(entry);
+    return yield* warmSteps(entry, set);
   }
 
   /** Runs a manifest's scenarios. */
@@ -631,6 +789,7 @@ interface PolicyMemo {
 }
 
 const NONE: Finding[] = [];
+const NONE_RUN: ReadonlySet<string> = new Set();
 
 /** A finding moved by `d` characters in `file` (its span, and the related spans and fix edits in the same file). */
 function shiftFinding(f: Finding, d: number, file: string): Finding {
@@ -647,9 +806,36 @@ function hashOf(text: string | undefined): string {
 
 /** The finding of a file the host refused to read, on its first line (there is no text to point into). */
 function notRead(file: string, read: { refused: ReadRefusal; detail: string }): Finding {
-  const what = isPolicyFile(file) ? 'this policy file' : file.endsWith(`/${CONFIG_FILE}`) ? 'this lint configuration' : isManifestFile(file) ? 'this agent manifest' : isToolListFile(file) ? 'this MCP tool list' : 'this file';
+  const what = isPolicyFile(file) ? 'this policy file' : isCedarSchemaFile(file) ? 'this Cedar schema' : file.endsWith(`/${CONFIG_FILE}`) ? 'this lint configuration' : isManifestFile(file) ? 'this agent manifest' : isToolListFile(file) ? 'this MCP tool list' : 'this file';
   const message = `${what}: ${refusalMessage(read)}${file.endsWith(`/${CONFIG_FILE}`) ? '; the default lint configuration applies' : ''}`;
-  return { code: isPolicyFile(file) ? 'cedar-syntax' : 'manifest-invalid', message, span: { start: 0, end: 0 } };
+  return { code: isPolicyFile(file) ? 'cedar-syntax' : isCedarSchemaFile(file) ? 'cedar-schema' : 'manifest-invalid', message, span: { start: 0, end: 0 } };
+}
+
+/** How a plain schema was chosen, as a cache key: what the policy file's notice depends on besides the schema's text. */
+function plainKey(plain: PlainSchemaChoice): string {
+  if ('none' in plain) return 'none';
+  if ('ambiguous' in plain) return `ambiguous:${plain.ambiguous.join('\n')}`;
+  return `schema:${plain.from}:${plain.file}:${plain.unread ?? (plain.schema ? plain.schema.key : '-')}`;
+}
+
+/**
+ * What a policy file that no manifest covers is told: which Cedar schema it is validated against when that cannot be
+ * done (ambiguous, unreadable, rejected by Cedar), or that there is none. Nothing when it is validated.
+ */
+function plainNotice(plain: PlainSchemaChoice | undefined, root: string, text: string, first: { start: number; end: number } | undefined): Finding | undefined {
+  const rel = (f: string) => relativeTo(root, f) ?? basename(f);
+  if (!plain || 'none' in plain) {
+    return notCovered(text, first, 'no agent manifest covers this file and no Cedar schema (`*.cedarschema`, `cedarschema.json`, `*.cedarschema.json`) was found in its folder or the workspace root, so only its syntax is checked; add a schema, set `agentPolicy.cedarSchemaPath`, or add the file to a manifest\'s `policies` globs');
+  }
+  if ('ambiguous' in plain) {
+    const names = plain.ambiguous.map((f) => `\`${rel(f)}\``).join(', ');
+    return notCovered(text, first, `several Cedar schemas could apply to this file (${names}), so none is chosen and only its syntax is checked: keep one schema per folder, or choose one with \`agentPolicy.cedarSchemaPath\` (\`--schema\` on the command line)`);
+  }
+  if (plain.unread !== undefined) {
+    return notCovered(text, first, `only the syntax of this file is checked: its Cedar schema \`${rel(plain.file)}\` (from ${plain.from === 'setting' ? '`agentPolicy.cedarSchemaPath` or `--schema`' : `the ${plain.from === 'folder' ? 'file\'s folder' : 'workspace root'}`}) was not read: ${plain.unread}`);
+  }
+  if (!plain.schema?.schema) return notCovered(text, first, `only the syntax of this file is checked: its Cedar schema \`${rel(plain.file)}\` has errors`);
+  return undefined;
 }
 
 function notCovered(text: string, at: { start: number; end: number } | undefined, message: string): Finding {

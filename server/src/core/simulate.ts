@@ -1,7 +1,8 @@
 import { authorizePrepared, preparseSchema, preparseSet, type AuthorizationRequest, type CedarValue, type EntityJson, type EngineError, type PolicyJson } from './cedar/engine';
 import { CALL_TOOL } from './cedar/schemaGen';
 import { ValueConverter } from './cedar/values';
-import { entityLiterals } from './cedar/ast';
+import { conditionLiterals } from './cedar/ast';
+import { explainDecision, fillValues, type Explanation } from './explain';
 import { describeBlocking, type PolicyInfo } from './cedar/policyCheck';
 import { compileSchema, validateValue } from './jsonSchema';
 import { toolSuggestions, type JsonObject, type Manifest } from './manifest/model';
@@ -19,6 +20,8 @@ export interface SimulationInput {
   context?: unknown;
   /** The delegation chain, first to last: `via: [A]` means A handed the task to `agent`. */
   via?: string[];
+  /** Explain the decision clause by clause (see explain.ts): a few more engine calls. */
+  explain?: boolean;
 }
 
 export interface PolicyRef {
@@ -63,6 +66,8 @@ export interface SimulationResult {
   reason: string;
   /** The call as it may be shown (logged, printed, sent): sensitive arguments and context redacted. */
   call: { agent: string; tool: string; args: unknown; context: unknown; via: string[] };
+  /** Why, clause by clause (when asked for with `explain`, and the policies decided the call). */
+  explanation?: Explanation;
 }
 
 /** The policies of one policy set, as the simulator needs them. */
@@ -110,10 +115,10 @@ interface Prepared {
   blocking: string[];
   /** Policies whose scope matches every tool and server, in content-defined chunks (built on first use). */
   shared?: Group[];
-  /** Per server and per tool, the other policies that can match their calls (built on first use). */
-  byKey: Map<string, Group>;
-  /** The agents the policies name as literals (built on first use). */
-  agentsNamed?: Set<string>;
+  /** Per principal, server and tool, the other policies that can match their calls (built on first use, see index). */
+  byKey?: Map<string, Group>;
+  /** The entities the policies' conditions name as literals, as type\u0000id (built on first use). */
+  entitiesNamed?: Set<string>;
 }
 
 /** The last preparation per manifest, reused while the project hands back the same analyses. */
@@ -168,7 +173,7 @@ function prepare(entry: ManifestEntry, set: PolicySetInput): Prepared {
       members.push({ text: p.text, json: p.json, key: p.key, scope, ref: { id: p.id, file: f.file, span: p.slice.bodySpan, effect: p.slice.effect } });
     }
   }
-  const prepared: Prepared = { entry, members, notes, blocking, byKey: new Map() };
+  const prepared: Prepared = { entry, members, notes, blocking };
   lastPrepared.set(entry.file, { schemaKey: entry.model!.key, lists, prepared });
   return prepared;
 }
@@ -222,37 +227,39 @@ function scopeOf(json: PolicyJson, ns: string): Scope {
   return { actions, servers, principal };
 }
 
-const isShared = (s: Scope) => s.actions === 'any' && s.servers === 'any' && s.principal === 'any';
-
-/** Agents named as entity literals by each policy (the parse cache hands back the same JSON for the same text). */
-const literalsOf = new WeakMap<object, { type: string; id: string }[]>();
+/** Entities named as literals in each policy's conditions (the parse cache hands back the same JSON for the same text). */
+const literalsOf = new WeakMap<object, string[]>();
+const uidKey = (type: string, id: string) => `${type}\u0000${id}`;
 
 /**
- * The agents whose data a request may need besides the principal's: those any policy of the set names as a literal
- * (`Agent::"x".trust_level`, `Agent::"x" in Role::"r"`), and those the call's context or an entity's attributes refer to. Cedar reads an
- * entity's attributes and parents only through the principal, the resource, the context, literals, and references
- * in attributes; an agent reached by none of these is never looked at, so leaving it out changes nothing.
+ * The entities a request may read besides the principal and the resource: those any policy of the set names as a
+ * literal in a condition (`Agent::"x".trust_level`, `Agent::"x" in Role::"r"`), and those the call's context or an
+ * entity's attributes refer to. Cedar reads an entity's attributes and ancestors only through the principal, the
+ * resource, the context, literals of conditions, and references in attributes (a scope's `principal in Role::"r"`
+ * reads the principal's ancestors, never the role's entity); an entity reached by none of these is never looked at,
+ * so leaving it out changes nothing but the size of each request (agents' attributes are most of it).
  */
-function agentsNamed(prepared: Prepared, agentType: string, entities: EntityJson[], context: unknown): Set<string> {
-  prepared.agentsNamed ??= new Set(
+function entitiesNamed(prepared: Prepared, entities: EntityJson[], context: unknown): Set<string> {
+  prepared.entitiesNamed ??= new Set(
     prepared.members.flatMap((m) => {
-      // All literals are kept per policy and filtered here: the same text can belong to manifests of other namespaces.
       let all = literalsOf.get(m.json);
-      if (!all) literalsOf.set(m.json, (all = entityLiterals(m.json)));
-      return all.flatMap((u) => (u.type === agentType ? [u.id] : []));
+      if (!all) literalsOf.set(m.json, (all = conditionLiterals(m.json).map((u) => uidKey(u.type, u.id))));
+      return all;
     }),
   );
-  const out = new Set(prepared.agentsNamed);
+  const out = new Set(prepared.entitiesNamed);
   const walk = (v: unknown): void => {
     if (typeof v !== 'object' || v === null) return;
     const ref = own(v, '__entity');
     if (ref !== undefined) {
-      if (own(ref, 'type') === agentType && typeof own(ref, 'id') === 'string') out.add(own(ref, 'id') as string);
+      const type = own(ref, 'type');
+      const id = own(ref, 'id');
+      if (typeof type === 'string' && typeof id === 'string') out.add(uidKey(type, id));
       return;
     }
     for (const x of Array.isArray(v) ? v : Object.values(v)) walk(x);
   };
-  // The call itself may carry a reference to an agent (an argument typed as an entity).
+  // The call itself may carry a reference to an entity (an argument typed as an entity).
   walk(context);
   for (const e of entities) {
     walk(e.attrs);
@@ -286,28 +293,45 @@ function boundaryHash(key: string): number {
 }
 
 /**
- * The groups that can apply to a call of `tool` on `server`: the shared chunks, the server's group (policies open to
- * every tool of that server: each is preparsed once, not once per tool) and the tool's own group.
+ * Every policy's group, in one pass over the set: open to every tool and server but for one agent or role
+ * (`principal\u0000agent:x`, `principal\u0000role:r`), open to every tool of one server (`server\u0000s`: each is
+ * preparsed once, not once per tool), or scoped to tools (`tool\u0000t`, one group per tool it names). The rest (open
+ * to every tool, server and principal) goes into the shared chunks.
+ */
+function index(prepared: Prepared): Map<string, Group> {
+  if (prepared.byKey) return prepared.byKey;
+  const lists = new Map<string, Member[]>();
+  const add = (key: string, m: Member) => {
+    const l = lists.get(key);
+    if (l) l.push(m);
+    else lists.set(key, [m]);
+  };
+  const shared: Member[] = [];
+  for (const m of prepared.members) {
+    const { actions, servers, principal } = m.scope;
+    if (actions !== 'any') for (const t of actions) add(`tool\u0000${t}`, m);
+    else if (servers !== 'any') for (const sv of servers) add(`server\u0000${sv}`, m);
+    else if (principal !== 'any') add(`principal\u0000${principal}`, m);
+    else shared.push(m);
+  }
+  prepared.shared = chunk(shared);
+  prepared.byKey = new Map([...lists].map(([k, members]) => [k, { members, content: members.map((m) => m.key).join('\n') }]));
+  return prepared.byKey;
+}
+
+/**
+ * The groups that can apply to a call of `tool` on `server` by `principals` (the agent and its roles): the shared
+ * chunks, the principals' groups, the server's group and the tool's own group (a policy of the tool's group scoped to
+ * another server cannot match; the engine finds that out as it would in the whole set).
  */
 function groupsFor(prepared: Prepared, tool: string, server: string, principals: string[]): { shared: Group[]; own: { key: string; group: Group }[] } {
-  prepared.shared ??= chunk(prepared.members.filter((m) => isShared(m.scope)));
+  const byKey = index(prepared);
   const own: { key: string; group: Group }[] = [];
-  const tiers: [string, (m: Member) => boolean][] = [
-    // Open to every tool and server, but for one agent or role: only the principal's own and its roles' take part.
-    ...principals.map((p): [string, (m: Member) => boolean] => [`principal\u0000${p}`, (m) => m.scope.actions === 'any' && m.scope.servers === 'any' && m.scope.principal === p]),
-    [`server\u0000${server}`, (m) => m.scope.actions === 'any' && m.scope.servers !== 'any' && m.scope.servers.has(server)],
-    [`tool\u0000${tool}`, (m) => m.scope.actions !== 'any' && m.scope.actions.has(tool) && (m.scope.servers === 'any' || m.scope.servers.has(server))],
-  ];
-  for (const [key, pick] of tiers) {
-    let g = prepared.byKey.get(key);
-    if (!g) {
-      const members = prepared.members.filter(pick);
-      g = { members, content: members.map((m) => m.key).join('\n') };
-      prepared.byKey.set(key, g);
-    }
-    if (g.members.length) own.push({ key, group: g });
+  for (const key of [...principals.map((p) => `principal\u0000${p}`), `server\u0000${server}`, `tool\u0000${tool}`]) {
+    const g = byKey.get(key);
+    if (g?.members.length) own.push({ key, group: g });
   }
-  return { shared: prepared.shared, own };
+  return { shared: prepared.shared!, own };
 }
 
 /**
@@ -351,8 +375,9 @@ function schemaFor(entry: ManifestEntry): { id: string } | { errors: EngineError
  * Ids for the shared chunks: a chunk whose content an id holds keeps it; the others take the ids whose content is no
  * longer a chunk's (then new ids). So an edit preparses only the chunk it changed, and the ids stay as many as chunks.
  */
-function sharedIds(h: Holdings, file: string, chunks: Group[]): { ids: string[] } | { errors: EngineError[] } {
-  if (h.assigned?.chunks === chunks) return { ids: h.assigned.ids };
+function sharedIds(h: Holdings, file: string, chunks: Group[]): { ids: string[]; preparsed: number } | { errors: EngineError[] } {
+  if (h.assigned?.chunks === chunks) return { ids: h.assigned.ids, preparsed: 0 };
+  let preparsed = 0;
   const contents = chunks.map((c) => hashText(c.content));
   const wanted = new Set(contents);
   const slotOf = new Map<string, number>();
@@ -365,6 +390,7 @@ function sharedIds(h: Holdings, file: string, chunks: Group[]): { ids: string[] 
     if (slot === undefined) {
       slot = free.shift() ?? h.shared.length;
       const errs = preparseGroup(`shared:${file}\u0000${slot}`, chunks[k]!);
+      preparsed++;
       h.shared[slot] = errs.length ? '' : contents[k]!;
       // Not remembered when the engine refused or failed: the next simulation asks it again (and denies again if it must).
       if (errs.length) return { errors: errs };
@@ -373,37 +399,78 @@ function sharedIds(h: Holdings, file: string, chunks: Group[]): { ids: string[] 
     ids.push(`shared:${file}\u0000${slot}`);
   }
   h.assigned = { chunks, ids };
-  return { ids };
+  return { ids, preparsed };
 }
 
 /** The engine ids of the groups that can apply to a call (one engine call per group). */
+function holdingsOf(file: string): Holdings {
+  let h = holdings.get(file);
+  if (!h) {
+    h = { tools: new Map(), shared: [] };
+    holdings.set(file, h);
+  }
+  return h;
+}
+
+/** Preparses a group under its stable id (per manifest and principal, server or tool) unless the id holds it already. */
+function holdGroup(h: Holdings, file: string, key: string, g: Group): { id: string } | { errors: EngineError[] } {
+  // Stable per manifest and principal, server or tool: replaced when the group's content changes, never leaked.
+  const id = `group:${file}\u0000${key}`;
+  g.hash ??= hashText(g.content);
+  if (h.tools.get(id) !== g.hash) {
+    const errs = preparseGroup(id, g);
+    if (errs.length) {
+      h.tools.delete(id);
+      return { errors: errs };
+    }
+    h.tools.set(id, g.hash);
+  }
+  return { id };
+}
+
 function engineGroups(prepared: Prepared, entry: ManifestEntry, tool: string, server: string, principals: string[]): { groups: { id: string; members: Member[] }[]; schemaId: string } | { errors: EngineError[] } {
   const schema = schemaFor(entry);
   if ('errors' in schema) return schema;
-  let h = holdings.get(entry.file);
-  if (!h) {
-    h = { tools: new Map(), shared: [] };
-    holdings.set(entry.file, h);
-  }
+  const h = holdingsOf(entry.file);
   const { shared, own } = groupsFor(prepared, tool, server, principals);
   const ids = sharedIds(h, entry.file, shared);
   if ('errors' in ids) return ids;
   const groups = shared.map((g, k) => ({ id: ids.ids[k]!, members: g.members }));
   for (const { key, group: g } of own) {
-    // Stable per manifest and server or tool: replaced when the group's content changes, never leaked.
-    const id = `group:${entry.file}\u0000${key}`;
-    g.hash ??= hashText(g.content);
-    if (h.tools.get(id) !== g.hash) {
-      const errs = preparseGroup(id, g);
-      if (errs.length) {
-        h.tools.delete(id);
-        return { errors: errs };
-      }
-      h.tools.set(id, g.hash);
-    }
-    groups.push({ id, members: g.members });
+    const held = holdGroup(h, entry.file, key, g);
+    if ('errors' in held) return held;
+    groups.push({ id: held.id, members: g.members });
   }
   return { groups, schemaId: schema.id };
+}
+
+/**
+ * Preparses, one group per step, every group of the set that the engine does not hold yet (after a change: the groups
+ * it changed), so that the next simulations find them ready. For an idle language server; nothing depends on it: a
+ * simulation preparses what it needs itself, and a group the engine refuses here is asked for again (and denies) then.
+ */
+export function* warmSteps(entry: ManifestEntry | undefined, set: PolicySetInput): Generator<void, number> {
+  if (!entry?.manifest || !entry.model || set.unread?.length) return 0;
+  const prepared = prepare(entry, set);
+  if (prepared.blocking.length || 'errors' in schemaFor(entry)) return 0;
+  const byKey = index(prepared);
+  const h = holdingsOf(entry.file);
+  let preparsed = 0;
+  if (h.assigned?.chunks !== prepared.shared) {
+    const r = sharedIds(h, entry.file, prepared.shared!);
+    if ('preparsed' in r && r.preparsed) {
+      preparsed += r.preparsed;
+      yield;
+    }
+  }
+  for (const [key, g] of byKey) {
+    g.hash ??= hashText(g.content);
+    if (h.tools.get(`group:${entry.file}\u0000${key}`) === g.hash) continue;
+    holdGroup(h, entry.file, key, g);
+    preparsed++;
+    yield;
+  }
+  return preparsed;
 }
 
 /**
@@ -452,7 +519,26 @@ function shortName(file: string): string {
  */
 export function simulate(entry: ManifestEntry | undefined, set: PolicySetInput, input: SimulationInput): SimulationResult {
   const shown = redactCall(entry?.manifest, input);
-  return redactResult(evaluate(entry, set, input, shown), shown, entry);
+  const r = redactResult(evaluate(entry, set, input, shown), shown, entry);
+  const x = r.explanation;
+  if (x && r.request && entry?.manifest) {
+    const ns = entry.manifest.namespace;
+    const tool = entry.manifest.tools.find((t) => t.action === input.tool);
+    // The values each condition read, as the redacted result shows them; messages scrubbed like every other.
+    fillValues(x, r.request.context, r.entities, { type: `${ns}::Agent`, id: x.agent }, { type: `${ns}::McpServer`, id: tool?.server ?? '' });
+    for (const p of x.policies) {
+      if (p.blocking?.error) p.blocking.error = scrub(p.blocking.error, shown.secrets);
+      const n = p.nearest;
+      if (!n) continue;
+      // Would the call be allowed with that value? Decided again, by the simulator, on a copy of the call.
+      const [, part, name] = n.path.split('.') as [string, 'input' | 'session', string];
+      const source = part === 'input' ? input.args : input.context;
+      const changed = { ...(source && typeof source === 'object' && !Array.isArray(source) ? (source as Record<string, unknown>) : {}), [name]: n.value };
+      const again = evaluate(entry, set, { ...input, explain: false, ...(part === 'input' ? { args: changed } : { context: changed }) }, shown);
+      n.allows = again.decision === 'allow';
+    }
+  }
+  return r;
 }
 
 function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: SimulationInput, shown: RedactedCall): SimulationResult {
@@ -512,13 +598,16 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     const resource = { type: `${ns}::McpServer`, id: tool.server };
     const action = { type: `${ns}::Action`, id: tool.action };
     const agentType = `${ns}::Agent`;
-    // Agents' attributes are most of a request's size: the engine gets the agent deciding, and the agents the policies
-    // or the other entities name (see agentsNamed); the result still shows every entity.
-    const named = agentsNamed(prepared, agentType, entities, ctx);
+    // The engine gets the agent deciding, the server, and the entities the policies' conditions or the other
+    // entities name (see entitiesNamed): converting every agent's attributes was most of a call's cost. The result
+    // still shows every entity.
+    const named = entitiesNamed(prepared, entities, ctx);
+    const steps: { agent: string; decision: 'allow' | 'deny'; members: Member[]; req: AuthorizationRequest }[] = [];
     for (const agentId of chainIds) {
       const sent = entities.filter((e) => {
         const uid = entityUid(e);
-        return uid?.type !== agentType || uid.id === agentId || named.has(uid.id);
+        if (!uid) return true;
+        return (uid.type === agentType && uid.id === agentId) || (uid.type === resource.type && uid.id === resource.id) || named.has(uidKey(uid.type, uid.id));
       });
       // Only the policies whose scope can match this agent, tool and server take part (decisions are those of the whole set).
       const agent = m.agents.find((a) => a.id === agentId);
@@ -541,6 +630,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
             ? `denied by ${determining.map((r) => r.id).join(', ')}`
             : 'no policy applied';
       result.chain.push({ agent: agentId, decision: d.decision, determining, errors, failOpenRisk, reason });
+      if (input.explain) steps.push({ agent: agentId, decision: d.decision, members: slice.groups.flatMap((g) => g.members), req });
     }
     const denied = result.chain.find((c) => c.decision === 'deny');
     const final = result.chain[result.chain.length - 1]!;
@@ -553,6 +643,8 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     result.reason = chainIds.length > 1 && denied ? `${denied.agent} in the delegation chain: ${denied.reason}` : decider.reason;
     result.request = { principal: `${ns}::Agent::${JSON.stringify(input.agent)}`, action: `${ns}::Action::${JSON.stringify(tool.action)}`, resource: `${ns}::McpServer::${JSON.stringify(tool.server)}`, context: ctx as Record<string, CedarValue> };
     result.entities = entities;
+    const step = steps.find((x) => x.agent === decider.agent);
+    if (step) result.explanation = explainDecision(step.agent, step.decision, step.members, step.req, model.schema);
     return result;
   } catch (err) {
     return cannotEvaluate([`the simulator failed: ${err instanceof Error ? err.message : String(err)}`]);

@@ -97,7 +97,7 @@ function isInsideQuotes(line: string, at: number): boolean {
  * Drops the findings that a suppression silences, and reports the suppressions that silence nothing (or
  * name an unknown rule) as `unused-suppression`.
  */
-export function applySuppressions(findings: Finding[], suppressions: Suppression[], file: string, text: string): Finding[] {
+export function applySuppressions(findings: Finding[], suppressions: Suppression[], file: string, text: string, notRun: ReadonlySet<string> = new Set()): Finding[] {
   if (suppressions.length === 0) return findings;
   const kept = findings.filter((f) => {
     if (f.file && f.file !== file) return true;
@@ -109,7 +109,9 @@ export function applySuppressions(findings: Finding[], suppressions: Suppression
   const known = knownRuleIds();
   for (const s of suppressions) {
     for (const { id, span } of s.ids) {
-      if (s.used.has(id)) continue;
+      // A rule whose findings this check did not compute (the access rules, while their map is out of date) may still
+      // use the suppression: it is not reported as unused.
+      if (s.used.has(id) || notRun.has(id)) continue;
       const hint = known.includes(id) ? undefined : didYouMean(id, known);
       const removal = removeFix(s, id, span, text, file);
       kept.push({

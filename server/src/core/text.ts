@@ -146,6 +146,15 @@ export function utf8ToUtf16Many(text: string, byteOffsets: number[]): number[] {
 }
 
 /** Stable, fast 53-bit string hash (cyrb53) for cache keys. */
+/**
+ * A copy of `s` that does not keep the text it was cut from alive. V8 represents a slice of 13 or more characters as a
+ * view into its parent: a policy's text or a token kept from one version of a 2.5 MB file would keep that whole
+ * version in memory, one per edit. Joining forces a flat copy, of `s` alone.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 export function hashText(text: string, seed = 0): string {
   let h1 = 0xdeadbeef ^ seed;
   let h2 = 0x41c6ce57 ^ seed;

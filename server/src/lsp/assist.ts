@@ -21,6 +21,8 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { attributeTypesAt, completeAt, hoverAt, type AssistKind } from '../core/cedar/assist';
 import { builtinAt, builtinMarkdown, methodCompletionsAt, signatureAt, signatureLabel } from '../core/cedar/builtins';
 import { completeManifestAt } from '../core/manifest/assist';
+import { attributeTypesFromSchema, completeFromSchema, hoverFromSchema } from '../core/cedar/schemaAssist';
+import type { SchemaJson } from '../core/cedar/engine';
 import type { Manifest } from '../core/manifest/model';
 import type { FixWithRanges } from '../core/types';
 
@@ -55,12 +57,16 @@ export function manifestCompletion(doc: TextDocument, position: Position, manife
   }));
 }
 
-/** Completion in an open policy file: what the manifest declares, and Cedar's methods after a `.`. */
-export function policyCompletion(doc: TextDocument, position: Position, manifest: Manifest | undefined): CompletionItem[] {
+/**
+ * Completion in an open policy file: what the manifest declares (or, in a plain Cedar project, what its Cedar schema
+ * declares: `schema`, with resolved types), and Cedar's methods after a `.`.
+ */
+export function policyCompletion(doc: TextDocument, position: Position, manifest: Manifest | undefined, schema?: SchemaJson): CompletionItem[] {
   const lines = positionsOf(doc);
   const text = doc.getText();
   const offset = lines.offsetAt(position);
-  const items: CompletionItem[] = completeAt(text, offset, manifest).map((i) => ({
+  const entries = manifest ? completeAt(text, offset, manifest) : completeFromSchema(text, offset, schema);
+  const items: CompletionItem[] = entries.map((i) => ({
     label: i.label,
     kind: COMPLETION_KINDS[i.kind],
     detail: i.detail,
@@ -68,7 +74,8 @@ export function policyCompletion(doc: TextDocument, position: Position, manifest
     sortText: i.sortText,
     textEdit: { range: lines.range(i.replace), newText: i.insertText ?? i.label },
   }));
-  const methods = methodCompletionsAt(text, offset, manifest && ((path) => attributeTypesAt(text, offset, path, manifest)));
+  const typesOf = manifest ? (path: string[]) => attributeTypesAt(text, offset, path, manifest) : schema ? (path: string[]) => attributeTypesFromSchema(text, offset, path, schema) : undefined;
+  const methods = methodCompletionsAt(text, offset, typesOf, !manifest);
   for (const [n, b] of (methods?.methods ?? []).entries()) {
     items.push({
       label: b.name,
@@ -85,12 +92,12 @@ export function policyCompletion(doc: TextDocument, position: Position, manifest
 }
 
 /** Hover in an open policy file: what the manifest says of a name, else what a Cedar operator, function or keyword does. */
-export function policyHover(doc: TextDocument, position: Position, manifest: Manifest | undefined): Hover | null {
+export function policyHover(doc: TextDocument, position: Position, manifest: Manifest | undefined, schema?: SchemaJson): Hover | null {
   const lines = positionsOf(doc);
   const offset = lines.offsetAt(position);
-  const h = hoverAt(doc.getText(), offset, manifest);
+  const h = manifest ? hoverAt(doc.getText(), offset, manifest) : hoverFromSchema(doc.getText(), offset, schema);
   if (h) return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: lines.range(h.span) };
-  const b = builtinAt(doc.getText(), offset);
+  const b = builtinAt(doc.getText(), offset, !manifest);
   return b ? { contents: { kind: MarkupKind.Markdown, value: builtinMarkdown(b.builtin) }, range: lines.range(b.span) } : null;
 }
 

@@ -59,10 +59,13 @@ export class Scheduler {
   /** Files just typed into: while one is being checked, the other checks wait. */
   private urgent = new Set<string>();
   private static readonly PARALLEL = 4;
+  /** Bumped by any new work: a warm-up in flight (see warm) stops at its next step. */
+  private warmGen = 0;
 
   constructor(private readonly state: WorkerState) {}
 
   debounce(file: string, lint: boolean) {
+    this.warmGen++;
     clearTimeout(this.timers.get(file));
     this.bump(file);
     this.timers.set(
@@ -87,6 +90,7 @@ export class Scheduler {
   }
 
   enqueue(file: string, lint = true) {
+    this.warmGen++;
     if (lint) this.noLint.delete(file);
     else if (!this.queued.has(file)) this.noLint.add(file);
     this.bump(file);
@@ -145,7 +149,7 @@ export class Scheduler {
           this.problems.set(file, r.value.diagnostics.length);
           await connection.sendDiagnostics({ uri: pathToUri(file), version: job.version, diagnostics: r.value.diagnostics.map((d) => toLspDiagnostic(d, this.state.docsBase)) });
           if (job.lint) this.markAccess(file);
-          if (isPolicyFile(file)) this.state.publishSnapshot({ coverage: [[file, this.state.projectOf(file)?.project.coveringManifest(file)?.file ?? null]] });
+          if (isPolicyFile(file)) this.state.publishCoverage(file);
           if (isManifestFile(file)) {
             this.state.rememberLoadedManifest(file);
             if (this.state.client.refreshCodeLens) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
@@ -156,6 +160,31 @@ export class Scheduler {
     } finally {
       this.running = false;
       this.status('idle');
+    }
+    void this.warm();
+  }
+
+  /**
+   * Once every file's diagnostics are out: the simulation groups the last changes touched are preparsed, one engine
+   * call per event-loop turn, so that the next simulation (a scenario lens, the panel, a pipeline of calls) does not
+   * pay for them. Any new work stops it; it starts over, from what is still missing, when the checks are done.
+   */
+  private async warm() {
+    const gen = ++this.warmGen;
+    for (const pr of this.state.projects) {
+      for (const entry of pr.project.allManifests()) {
+        const steps = pr.project.warmSimulationSteps(entry);
+        for (;;) {
+          await yieldToEventLoop();
+          if (gen !== this.warmGen || this.running) return;
+          try {
+            if (steps.next().done) break;
+          } catch (err) {
+            this.state.connection.console.error(`preparing simulations for ${entry.file} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+            break;
+          }
+        }
+      }
     }
   }
 

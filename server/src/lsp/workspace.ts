@@ -12,6 +12,7 @@ import { isManifestFile, isPolicyFile, isToolListFile, type Manifest } from '../
 import { DOCS_BASE_URL } from '../core/rules';
 import type { RulesSetting } from '../core/configFile';
 import { LineIndex } from '../core/text';
+import type { SchemaJson } from '../core/cedar/engine';
 import { ServerHost } from '../node/serverHost';
 import { SNAPSHOT_METHOD, type AssistSnapshot } from './snapshot';
 import { uriToPath } from './uris';
@@ -23,6 +24,8 @@ export interface Settings {
   rules: RulesSetting | undefined;
   /** `agentPolicy.inlayHints.enabled`: types of compared arguments, agents of a role, tools of a group (off by default). */
   inlayHints: boolean;
+  /** `agentPolicy.cedarSchemaPath`: the Cedar schema of plain Cedar files when their folder and the root have none (relative to each workspace folder). */
+  cedarSchemaPath: string | undefined;
 }
 
 export interface ProjectSlot {
@@ -38,7 +41,7 @@ export interface ClientAbilities {
 }
 
 export class WorkerState {
-  settings: Settings = { validateOnType: true, lintRun: 'onType', rules: undefined, inlayHints: false };
+  settings: Settings = { validateOnType: true, lintRun: 'onType', rules: undefined, inlayHints: false, cedarSchemaPath: undefined };
   readonly client: ClientAbilities = { pullConfiguration: false, refreshCodeLens: false, refreshInlayHints: false };
   /** One project per workspace folder, then one per orphan folder. */
   readonly projects: ProjectSlot[] = [];
@@ -63,6 +66,7 @@ export class WorkerState {
     const host = new ServerHost(root, orphan);
     const project = new Project(host);
     project.settingsRules = this.settings.rules;
+    project.settingsSchemaPath = this.settings.cedarSchemaPath;
     const slot = { host, project };
     this.projects.push(slot);
     return slot;
@@ -104,14 +108,37 @@ export class WorkerState {
     this.lastLoaded.delete(file);
   }
 
-  /** An open policy file and the manifest that covers it. */
-  policyContext(uri: string): { doc: TextDocument; manifest: Manifest | undefined } | undefined {
+  /** An open policy file and the manifest that covers it; else, in a plain Cedar project, its Cedar schema (types resolved). */
+  policyContext(uri: string): { doc: TextDocument; manifest: Manifest | undefined; schema?: SchemaJson } | undefined {
     const doc = this.documents.get(uri);
     const p = uriToPath(uri);
     if (!doc || !p || !isPolicyFile(p)) return undefined;
-    const manifest = this.projectOf(p)?.project.coveringManifest(p);
-    if (manifest) this.publishSnapshot({ coverage: [[p, manifest.file]] });
-    return { doc, manifest: manifest?.manifest };
+    const { manifest, schema } = this.publishCoverage(p);
+    return { doc, manifest: manifest?.manifest, schema };
+  }
+
+  /** The last plain schema sent to the router per policy file (sent again only when it changes). */
+  private readonly sentSchemas = new Map<string, SchemaJson | null>();
+
+  /**
+   * Tells the router which manifest covers a policy file, or, when none does, the plain Cedar schema that applies to it
+   * (so that it can complete and hover from it when the worker is busy); returns them.
+   */
+  publishCoverage(p: string): { manifest?: ManifestEntry; schema?: SchemaJson } {
+    const project = this.projectOf(p)?.project;
+    const manifest = project?.coveringManifest(p);
+    let schema: SchemaJson | undefined;
+    if (!manifest && project) {
+      const plain = project.plainSchemaFor(p);
+      schema = 'file' in plain ? plain.schema?.resolved : undefined;
+    }
+    const snapshot: AssistSnapshot = { coverage: [[p, manifest?.file ?? null]] };
+    if (!manifest && this.sentSchemas.get(p) !== (schema ?? null)) {
+      this.sentSchemas.set(p, schema ?? null);
+      snapshot.schemas = [[p, schema ?? null]];
+    }
+    this.publishSnapshot(snapshot);
+    return { manifest, schema };
   }
 
   /** The manifest a file belongs to (itself, the one covering a policy, the one importing a tool list), else the workspace's first. */

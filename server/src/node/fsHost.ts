@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isManifestFile, isPolicyFile, isToolListFile } from '../core/manifest/model';
+import { isCedarSchemaFile } from '../core/cedar/cedarSchema';
 import type { ProjectHost } from '../core/project';
 import { CONFIG_FILE } from '../core/configFile';
 import type { FileRead, ReadRefusal } from '../core/manifest/load';
@@ -13,7 +14,7 @@ const MAX_FILES = 50_000;
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
 export function isRelevantFile(p: string): boolean {
-  return isManifestFile(p) || isPolicyFile(p) || isToolListFile(p) || p.endsWith(`/${CONFIG_FILE}`) || p === CONFIG_FILE;
+  return isManifestFile(p) || isPolicyFile(p) || isToolListFile(p) || isCedarSchemaFile(p) || p.endsWith(`/${CONFIG_FILE}`) || p === CONFIG_FILE;
 }
 
 /** Converts a native path to the POSIX form the core uses ("C:\x\y" becomes "/C:/x/y"). */

@@ -11,7 +11,7 @@ export const EXTENSION_ID = 'agent-policy-studio.agent-policy-studio';
 export const SOURCE = 'agent-policy';
 export const SCHEMA_SCHEME = 'agent-policy-schema';
 /** The files the language server analyses (as the client's watcher sees them). */
-export const ANALYSED_GLOB = '**/{*.cedar,*.agents.yaml,*.agents.yml,*.agents.json,agents.yaml,agents.yml,agents.json,*.tools.json}';
+export const ANALYSED_GLOB = '**/{*.cedar,*.cedarschema,*.cedarschema.json,cedarschema.json,*.agents.yaml,*.agents.yml,*.agents.json,agents.yaml,agents.yml,agents.json,*.tools.json}';
 export const DEFAULT_TIMEOUT_MS = 20_000;
 
 // ---------------------------------------------------------------- workspace and extension

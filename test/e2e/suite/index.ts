@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import Mocha = require('mocha');
 import * as vscode from 'vscode';
 import { SummaryReporter } from '../support/summaryReporter';
+import { checkSuiteCount } from '../support/suiteCount';
 
 export async function run(): Promise<void> {
   const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -23,6 +24,7 @@ export async function run(): Promise<void> {
   });
   if (process.env.AGENT_POLICY_E2E_GREP) mocha.grep(process.env.AGENT_POLICY_E2E_GREP);
   const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  checkSuiteCount(files);
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   console.log(`extension-host tests: ${files.length} suite file(s) in ${__dirname}; workspace ${ws ?? '(none)'}; VS Code ${vscode.version}, ${vscode.env.appHost}/${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}`);
   await new Promise<void>((resolve, reject) => {

@@ -108,6 +108,9 @@ describe('simulating tool calls', () => {
     // The brief's example: the fail-open scenario names the forbid that errored.
     const failingTitles = scenarios.filter((s) => failing.some((r) => r.range.start.line === s.line)).map((s) => lenses.get(s.index)!.result!.command!.title);
     check(failingTitles.some((t) => /⚠ .+ errored and was skipped \(fail-open\)/.test(t)), `no failing scenario's lens warns about a skipped forbid: ${failingTitles.join('; ')}`);
+    // Hovering a failing scenario's result lens says why, clause by clause (its tooltip, from the server's explanation).
+    const tips = scenarios.filter((s) => failing.some((r) => r.range.start.line === s.line)).map((s) => lenses.get(s.index)?.result?.command?.tooltip ?? '');
+    check(tips.length > 0 && tips.every((t) => /\nWhy: /.test(t)), `a failing scenario's lens without a "Why" tooltip:\n${tips.join('\n---\n')}`);
   });
 
   it('"▶ Simulate" on the first scenario opens the result panel with the decision and the determining policies', async () => {
@@ -161,6 +164,12 @@ describe('simulating tool calls', () => {
     const text = policyDoc.getText(link.range);
     check(text.startsWith(`@id("${EMAIL_FORBID}")`) && /\bforbid\s*\(/.test(text) && text.trimEnd().endsWith(';'),
       `the link's range ${relPath(policyDoc.uri)} ${link.range.start.line + 1}:${link.range.start.character + 1}-${link.range.end.line + 1}:${link.range.end.character + 1} covers:\n${text}`);
+    // Why: the permits the call was in scope for, each with its finding, as the server explained them.
+    const x = shown.explanation;
+    check(x && x.examined === 'permit' && x.policies.length > 0, `the panel's call came without an explanation: ${JSON.stringify(x)?.slice(0, 300)}`);
+    check(html.includes(`id="why-heading">`), 'the panel has no "Why" section');
+    const whyLinks = policyLinks(html).map((l) => l.id);
+    for (const p of x.policies) check(whyLinks.includes(p.id) && html.includes(`<li class="${p.status}">`), `the "Why" section does not list ${p.id} (${p.status})`);
     // The call and the Cedar request are in the panel.
     check(html.includes(EMAIL_CALL.args.to) && html.includes('&quot;data_class&quot;: &quot;confidential&quot;'), 'the panel does not show the call (arguments and context)');
     check(html.includes(`Action::\\&quot;${EMAIL_CALL.tool}\\&quot;`), 'the panel does not show the Cedar request\'s action');

@@ -5,10 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha = require('mocha');
 import { SummaryReporter } from '../support/summaryReporter';
+import { checkSuiteCount } from '../support/suiteCount';
 
 const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: SummaryReporter, reporterOptions: { output: process.env.AGENT_POLICY_E2E_RESULTS } });
 if (process.env.AGENT_POLICY_E2E_GREP) mocha.grep(process.env.AGENT_POLICY_E2E_GREP);
-for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+checkSuiteCount(files);
+for (const f of files) mocha.addFile(path.join(__dirname, f));
 mocha.run((failures) => {
   process.exitCode = failures ? 1 : 0;
 });

@@ -312,6 +312,7 @@ function delegated(from: string, a: Computed, b: Computed, t: ToolDef, simplifie
   if (y.access === 'conditional' && y.condition === '?') return { ...base, access: 'conditional', condition: '?', reason: y.reason };
   const expr = simplifier(and(x.expr ?? TRUE, y.expr ?? TRUE));
   const cell = finish(base, expr, sensitive);
+  if (cell.access === 'never') return { ...cell, reason: `no call satisfies the conditions of both \`${from}\` and \`${y.agent}\`` };
   return x.reason || y.reason ? { ...cell, reason: x.reason ?? y.reason } : cell;
 }
 

@@ -309,7 +309,7 @@ function toolsInScope(text: string, offset: number, manifest: Manifest): ToolDef
 }
 
 /** The access path that ends just before token `i` (exclusive), e.g. `context . input`, as names; and its start. */
-function pathBefore(tokens: Token[], i: number): { path: string[]; start: number } | undefined {
+export function pathBefore(tokens: Token[], i: number): { path: string[]; start: number } | undefined {
   const names: string[] = [];
   let j = i - 1;
   if (tokens[j]?.kind !== 'ident') return undefined;
@@ -322,7 +322,7 @@ function pathBefore(tokens: Token[], i: number): { path: string[]; start: number
 }
 
 /** The word of identifier characters around `offset` that completion replaces. */
-function wordSpan(text: string, offset: number, chars = /[A-Za-z0-9_]/): Span {
+export function wordSpan(text: string, offset: number, chars = /[A-Za-z0-9_]/): Span {
   let start = offset;
   while (start > 0 && chars.test(text[start - 1]!)) start--;
   let end = offset;
@@ -404,7 +404,7 @@ const ENTITY_DOCS: Record<'tool' | 'agent' | 'role' | 'server', (manifest: Manif
 };
 
 /** The entity type before a string token (`Acme::Action::"…"` → `Action`), if the tokens say so. */
-function entityTypeBefore(tokens: Token[], i: number): string | undefined {
+export function entityTypeBefore(tokens: Token[], i: number): string | undefined {
   if (tokens[i - 1]?.value !== '::' || tokens[i - 2]?.kind !== 'ident') return undefined;
   return tokens[i - 2]!.value;
 }

@@ -227,6 +227,17 @@ export function entityLiterals(p: PolicyJson): Uid[] {
   };
   scope(p.principal);
   scope(p.resource);
+  out.push(...conditionLiterals(p));
+  return out;
+}
+
+/**
+ * Entity literals named in the policy's conditions. Unlike those of its scope (`principal in Role::"r"` reads the
+ * principal's ancestors, never the role), these may be read: `Agent::"x".trust_level`, `Agent::"x" in Role::"r"`.
+ */
+export function conditionLiterals(p: PolicyJson): Uid[] {
+  const out: Uid[] = [];
+  const add = (u: Uid | undefined) => u && out.push(u);
   walkConditions(p, (e) => {
     const o = e as Record<string, unknown>;
     if ('Value' in o) collectValueEntities(o.Value, add);

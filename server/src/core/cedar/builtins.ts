@@ -29,6 +29,8 @@ export interface Builtin {
   usage: string;
   /** What it does, in a sentence or two (Markdown). */
   doc: string;
+  /** What it is in a plain Cedar project (no agent manifest), when `doc` speaks of agents and tools. */
+  plainDoc?: string;
   /** When it errors at run time; an error skips the whole policy, which for a `forbid` means it fails open. */
   errors?: string;
   /** Expressions and what they evaluate to (checked against the engine by the tests). */
@@ -611,6 +613,7 @@ export const BUILTINS: readonly Builtin[] = [
     kind: 'variable',
     usage: 'principal',
     doc: 'Who makes the request: here, the **agent** calling the tool (`<namespace>::Agent::"<id>"`), a member of its roles.',
+    plainDoc: 'Who makes the request: an entity of one of the `principal` types that the action applies to in the schema.',
     examples: [],
   },
   {
@@ -618,6 +621,7 @@ export const BUILTINS: readonly Builtin[] = [
     kind: 'variable',
     usage: 'action',
     doc: 'What is done: here, the **tool** being called (`<namespace>::Action::"<tool>"`); every tool is in the group `Action::"call_tool"`.',
+    plainDoc: 'What is done: an action the schema declares (`<namespace>::Action::"<id>"`); `action in` also matches the actions of a group.',
     examples: [],
   },
   {
@@ -625,6 +629,7 @@ export const BUILTINS: readonly Builtin[] = [
     kind: 'variable',
     usage: 'resource',
     doc: 'What it is done to: here, the **MCP server** that serves the tool (`<namespace>::McpServer::"<server>"`).',
+    plainDoc: 'What it is done to: an entity of one of the `resource` types that the action applies to in the schema.',
     examples: [],
   },
   {
@@ -632,6 +637,7 @@ export const BUILTINS: readonly Builtin[] = [
     kind: 'variable',
     usage: 'context',
     doc: "The request's record: here `context.input` holds the tool's arguments and `context.session` the shared context of the call (task, purpose, data…).",
+    plainDoc: "The request's record: the `context` type the action declares in the schema.",
     examples: [],
   },
 ];
@@ -668,7 +674,13 @@ const OPERATOR_TOKENS = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||', '
 const WORDS = new Set(['like', 'has', 'is', 'in', 'if', 'then', 'else', 'permit', 'forbid', 'when', 'unless', 'principal', 'action', 'resource', 'context']);
 
 /** The built-in under `offset` of a policy file (a method, a function, an operator or a keyword), with its span. */
-export function builtinAt(text: string, offset: number): { builtin: Builtin; span: Span } | undefined {
+export function builtinAt(text: string, offset: number, plain = false): { builtin: Builtin; span: Span } | undefined {
+  const found = builtinAtIn(text, offset);
+  // In a plain Cedar project, the variables are described in Cedar's words, not as agents, tools and servers.
+  return found && plain && found.builtin.plainDoc ? { ...found, builtin: { ...found.builtin, doc: found.builtin.plainDoc } } : found;
+}
+
+function builtinAtIn(text: string, offset: number): { builtin: Builtin; span: Span } | undefined {
   if (!(offset >= 0 && offset <= text.length)) return undefined;
   const w = windowAround(text, offset);
   const tokens = tokenize(w.text);
@@ -811,7 +823,7 @@ export function receiverOfCedarType(types: string[]): Receiver | 'none' | 'recor
 }
 
 /** The methods to offer after a `.` at `offset`, with the span the accepted name replaces. */
-export function methodCompletionsAt(text: string, offset: number, typesOf?: (path: string[]) => string[] | undefined): { methods: Builtin[]; replace: Span } | undefined {
+export function methodCompletionsAt(text: string, offset: number, typesOf?: (path: string[]) => string[] | undefined, plain = false): { methods: Builtin[]; replace: Span } | undefined {
   if (!(offset >= 0 && offset <= text.length)) return undefined;
   const w = windowAround(text, offset);
   const tokens = tokenize(w.text);
@@ -828,7 +840,8 @@ export function methodCompletionsAt(text: string, offset: number, typesOf?: (pat
   if (tokens[dot]?.value !== '.') return undefined;
   let receiver = receiverBefore(tokens, dot);
   // Under a manifest, agents, tools and servers have no tags: `principal.` offers their attributes only.
-  if (receiver === 'entity' && typesOf) return undefined;
+  // In a plain Cedar project entities may have tags (the schema says so): their methods stay.
+  if (receiver === 'entity' && typesOf && !plain) return undefined;
   if (receiver === undefined && tokens[dot - 1]?.kind === 'ident') {
     // An attribute path: `context.input.fields.` — its type, from the manifest.
     const path = [tokens[dot - 1]!.value];

@@ -2,6 +2,7 @@
  * The only module that talks to the Cedar engine (@cedar-policy/cedar-wasm). Everything it returns is plain
  * data; byte offsets stay byte offsets here and are converted to UTF-16 by the callers that know the text.
  */
+import { editDistance } from '../text';
 import type {
   AuthorizationAnswer,
   DetailedError,
@@ -107,12 +108,33 @@ export function validatePolicies(schema: SchemaJson, policies: Record<string, st
         result.general = flatten(r.errors);
         return result;
       }
-      for (const e of r.validationErrors) push(result.errors, e.policyId, flatten([e.error]));
+      for (const e of r.validationErrors) push(result.errors, e.policyId, flatten([e.error]).map((x) => steadySuggestion(x, schema)));
       for (const e of r.validationWarnings) push(result.warnings, e.policyId, flatten([e.error]));
       return result;
     },
     (message) => ({ ...result, general: [{ message, spans: [] }] }),
   );
+}
+
+/**
+ * Cedar's "did you mean" for an unrecognized action is not deterministic: among near candidates it picks one in the
+ * order of a hash map, which changes from call to call (`send_email` gave `read_logs`, then `call_tool`, for the same
+ * schema in one process). The language server and `check` must agree, and CI output must not flicker: the suggestion
+ * is chosen again, the same way each time — the closest action id by edit distance, ties in alphabetical order.
+ */
+function steadySuggestion(e: EngineError, schema: SchemaJson): EngineError {
+  const m = /unrecognized action `([^`]+?)::Action::"((?:[^"\\]|\\.)*)"`$/.exec(e.message);
+  if (!m || !e.help || !/^did you mean `.+`\?$/.test(e.help)) return e;
+  const ns = m[1]!;
+  const wanted = JSON.parse(`"${m[2]!}"`) as string;
+  const actions = Object.keys((schema as Record<string, { actions?: Record<string, unknown> }>)[ns]?.actions ?? {}).sort();
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const a of actions) {
+    const d = editDistance(wanted, a);
+    if (d < bestD) [best, bestD] = [a, d];
+  }
+  return best === undefined ? e : { ...e, help: `did you mean \`${ns}::Action::${JSON.stringify(best)}\`?` };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, values: V[]) {
@@ -161,6 +183,7 @@ export function preparse(id: string, policies: Record<string, string>, templates
  */
 export function preparseSet(id: string, policies: Record<string, string>, templates: Record<string, string> = {}): EngineError[] {
   preparsedIds.add(id);
+  preparseCalls++;
   return guard(
     () => {
       const p = engine().preparsePolicySet(id, { staticPolicies: policies, templates });
@@ -187,6 +210,11 @@ const preparsedIds = new Set<string>();
 export function preparsedIdCount(): number {
   return preparsedIds.size;
 }
+let preparseCalls = 0;
+/** How many policy sets this process has preparsed (for tests). */
+export function preparsedSetCount(): number {
+  return preparseCalls;
+}
 
 /** One authorization against a preparsed policy set; the request is validated against the preparsed schema. */
 export function authorizePrepared(policySetId: string, schemaId: string, req: AuthorizationRequest, validateRequest = true): { decision: EngineDecision } | { errors: EngineError[] } {
@@ -205,6 +233,31 @@ function answer(r: AuthorizationAnswer): { decision: EngineDecision } | { errors
       errored: r.response.diagnostics.errors.map((e) => ({ policyId: e.policyId, message: e.error.message })),
     },
   };
+}
+
+/** A Cedar schema (text or JSON form) as Cedar reads it: its JSON form, or its errors (byte offsets into the text form). */
+export function schemaJsonOf(schema: string | SchemaJson): { json: SchemaJson; warnings: EngineError[] } | { errors: EngineError[] } {
+  return guard(
+    () => {
+      const r = engine().schemaToJson(schema);
+      return r.type === 'success' ? { json: r.json, warnings: flatten(r.warnings) } : { errors: flatten(r.errors) };
+    },
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
+/**
+ * The JSON form of a Cedar schema text with every type name resolved and qualified (`PhotoApp::User`, `String`): what
+ * completion and hover read. Only the text form is accepted; a JSON schema is rendered to text first.
+ */
+export function resolvedSchemaOf(text: string): { json: SchemaJson } | { errors: EngineError[] } {
+  return guard(
+    () => {
+      const r = engine().schemaToJsonWithResolvedTypes(text);
+      return r.type === 'success' ? { json: r.json } : { errors: flatten(r.errors) };
+    },
+    (message) => ({ errors: [{ message, spans: [] }] }),
+  );
 }
 
 /** What partial evaluation left of each policy (see `authorizePartial`). */
@@ -242,6 +295,17 @@ export function authorizePartial(req: AuthorizationRequest & { policies: Record<
       return { answer: { decision: x.decision, satisfied: x.satisfied, errored: x.errored, residuals: x.residuals, nontrivial: x.nontrivialResiduals } };
     },
     (message) => ({ errors: [{ message, spans: [] }] }),
+  );
+}
+
+/** Every error Cedar finds in a schema (parse, undeclared types, duplicates); empty when it is fine. */
+export function checkSchema(schema: string | SchemaJson): EngineError[] {
+  return guard(
+    () => {
+      const r = engine().checkParseSchema(schema);
+      return r.type === 'success' ? [] : flatten(r.errors);
+    },
+    (message) => [{ message, spans: [] }],
   );
 }
 

@@ -1,4 +1,4 @@
-import { hashText, LineIndex, nextBoundary, utf8ToUtf16Many } from '../text';
+import { detach, hashText, LineIndex, nextBoundary, utf8ToUtf16Many } from '../text';
 import type { Finding, Span } from '../types';
 import { parsePolicy, validatePolicies, type EngineError, type PolicyJson, type SchemaJson } from './engine';
 import { resplit, splitPoliciesSteps, tokenizeSteps, unescapeCedarString, type PolicySlice, type Token } from './split';
@@ -40,6 +40,13 @@ export interface Blocking {
   more: boolean;
   /** A string in it runs past the end of its line (a `"` is probably missing): the text after it cannot be read reliably. */
   openString: boolean;
+}
+
+/** What the next edit's incremental split starts from: a text, its tokens and its policies. */
+export interface SplitBase {
+  text: string;
+  tokens: Token[];
+  policies: PolicyInfo[];
 }
 
 export interface PolicyFileResult {
@@ -105,6 +112,8 @@ export class PolicyCache {
 export interface SchemaForCheck {
   schema: SchemaJson;
   key: string;
+  /** A plain Cedar project's own schema: there is no simulation to block, so a broken policy says nothing about one. */
+  plain?: boolean;
 }
 
 /**
@@ -121,14 +130,15 @@ const VALIDATION_CALL_MS = 250;
  * strict mode against the schema (when there is one). A generator, so that a caller can pause between
  * batches and give up when the text changed again; `runToEnd` runs it to the end.
  */
-export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | undefined, cache: PolicyCache, previous?: { text: string; result: PolicyFileResult }): Generator<void, PolicyFileResult> {
+export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | undefined, cache: PolicyCache, previous?: SplitBase, onBase?: (base: SplitBase) => void): Generator<void, PolicyFileResult> {
   const time = new TimeSlice();
   let tokens: Token[];
   let slices: PolicySlice[];
   let carried: (number | undefined)[] = [];
   if (previous) {
     // An edit: only the policies around the change are lexed and split again; the others keep their text and key.
-    ({ tokens, slices, carried } = resplit(previous.text, { tokens: previous.result.tokens, slices: previous.result.policies.map((p) => p.slice) }, text));
+    // With `onBase`, the caller hands over the previous tokens: those after the change are moved, not copied.
+    ({ tokens, slices, carried } = resplit(previous.text, { tokens: previous.tokens, slices: previous.policies.map((p) => p.slice) }, text, onBase !== undefined));
   } else {
     tokens = yield* tokenizeSteps(text, time);
     slices = yield* splitPoliciesSteps(text, tokens, time);
@@ -136,10 +146,12 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
   const findings: Finding[] = [];
   const policies: PolicyInfo[] = [];
   for (const slice of slices) {
-    if (time.due()) yield;
+    // Not paused after an edit: the new base must be handed back before anything else can run (the old one is spent).
+    if (!previous && time.due()) yield;
     const o = carried[slice.index];
-    const same = o !== undefined ? previous!.result.policies[o] : undefined;
-    const ptext = same ? same.text : text.slice(slice.span.start, slice.span.end);
+    const same = o !== undefined ? previous!.policies[o] : undefined;
+    // After an edit, a changed policy's text is copied: kept in later versions, a slice would keep this one's whole text.
+    const ptext = same ? same.text : previous ? detach(text.slice(slice.span.start, slice.span.end)) : text.slice(slice.span.start, slice.span.end);
     const key = same ? same.key : PolicyCache.keyOf(ptext, slice.isTemplate);
     const info: PolicyInfo = { slice, id: slice.id?.value ?? `policy${slice.index}`, text: ptext, key, validationErrors: [] };
     const parsed = cache.parse(ptext, slice.isTemplate, key);
@@ -147,10 +159,11 @@ export function* checkPolicyFileSteps(text: string, schema: SchemaForCheck | und
     else for (const e of parsed.errors) findings.push(toFinding('cedar-syntax', e, info, tokens, stripParsePrefix));
     policies.push(info);
   }
+  onBase?.({ text, tokens, policies });
   yield* markLeftOut(text, tokens, policies, time);
   if (!schema) return { policies, findings, tokens };
   // Covered by a manifest: say on the broken policy that the simulations of its set deny, and why.
-  for (const p of policies) {
+  for (const p of schema.plain ? [] : policies) {
     if (!p.leftOut || p.leftOut === 'safe') continue;
     findings.push({ code: 'cedar-syntax', message: `${describeBlocking(p, p.leftOut)}: every simulation of this policy set denies until it is fixed`, span: blockingSpan(p, tokens), policyId: p.id });
   }

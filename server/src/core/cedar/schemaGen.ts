@@ -117,6 +117,12 @@ export function generateCedarModel(m: Manifest, sources: Map<string, YamlSource>
   }
   const commonTypes = { [SESSION_TYPE]: typeJson(sessionType, q) } as NonNullable<SchemaJson[string]['commonTypes']>;
   const schema: SchemaJson = { [ns]: { commonTypes, entityTypes, actions } };
+  // Hand-written schemas (`schema: [...]`) add their declarations; one the schema already has is an error on the entry.
+  const declaredIn = new Map<string, string>();
+  for (const extra of m.extraSchemas) {
+    if (!extra.schema) continue;
+    findings.push(...mergeSchema(schema, extra.schema, ns, extra.rel, declaredIn).map((message) => ({ code: 'manifest-invalid', message, span: extra.span })));
+  }
   const rendered = schemaToText(schema);
   if ('errors' in rendered) {
     for (const e of rendered.errors) {
@@ -199,4 +205,48 @@ function describePath(path: (string | number)[], root: string): string {
     else if (seg === 'additionalProperties') out += '.*';
   }
   return `\`${out}\``;
+}
+
+const SECTIONS = [
+  ['entityTypes', 'entity type'],
+  ['actions', 'action'],
+  ['commonTypes', 'common type'],
+] as const;
+
+/**
+ * Adds the declarations of a hand-written schema to `into` (own properties only). A name that `into` already declares
+ * (generated from the manifest, or by an earlier file: `declaredIn` says which) is not merged: the messages say so.
+ */
+function mergeSchema(into: SchemaJson, extra: SchemaJson, generatedNs: string, rel: string, declaredIn: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const nsName of Object.keys(extra)) {
+    const from = own(extra, nsName);
+    if (!from || typeof from !== 'object') continue;
+    let target = own(into, nsName) as Record<string, unknown> | undefined;
+    if (!target) {
+      target = dict<unknown>([['entityTypes', dict()], ['actions', dict()]]);
+      Object.defineProperty(into, nsName, { enumerable: true, writable: true, configurable: true, value: target });
+    }
+    for (const [section, word] of SECTIONS) {
+      const decls = own(from, section);
+      if (!decls || typeof decls !== 'object') continue;
+      let dest = own(target, section) as Record<string, unknown> | undefined;
+      if (!dest) {
+        dest = dict();
+        target[section] = dest;
+      }
+      for (const name of Object.keys(decls)) {
+        const full = nsName ? `${nsName}::${name}` : name;
+        const key = `${section}|${full}`;
+        if (hasOwn(dest, name)) {
+          const where = declaredIn.get(key);
+          out.push(`\`${rel}\` declares the ${word} \`${full}\`, which ${where ? `\`${where}\` already declares` : nsName === generatedNs ? 'the schema generated from this manifest already declares' : 'is already declared'}: it is not merged; rename it, or give the file its own namespace`);
+          continue;
+        }
+        Object.defineProperty(dest, name, { enumerable: true, writable: true, configurable: true, value: own(decls, name) });
+        declaredIn.set(key, rel);
+      }
+    }
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { TimeSlice } from '../timeSlice';
+import { detach } from '../text';
 import type { Span } from '../types';
 
 function runSteps<T>(gen: Generator<void, T>): T {
@@ -233,7 +234,7 @@ export interface SplitResult {
  * state past a terminated policy but where it ended); the lexer is in step again at the first token that starts in
  * the common suffix where an old token started, and the splitter at the first `;` after that which ended an old policy.
  */
-export function resplit(oldText: string, old: SplitResult, text: string): SplitResult & { carried: (number | undefined)[] } {
+export function resplit(oldText: string, old: SplitResult, text: string, inPlace = false): SplitResult & { carried: (number | undefined)[] } {
   const oldLen = oldText.length;
   const n = text.length;
   const lim = Math.min(oldLen, n);
@@ -247,9 +248,9 @@ export function resplit(oldText: string, old: SplitResult, text: string): SplitR
   while (j > 0 && !old.slices[j - 1]!.terminated) j--;
   const startPos = j > 0 ? old.slices[j - 1]!.span.end : 0;
   const kStart = lowerBound(old.tokens.length, (i) => old.tokens[i]!.start >= startPos);
-  const tokens = old.tokens.slice(0, kStart);
 
   // Lex from there until a token starts in the common suffix where an old token started: the rest is the old tokens.
+  const fresh: Token[] = [];
   let syncOld = -1;
   for (let t = lexAt(text, startPos); t; t = lexAt(text, t.end)) {
     if (t.start >= n - suf) {
@@ -260,10 +261,27 @@ export function resplit(oldText: string, old: SplitResult, text: string): SplitR
         break;
       }
     }
-    tokens.push(t);
+    // Kept across versions (shifted): a value cut from this version's text would keep all of it alive.
+    if (t.value.length >= 13) t.value = detach(t.value);
+    fresh.push(t);
   }
-  const syncNew = tokens.length;
-  if (syncOld >= 0) for (let k = syncOld; k < old.tokens.length; k++) tokens.push(shiftToken(old.tokens[k]!, delta));
+  const syncNew = kStart + fresh.length;
+  let tokens: Token[];
+  if (inPlace && syncOld >= 0 && fresh.length <= 10_000) {
+    // In place, the old tokens after the change are moved and the array is spliced rather than copied: at 10,000
+    // policies a copy is half a million objects a keystroke (the old result no longer describes its text after this).
+    for (let k = syncOld; k < old.tokens.length; k++) {
+      const t = old.tokens[k]!;
+      t.start += delta;
+      t.end += delta;
+    }
+    tokens = old.tokens;
+    tokens.splice(kStart, syncOld - kStart, ...fresh);
+  } else {
+    tokens = old.tokens.slice(0, kStart);
+    for (const t of fresh) tokens.push(t);
+    if (syncOld >= 0) for (let k = syncOld; k < old.tokens.length; k++) tokens.push(shiftToken(old.tokens[k]!, delta));
+  }
 
   // Split from the kept policies until a `;` in step with the old tokens ended an old policy: the rest is the old policies.
   const state = new SplitState(text, tokens, old.slices.slice(0, j));

@@ -18,6 +18,7 @@ import {
   type ToolDef,
 } from './model';
 import { checkReferences } from './references';
+import { loadCedarSchema } from '../cedar/cedarSchema';
 import { formatValidators, manifestFormatSchema, parseToolList, schemaFindings, type RawTool } from './toolList';
 
 const CODE = 'manifest-invalid';
@@ -122,7 +123,27 @@ export function loadManifest(file: string, text: string, host: ManifestHost): Ma
     scenarios: [],
     imports: [],
     ambiguousActions: [],
+    extraSchemas: [],
   };
+
+  // Hand-written Cedar schemas merged into the generated one (`schema: [extra.cedarschema]`).
+  if (Array.isArray(value.schema)) {
+    value.schema.forEach((rel, i) => {
+      if (typeof rel !== 'string' || !rel) return;
+      const span = spanAt(source, ['schema', i]);
+      const imp = resolveImport(rel, file, host, span, 'Cedar schema');
+      if ('finding' in imp) {
+        own.push(imp.finding);
+        if (imp.absent) absentImports.push(imp.absent);
+        return;
+      }
+      texts.set(imp.path, imp.text);
+      m.imports.push(imp.path);
+      const read = loadCedarSchema(imp.path, imp.text);
+      if (!read.schema) own.push({ code: CODE, message: `the Cedar schema \`${rel}\` has errors (shown in the file): it is not merged, so policies that use what it declares fail validation until it is fixed`, span });
+      m.extraSchemas.push({ rel, file: imp.path, span, ...(read.schema ? { schema: read.schema } : {}) });
+    });
+  }
 
   // Roles
   if (Array.isArray(value.roles)) {
@@ -320,19 +341,19 @@ function jsonSchemaFindings(schema: JsonObject, source: YamlSource, path: JsonPa
   ];
 }
 
-function resolveImport(rel: string, manifestFile: string, host: ManifestHost, span: Span): { path: string; text: string } | { finding: Finding; absent?: string } {
+function resolveImport(rel: string, manifestFile: string, host: ManifestHost, span: Span, what = 'tool list'): { path: string; text: string } | { finding: Finding; absent?: string } {
   const target = rel.startsWith('/') ? undefined : joinPath(dirname(manifestFile), rel);
   if (!target || relativeTo(host.root, target) === undefined) {
     return { finding: { code: CODE, message: `import \`${rel}\` leaves the workspace; imports must be relative paths inside the workspace folder`, span } };
   }
   const r = readFrom(host, target);
   if ('text' in r) return { path: target, text: r.text };
-  if ('missing' in r) return { finding: { code: CODE, message: `cannot read the imported tool list \`${rel}\` (file not found)`, span }, absent: target };
+  if ('missing' in r) return { finding: { code: CODE, message: `cannot read the imported ${what} \`${rel}\` (file not found)`, span }, absent: target };
   // Named as the user wrote it; neither the real path nor the content is shown.
   if (r.refused === 'outside-workspace') {
     return { finding: { code: CODE, message: `import \`${rel}\` leaves the workspace: ${refusalMessage(r)}`, span } };
   }
-  return { finding: { code: CODE, message: `imported tool list \`${rel}\`: ${refusalMessage(r)}`, span }, absent: target };
+  return { finding: { code: CODE, message: `imported ${what} \`${rel}\`: ${refusalMessage(r)}`, span }, absent: target };
 }
 
 /**

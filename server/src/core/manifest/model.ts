@@ -94,8 +94,13 @@ export interface Manifest {
   servers: ServerDef[];
   tools: ToolDef[];
   scenarios: ScenarioDef[];
-  /** Files (absolute) of imported tool lists, so that a change to one re-validates what depends on it. */
+  /** Files (absolute) of imported tool lists and Cedar schemas, so that a change to one re-validates what depends on it. */
   imports: string[];
+  /**
+   * The hand-written Cedar schemas of `schema: [...]`, in order, each as Cedar read it (`schema` absent when Cedar
+   * rejects the file: the file says why), with the span of its entry in the manifest.
+   */
+  extraSchemas: { rel: string; file: string; span: Span; schema?: import('../cedar/engine').SchemaJson }[];
   /**
    * Action ids that tools of several servers claim (an error in the manifest): only the first declaration is in
    * `tools`, and a call to one of these ids is denied, since which tool it means is not known.

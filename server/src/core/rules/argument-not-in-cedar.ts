@@ -15,6 +15,7 @@ export const meta: RuleMeta = {
   id: 'argument-not-in-cedar',
   defaultLevel: 'info',
   category: 'manifest',
+  scope: 'manifest',
   description: 'A tool argument or context field has a JSON Schema type that Cedar cannot express, so policies cannot read it.',
   rationale:
     'Union types (`anyOf`, `oneOf` other than a nullable value), `null`, untyped values and mixed arrays have no Cedar type. Such a field is still checked against its JSON Schema before a request reaches Cedar, but no policy condition can look at it: a policy that tries is told why, on the policy.',

@@ -7,6 +7,7 @@ export const rule: PolicySetRule = {
     id: 'duplicate-policy-id',
     defaultLevel: 'error',
     category: 'hygiene',
+    scope: 'any',
     description: 'Two policies of one policy set (the files a manifest covers) have the same `@id`.',
     rationale:
       'A decision names the policies that determined it by id. With two policies under one id, a log or a test that says `support-refund-small` allowed the call does not say which one did — and tools that load policies by id keep only one.',

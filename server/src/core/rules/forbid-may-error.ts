@@ -10,13 +10,14 @@ export const rule: PolicyRule = {
     id: 'forbid-may-error',
     defaultLevel: 'error',
     category: 'security',
+    scope: 'any',
     description: 'A forbid that can error at run time: it fails validation, reads an optional attribute or a tag without a `has`/`hasTag` guard, or calls an extension constructor on a non-literal.',
     rationale:
       'When a policy errors, Cedar ignores it. For a permit that means a denial; for a forbid it means the guardrail is gone and the request may be allowed. Guardrails must not be able to error.',
   },
-  check({ policy, model }) {
+  check({ policy, validated }) {
     if (policy.json.effect !== 'forbid') return [];
-    if (model) {
+    if (validated) {
       // With a schema, Cedar's strict validation finds every way the forbid can error (unguarded optional
       // attributes and tags, non-literal extension constructors, type errors, unknown names).
       return policy.validationErrors

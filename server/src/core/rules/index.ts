@@ -1,6 +1,7 @@
 import type { LintRule, RuleMeta } from './meta';
 import { meta as cedarSyntax } from './cedar-syntax';
 import { meta as cedarValidation } from './cedar-validation';
+import { meta as cedarSchema } from './cedar-schema';
 import { meta as manifestInvalid } from './manifest-invalid';
 import { meta as unknownReference } from './unknown-reference';
 import { meta as policyNotCovered } from './policy-not-covered';
@@ -47,6 +48,7 @@ export const LINT_RULES: readonly LintRule[] = [
 export const RULES: readonly RuleMeta[] = [
   cedarSyntax,
   cedarValidation,
+  cedarSchema,
   manifestInvalid,
   unknownReference,
   ...LINT_RULES.map((r) => r.meta),

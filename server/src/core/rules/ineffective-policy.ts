@@ -9,6 +9,8 @@ export const rule: AccessRule = {
     id: 'ineffective-policy',
     defaultLevel: 'warning',
     category: 'security',
+    scope: 'manifest',
+    options: { maxCells: { description: 'Computed only for manifests with at most this many agent × tool cells: the access map takes about 10 ms a cell (`agent-policy access` computes any map on demand).', default: 1000 } },
     description: 'A permit that allows no call of any agent (scoped to nothing the manifest declares, or shadowed by forbids), or a forbid that applies to no agent and tool the manifest declares.',
     rationale:
       'A policy that changes no decision is dead weight at best; at worst it is a grant or a guardrail its author believes is in force — a typo in a tool name, a role no agent has, a condition no call satisfies.',

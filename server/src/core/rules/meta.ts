@@ -21,6 +21,11 @@ export interface RuleMeta {
   description: string;
   /** Why it matters, one or two sentences (SARIF fullDescription). */
   rationale: string;
+  /**
+   * Where the rule applies: `any` — every Cedar file, with or without an agent manifest (a plain Cedar project);
+   * `manifest` — only under an agent manifest (its words are about agents and tools). Each rule page says which.
+   */
+  scope: 'any' | 'manifest';
   /** Options the rule reads from `.agent-policy.yaml` / `agentPolicy.rules`, with their defaults. */
   options?: Record<string, { description: string; default: string | number | boolean; /** Extra check of a string option. */ format?: 'duration' }>;
 }
@@ -40,6 +45,8 @@ export interface PolicyRuleContext {
   policy: PolicyInfo & { json: NonNullable<PolicyInfo['json']> };
   manifest?: Manifest;
   model?: CedarModel;
+  /** True when the policy was validated against a schema (the manifest's generated one, or a plain project's own): `policy.validationErrors` are then Cedar's. */
+  validated: boolean;
   /** The Cedar namespace of the covering manifest (`Agents` when there is none), for messages. */
   namespace: string;
   config: LintConfig;

@@ -8,17 +8,18 @@ export const rule: PolicyRule = {
     id: 'missing-policy-id',
     defaultLevel: 'info',
     category: 'hygiene',
+    scope: 'any',
     description: 'A policy without an `@id` annotation: decisions and logs then name it by position (`policy3`).',
     rationale:
       'When an agent is denied at 3 a.m., the decision log should say which guardrail fired. Positional names change whenever a policy is added above, and mean nothing to the reader.',
   },
-  check({ policy, text, file }) {
+  check({ policy, text, file, manifest }) {
     if (policy.slice.id) return [];
     const at = policy.slice.bodySpan.start;
     const lineStart = text.lastIndexOf('\n', at - 1) + 1;
     const indent = /^[ \t]*/.exec(text.slice(lineStart, at))![0];
     const onOwnLine = text.slice(lineStart, at).trim() === '';
-    const id = suggestId(policy);
+    const id = suggestId(policy, !manifest);
     return [
       {
         code: 'missing-policy-id',
@@ -30,11 +31,11 @@ export const rule: PolicyRule = {
   },
 };
 
-/** A readable id from the policy's scope: `permit-support-issue_refund`, `forbid-any-send_email`. */
-export function suggestId(p: ParsedPolicy): string {
+/** A readable id from the policy's scope: `permit-support-issue_refund`, `forbid-any-send_email` (`…-any-action` in plain Cedar). */
+export function suggestId(p: ParsedPolicy, plain = false): string {
   const ps = principalScope(p.json);
   const who = ps.kind === 'agent' || ps.kind === 'role' ? ps.uid.id : ps.kind === 'slot' ? 'template' : 'any';
   const as = actionScope(p.json);
-  const what = as.kind === 'tools' ? (as.tools.length === 1 ? as.tools[0]! : `${as.tools[0]}-and-more`) : 'any-tool';
+  const what = as.kind === 'tools' ? (as.tools.length === 1 ? as.tools[0]! : `${as.tools[0]}-and-more`) : plain ? 'any-action' : 'any-tool';
   return `${p.json.effect}-${who}-${what}`.replace(/[^A-Za-z0-9_.-]+/g, '-');
 }

@@ -10,6 +10,8 @@ export const rule: AccessRule = {
     id: 'overly-permissive',
     defaultLevel: 'warning',
     category: 'security',
+    scope: 'manifest',
+    options: { maxCells: { description: 'Computed only for manifests with at most this many agent × tool cells: the access map takes about 10 ms a cell (`agent-policy access` computes any map on demand).', default: 1000 } },
     description: 'A destructive tool is allowed for an agent for every call: whatever the arguments and the session, the policy set as a whole allows it.',
     rationale:
       'Per-policy rules see one policy at a time; two permits that each look guarded can together cover every call. The access map evaluates the whole set: a destructive tool that an agent may always call is one prompt injection away from damage.',

@@ -5,7 +5,8 @@ export const meta: RuleMeta = {
   id: 'policy-not-covered',
   defaultLevel: 'info',
   category: 'manifest',
-  description: 'A Cedar file that gets syntax checks only: no agent manifest covers it, or its manifest has errors.',
+  scope: 'any',
+  description: 'A Cedar file that gets syntax checks only: no agent manifest covers it and no Cedar schema applies to it, or its manifest or schema has errors.',
   rationale:
-    'Without a manifest there is no schema, so tool names, arguments and types in the file cannot be checked. Add the file to a manifest\'s `policies` globs to validate it.',
+    'Without a schema, the names, attributes and types in the file cannot be checked. Add the file to a manifest\'s `policies` globs, or put a Cedar schema beside it (a plain Cedar project), to validate it.',
 };

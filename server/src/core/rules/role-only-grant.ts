@@ -8,6 +8,7 @@ export const rule: PolicyRule = {
     id: 'role-only-grant',
     defaultLevel: 'warning',
     category: 'security',
+    scope: 'manifest',
     description: 'A permit that depends on nothing but role membership: the principal is scoped by `in Role`, and no condition reads `context`.',
     rationale:
       '"Is this agent in role X?" is not the question to ask at the moment of action. The question is whether this agent should make this call, with these arguments, on this data, for this purpose, now — and only `context` carries that.',

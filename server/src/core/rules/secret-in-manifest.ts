@@ -216,6 +216,7 @@ export const rule: ManifestRule = {
     id: 'secret-in-manifest',
     defaultLevel: 'error',
     category: 'security',
+    scope: 'manifest',
     description: 'A string in a manifest or an imported tool list that looks like a live secret (cloud keys, provider tokens, private keys).',
     rationale:
       'Manifests are committed, reviewed and copied into CI logs. A credential written into one is a credential leaked: rotate it and reference it from a secret store instead.',

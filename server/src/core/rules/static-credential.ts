@@ -9,6 +9,7 @@ export const rule: ManifestRule = {
     id: 'static-credential',
     defaultLevel: 'warning',
     category: 'security',
+    scope: 'manifest',
     description: 'An agent whose identity is a shared service account or a static API key, or whose credential lives longer than `maxCredentialTtl`.',
     rationale:
       'An agent is a workload with its own, short-lived identity. A shared service account makes every agent that uses it indistinguishable to the policies; a static key or a long-lived token keeps working long after it leaked.',

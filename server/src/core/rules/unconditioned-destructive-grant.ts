@@ -9,6 +9,7 @@ export const rule: PolicyRule = {
     id: 'unconditioned-destructive-grant',
     defaultLevel: 'warning',
     category: 'security',
+    scope: 'manifest',
     description: 'A permit that covers a destructive tool with no condition on the call (`context.input` or `context.session`).',
     rationale:
       'A destructive tool (MCP: `destructiveHint` is true unless the tool says `readOnlyHint: true` or `destructiveHint: false`) deletes, pays, sends or restarts. Granting it without looking at the arguments or the task means any call the agent is talked into goes through.',

@@ -13,6 +13,8 @@ export const rule: AccessRule = {
     id: 'unreachable-agent-or-tool',
     defaultLevel: 'info',
     category: 'security',
+    scope: 'manifest',
+    options: { maxCells: { description: 'Computed only for manifests with at most this many agent × tool cells: the access map takes about 10 ms a cell (`agent-policy access` computes any map on demand).', default: 1000 } },
     description: 'An agent that can call no tool, or a tool that no agent can call, under the policy set as a whole.',
     rationale:
       'An agent with no access is overly restricted or left over; a tool no agent can call is either meant to be off (then say so in its description) or a grant is missing. Either way the manifest and the policies disagree about what the agents do.',

@@ -20,10 +20,15 @@ export function uidText(u: Uid): string {
   return `${u.type}::${JSON.stringify(u.id)}`;
 }
 
-/** A permit whose principal and action both are unconstrained and that has no condition at all. */
-export function isWildcardGrant(p: ParsedPolicy): boolean {
+/**
+ * A permit whose principal and action both are unconstrained and that has no condition at all. Under a manifest,
+ * `action in Action::"call_tool"` (the group of every tool) counts as unconstrained; in plain Cedar (`plain`), only
+ * an action scope that names nothing does.
+ */
+export function isWildcardGrant(p: ParsedPolicy, plain = false): boolean {
   if (p.json.effect !== 'permit' || p.json.conditions.length > 0) return false;
-  return principalScope(p.json).kind === 'any' && actionScope(p.json).kind !== 'tools';
+  const action = actionScope(p.json).kind;
+  return principalScope(p.json).kind === 'any' && (plain ? action === 'any' : action !== 'tools');
 }
 
 /** Any agent satisfies the permit: its principal is unconstrained (or only `is Agent`) and no condition looks at the principal. */

@@ -22,6 +22,7 @@ export const rule: PolicyRule = {
     id: 'value-not-in-enum',
     defaultLevel: 'error',
     category: 'manifest',
+    scope: 'manifest',
     description: 'A condition compares a tool argument or session field with a value outside its JSON Schema `enum`, so it never matches.',
     rationale:
       'Arguments are checked against their enum before Cedar sees a call: `context.input.method == "gett"` is always false, so a forbid written with it never applies and a permit never allows, and `!=` is always true. A typo in a value is a hole, like a typo in a name.',

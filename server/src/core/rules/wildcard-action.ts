@@ -8,6 +8,7 @@ export const rule: PolicyRule = {
     id: 'wildcard-action',
     defaultLevel: 'warning',
     category: 'security',
+    scope: 'manifest',
     description: 'A permit that covers every tool: its action is unconstrained or only `in Action::"call_tool"`, and no condition looks at the action.',
     rationale:
       'Tools are added to MCP servers all the time. A grant over every tool silently extends to each new one — including destructive ones nobody reviewed for this agent.',

@@ -7,6 +7,7 @@ export const rule: PolicyRule = {
     id: 'wildcard-principal',
     defaultLevel: 'warning',
     category: 'security',
+    scope: 'manifest',
     description: 'A permit that any agent satisfies: its principal is unconstrained (or only `is Agent`) and no condition looks at the principal.',
     rationale:
       'Each agent is a workload with its own identity and its own job. A grant that holds for any agent also holds for the next agent someone deploys, and for a compromised one.',

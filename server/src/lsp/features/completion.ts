@@ -15,7 +15,7 @@ export const completionFeature: Feature = {
       const doc = state.documents.get(params.textDocument.uri);
       if (p && doc && isManifestFile(p) && !p.endsWith('.json')) return manifestCompletion(doc, params.position, state.rememberLoadedManifest(p));
       const ctx = state.policyContext(params.textDocument.uri);
-      return ctx ? policyCompletion(ctx.doc, params.position, ctx.manifest) : [];
+      return ctx ? policyCompletion(ctx.doc, params.position, ctx.manifest, ctx.schema) : [];
     });
   },
 };

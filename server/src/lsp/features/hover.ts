@@ -11,7 +11,7 @@ export const hoverFeature: Feature = {
     state.connection.onHover((params): Hover | null => {
       const ctx = state.policyContext(params.textDocument.uri);
       // In a manifest: an agent's access in one line (from the access map).
-      return ctx ? policyHover(ctx.doc, params.position, ctx.manifest) : agentAccessHover(state, params);
+      return ctx ? policyHover(ctx.doc, params.position, ctx.manifest, ctx.schema) : agentAccessHover(state, params);
     });
   },
 };

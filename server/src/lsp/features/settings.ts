@@ -7,15 +7,19 @@ async function loadSettings({ state }: FeatureContext) {
   if (!state.client.pullConfiguration) return;
   try {
     const [s] = (await state.connection.workspace.getConfiguration([{ section: 'agentPolicy' }])) as [
-      { validate?: { onType?: boolean }; lint?: { run?: string }; rules?: RulesSetting; inlayHints?: { enabled?: boolean } } | null,
+      { validate?: { onType?: boolean }; lint?: { run?: string }; rules?: RulesSetting; inlayHints?: { enabled?: boolean }; cedarSchemaPath?: unknown } | null,
     ];
     state.settings = {
       validateOnType: s?.validate?.onType !== false,
       lintRun: s?.lint?.run === 'onSave' ? 'onSave' : 'onType',
       rules: s?.rules && typeof s.rules === 'object' ? s.rules : undefined,
       inlayHints: s?.inlayHints?.enabled === true,
+      cedarSchemaPath: typeof s?.cedarSchemaPath === 'string' && s.cedarSchemaPath.trim() ? s.cedarSchemaPath.trim() : undefined,
     };
-    for (const { project } of state.projects) project.settingsRules = state.settings.rules;
+    for (const { project } of state.projects) {
+      project.settingsRules = state.settings.rules;
+      project.settingsSchemaPath = state.settings.cedarSchemaPath;
+    }
   } catch {
     // keep the defaults
   }

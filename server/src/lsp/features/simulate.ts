@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { ManifestEntry } from '../../core/project';
 import { simulate, type PolicyRef, type SimulationResult } from '../../core/simulate';
 import { judgeScenario } from '../../core/scenarios';
+import { explanationHeading, policyFinding } from '../../core/explain';
 import { sampleValue } from '../../core/sampleValues';
 import { Methods, type SimulateParams, type SimulateResponse, type SimulationTargetsResult } from '../../protocol';
 import { pathToUri } from '../uris';
@@ -43,6 +44,15 @@ function toResponse(state: WorkerState, pr: ProjectSlot, entry: ManifestEntry | 
     notes: r.notes,
     chain: r.chain.map((c) => ({ agent: c.agent, decision: c.decision, reason: c.reason })),
     request: r.request,
+    ...(r.explanation
+      ? {
+          explanation: {
+            heading: explanationHeading(r.explanation),
+            examined: r.explanation.examined,
+            policies: r.explanation.policies.map((p) => ({ ...locate(state, pr, p), status: p.status, finding: policyFinding(p) })),
+          },
+        }
+      : {}),
   };
 }
 
@@ -60,7 +70,7 @@ export const simulateFeature: Feature = {
       const { pr, entry } = found;
       const scenario = params.scenarioIndex !== undefined ? entry.manifest?.scenarios.find((s) => s.index === params.scenarioIndex) : undefined;
       const input = scenario ? { agent: scenario.agent, tool: scenario.tool, args: scenario.args, context: scenario.context, via: scenario.via } : empty;
-      const result = pr.project.simulate(entry.file, input);
+      const result = pr.project.simulate(entry.file, { ...input, explain: params.explain === true });
       const response = toResponse(state, pr, entry, result, input);
       if (scenario) {
         const o = judgeScenario(scenario, result);
