@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { Methods, type SchemaParams, type SchemaResult, type SimulateParams, type SimulateResponse, type StatusParams } from '../../server/src/protocol';
+import { AccessView, ACCESS_VIEW_ID, type AccessViewSnapshot } from './accessView';
 import { Simulator } from './simulate';
 import { McpTools, type ImportToolsArgs } from './mcpTools';
 
@@ -24,6 +25,10 @@ export interface AgentPolicyApi {
   simulationHtml(): string | undefined;
   /** Saves the shown simulation as a scenario without asking (for tests; the panel's button asks). */
   saveShownAsScenario(name: string, expect: 'allow' | 'deny'): Promise<boolean>;
+  /** What the Agent Access view shows (for tests). */
+  accessView(): AccessViewSnapshot;
+  /** Delivers a message to the Agent Access view as its webview would (`select`, `filter`, `simulate`…; for tests). */
+  accessViewMessage(message: unknown): Promise<void>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<AgentPolicyApi> {
@@ -41,6 +46,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
 
   const simulator = new Simulator(() => client);
   context.subscriptions.push(simulator);
+
+  const access = new AccessView(
+    () => client,
+    (params) => vscode.commands.executeCommand('agentPolicy.simulate', params),
+    (uri, range) => simulator.revealPolicy(uri, range, vscode.ViewColumn.One),
+  );
+  context.subscriptions.push(
+    access,
+    vscode.window.registerWebviewViewProvider(ACCESS_VIEW_ID, access),
+    vscode.commands.registerCommand('agentPolicy.showAccess', (target?: vscode.Uri) => access.show(target ?? vscode.window.activeTextEditor?.document.uri)),
+    vscode.commands.registerCommand('agentPolicy.refreshAccess', () => access.onServerChange()),
+  );
 
   const schemas = new SchemaDocuments();
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SCHEMA_SCHEME, schemas));
@@ -77,11 +94,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
         statusItem.text = s.problems === 0 ? '$(shield) Agent Policy' : `$(shield) ${s.problems} problem${s.problems === 1 ? '' : 's'}`;
         statusItem.tooltip = `Agent Policy Studio: ${s.problems === 0 ? 'no problems' : `${s.problems} problem${s.problems === 1 ? '' : 's'}`} — click to open the Problems view`;
       }
+      access.onStatus(s);
     });
     client.onNotification(Methods.decisionLog, (record: unknown) => simulator.logDecision(record));
     statusItem.text = '$(sync~spin) Agent Policy';
     await client.start();
     output.info('Agent Policy language server started');
+    access.onServerChange();
   };
 
   context.subscriptions.push(
@@ -133,6 +152,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
       const shown = simulator.panel.shown;
       return shown ? simulator.saveAsScenario(shown, { name, expect }) : false;
     },
+    accessView: () => access.snapshot(),
+    accessViewMessage: (message) => access.receive(message),
   };
 }
 

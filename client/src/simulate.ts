@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { Methods, type ScenarioEditParams, type ScenarioEditResult, type SimulateParams, type SimulateResponse, type SimulationTargetsResult } from '../../server/src/protocol';
+import { Methods, type Range, type ScenarioEditParams, type ScenarioEditResult, type SimulateParams, type SimulateResponse, type SimulationTargetsResult } from '../../server/src/protocol';
 import { SimulationPanel, type PanelMessage } from './simulationPanel';
 
 /** The UI of simulation: the command's pickers, the result panel, policy highlights and the decision log. */
@@ -113,16 +113,29 @@ export class Simulator implements vscode.Disposable {
     }, 4000);
   }
 
+  /** Opens a policy at its range (a link of the result panel or of the Agent Access view) and lights it up for a moment. */
+  async revealPolicy(uri: string, range: Range, column: vscode.ViewColumn): Promise<vscode.TextEditor | undefined> {
+    let doc: vscode.TextDocument;
+    try {
+      doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri, true));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Agent Policy: cannot open the policy: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+    const r = new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preview: false, selection: new vscode.Range(r.start, r.start) });
+    editor.revealRange(r, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    editor.setDecorations(this.highlight, [r]);
+    setTimeout(() => editor.setDecorations(this.highlight, []), 4000);
+    return editor;
+  }
+
   private async onPanelMessage(m: PanelMessage, shown: SimulateResponse) {
     if (m.type === 'openPolicy') {
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(m.uri));
-      const range = new vscode.Range(m.range.start.line, m.range.start.character, m.range.end.line, m.range.end.character);
       // Never in the panel's own group, and never as a preview tab that would replace the panel.
       const column = this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
-      const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preview: false, selection: new vscode.Range(range.start, range.start) });
-      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-      editor.setDecorations(this.highlight, [range]);
-      setTimeout(() => editor.setDecorations(this.highlight, []), 4000);
+      const editor = await this.revealPolicy(m.uri, m.range, column);
+      if (!editor) return;
       // The policy keeps the focus the link gave it, even if the panel reports its click late.
       this.panel.giveBackFocus(() => void vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, preserveFocus: false }), 1000);
     } else if (m.type === 'saveScenario') {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { SimulateResponse } from '../../server/src/protocol';
+import { esc, fileOf, nonce, page, rich } from './webview';
 
 /** What the panel asks of the extension: open a policy, or save the call as a scenario. */
 export type PanelMessage = { type: 'openPolicy'; uri: string; range: SimulateResponse['determining'][number]['range'] } | { type: 'saveScenario' };
@@ -54,26 +55,6 @@ export class SimulationPanel {
   }
 }
 
-function nonce(): string {
-  let s = '';
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
-  return s;
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/** `code` spans for backticked words in engine messages. */
-function rich(s: string): string {
-  return esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
-}
-
-function fileOf(uri: string): string {
-  return decodeURIComponent(uri.slice(uri.lastIndexOf('/') + 1));
-}
-
 export function render(r: SimulateResponse, n: string): string {
   const allow = r.decision === 'allow';
   const link = (p: { id: string; uri: string; range: SimulateResponse['determining'][number]['range'] }, extra = '') =>
@@ -105,12 +86,10 @@ export function render(r: SimulateResponse, n: string): string {
   if (r.notes.length) sections.push(`<h2>Notes</h2><ul class="muted">${r.notes.map((x) => `<li>${rich(x)}</li>`).join('')}</ul>`);
   sections.push(`<h2>Call</h2><pre>${esc(JSON.stringify({ agent: r.agent, ...(r.via.length ? { via: r.via } : {}), tool: r.tool, args: r.args, context: r.context }, null, 2))}</pre>`);
   if (r.request) sections.push(`<h2>Cedar request</h2><pre>${esc(JSON.stringify(r.request, null, 2))}</pre>`);
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-${n}'; script-src 'nonce-${n}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Tool call simulation</title>
-<style nonce="${n}">
+  return page(
+    n,
+    'Tool call simulation',
+    `
   body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 0 20px 24px; line-height: 1.45; }
   .decision { font-size: 2.6em; font-weight: 700; margin: 18px 0 2px; letter-spacing: 0.02em; }
   .decision.allow, .allow { color: var(--vscode-charts-green, #388a34); }
@@ -141,20 +120,19 @@ export function render(r: SimulateResponse, n: string): string {
   pre { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); background: var(--vscode-textCodeBlock-background); padding: 8px 10px; border-radius: 4px; overflow: auto; }
   button { margin-top: 16px; background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 6px 14px; border-radius: 2px; cursor: pointer; font-size: 1em; }
   button:hover { background: var(--vscode-button-hoverBackground); }
-</style></head>
-<body>
-  <div class="decision ${r.decision}" id="decision">${allow ? '✓ ALLOW' : '✗ DENY'}</div>
+`,
+    `  <div class="decision ${r.decision}" id="decision">${allow ? '✓ ALLOW' : '✗ DENY'}</div>
   <p class="reason">${rich(r.reason)}</p>
   <p class="call"><b>${esc(r.agent)}</b>${r.via.length ? ` (handed over by ${r.via.map(esc).join(' → ')})` : ''} calls <b>${esc(r.tool)}</b></p>
   ${sections.join('\n  ')}
-  ${r.scenario ? '' : '<button id="save">Save as scenario</button>'}
-<script nonce="${n}">
+  ${r.scenario ? '' : '<button id="save">Save as scenario</button>'}`,
+    `
   const vscode = acquireVsCodeApi();
   for (const a of document.querySelectorAll('a.policy')) {
     a.addEventListener('click', (e) => { e.preventDefault(); vscode.postMessage({ type: 'openPolicy', uri: a.dataset.uri, range: JSON.parse(a.dataset.range) }); });
   }
   const save = document.getElementById('save');
   if (save) save.addEventListener('click', () => vscode.postMessage({ type: 'saveScenario' }));
-</script>
-</body></html>`;
+`,
+  );
 }

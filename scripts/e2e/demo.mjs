@@ -77,7 +77,7 @@ then open the examples/ folder.`);
   │ Workspace: ${workspace}
   │ ${inPlace ? 'This is the repository\'s own examples/ folder: edits change the repository.' : 'A scratch copy of examples/, made fresh at each `npm start` (the repository is never edited).'}
   │ Try: open policies/refunds.cedar (squiggle on \`amout\`), the Problems panel (Ctrl+Shift+M),
-  │      F1 → "Agent Policy: Show Generated Cedar Schema".
+  │      F1 → "Agent Policy: Show Generated Cedar Schema", F1 → "Agent Policy: Show Agent Access".
   │
   │ Listening on 127.0.0.1 only, no password. Press Ctrl+C to stop.
   │ (code-server's log: ${server.log})

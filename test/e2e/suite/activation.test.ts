@@ -22,9 +22,13 @@ describe('activation', () => {
     await waitFor(() => api.status()?.state === 'idle', { timeoutMs: 30_000, message: () => `the server to report idle (status: ${JSON.stringify(api.status())})` });
   });
 
-  it('contributes its commands', async () => {
+  it('contributes its commands, and registers every command its package.json declares', async () => {
     const all = await vscode.commands.getCommands(true);
-    for (const id of ['agentPolicy.restartServer', 'agentPolicy.showSchema']) check(all.includes(id), `command ${id} is not registered`);
+    for (const id of ['agentPolicy.restartServer', 'agentPolicy.showSchema', 'agentPolicy.showAccess']) check(all.includes(id), `command ${id} is not registered`);
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const declared = ((ext.packageJSON as { contributes?: { commands?: { command: string }[] } }).contributes?.commands ?? []).map((c) => c.command);
+    const missing = declared.filter((id) => !all.includes(id));
+    check(missing.length === 0, `package.json declares commands that nothing registers: ${missing.join(', ')}`);
   });
 
   it('opens .cedar files as the cedar language', async () => {

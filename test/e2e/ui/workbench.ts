@@ -438,10 +438,16 @@ export async function pick(page: Page, label: string): Promise<void> {
   await row.click();
 }
 
-/** The content of the visible webview panel (VS Code nests it: iframe.webview → iframe#active-frame). */
+/** The content of the visible webview panel (VS Code nests it: iframe.webview → iframe#active-frame); not a webview view. */
 export function webviewContent(page: Page) {
-  // Webviews are not inside the editor group: VS Code lays them over it, in a container of their own.
-  return page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
+  // Webviews are not inside the editor group: VS Code lays them over it, in a container of their own. A webview view
+  // (the Agent Access view) is one too; VS Code marks its frame's URL with purpose=webviewView.
+  return page.frameLocator('iframe.webview.ready:not([src*="purpose=webviewView"])').first().frameLocator('iframe#active-frame');
+}
+
+/** The content of the visible webview view (a view in a side bar or the panel, such as "Agent Access"). */
+export function webviewViewContent(page: Page) {
+  return page.frameLocator('iframe.webview.ready[src*="purpose=webviewView"]').first().frameLocator('iframe#active-frame');
 }
 
 /** Shows or hides the primary side bar (Ctrl+B), e.g. to give a screenshot's editors the width. */
