@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { HoverRequest } from 'vscode-languageserver-protocol/node';
 import { copyToTemp } from '../helpers/examples';
 import { TestClient, uriOf } from '../helpers/lspClient';
 import type { AccessResult } from '../../server/src/protocol';
+import { generateWorkspace, writeWorkspace } from '../../bench/generate';
 
 describe('language server: the access map (agentPolicy/access, agent hover, access findings)', function () {
   this.timeout(120000);
@@ -68,5 +70,42 @@ describe('language server: the access map (agentPolicy/access, agent hover, acce
     const mark = client.published.length;
     await client.conn.sendNotification('textDocument/didChange', { textDocument: { uri: uriOf(file), version: 2 }, contentChanges: [{ text: text.replace('"restart_services"', '"restart_service"') }] });
     await client.waitForPublish(file, (p) => p.version === 2 && !p.diagnostics.some((d) => d.code === 'ineffective-policy' || d.code === 'cedar-validation'), mark, 60000);
+  });
+});
+
+describe('language server: a large access map is computed in steps', function () {
+  this.timeout(300000);
+
+  it('an edit made while the map is computed gets its diagnostics before the map is done', async () => {
+    // 120 tools × 30 agents: several seconds of partial evaluations.
+    const gen = generateWorkspace({ policies: 200, files: 2, seed: 3 });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apol-access-big-'));
+    writeWorkspace(gen, dir);
+    const client = new TestClient(dir);
+    await client.start();
+    try {
+      const policy = path.join(dir, gen.policyFiles[0]!);
+      const text = fs.readFileSync(policy, 'utf8');
+      await client.open(policy, text);
+      await client.waitForPublish(policy, (p) => p.version === 1);
+      let mapDone = 0;
+      const map = client.conn.sendRequest('agentPolicy/access', { uri: uriOf(path.join(dir, gen.manifest)) }).then((r) => {
+        mapDone = Date.now();
+        return r as AccessResult;
+      });
+      // A type error, typed while the map is being computed: its diagnostics come first.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await client.change(policy, 2, `${text}\n@id("typo") permit (principal, action, resource) when { context.session.purpos == "x" };\n`);
+      const published = await client.waitForPublish(policy, (p) => p.version === 2);
+      const publishedAt = Date.now();
+      assert.ok(published.diagnostics.some((d) => /purpos/.test(String(d.message))), 'the typo is reported');
+      const r = await map;
+      assert.equal(r.error, undefined);
+      assert.equal(r.cells.filter((c) => !c.via).length, r.agents.length * r.tools.length);
+      assert.ok(publishedAt < mapDone, `the edit's diagnostics (at ${publishedAt}) came before the map (at ${mapDone})`);
+    } finally {
+      await client.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -80,12 +80,20 @@ export function accessSummaries(map: AccessMap): [string, string][] {
 export const accessFeature: Feature = {
   name: 'access',
   register({ state }) {
-    state.connection.onRequest(Methods.access, (params: AccessParams): AccessResult => {
+    // The map costs about 10 ms a cell: it is computed in steps, a turn of the event loop between them, so that the
+    // diagnostics, completion and hover go on meanwhile, and a request the client cancels (a newer one) stops.
+    state.connection.onRequest(Methods.access, async (params: AccessParams, token): Promise<AccessResult> => {
       const found = state.manifestFor(params?.uri);
       if (!found) return { agents: [], tools: [], cells: [], blocking: [], notes: [], error: 'no agent manifest in the workspace' };
       const { pr, entry } = found;
       if (!entry.manifest || !entry.model) return { manifestUri: pathToUri(entry.file), agents: [], tools: [], cells: [], blocking: [], notes: [], error: 'the manifest has errors that prevent generating the Cedar schema; fix them first' };
-      return accessResult(state, pr, entry, pr.project.accessMap(entry), params ?? {});
+      const steps = pr.project.accessMapSteps(entry);
+      for (;;) {
+        const r = steps.next();
+        if (r.done) return accessResult(state, pr, entry, r.value, params ?? {});
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (token.isCancellationRequested) return { manifestUri: pathToUri(entry.file), agents: [], tools: [], cells: [], blocking: [], notes: [], error: 'cancelled: a newer request replaced this one' };
+      }
     });
   },
 };
