@@ -1,9 +1,10 @@
 import './node/v8guard';
+import { targetsOrReport } from './cli/targets';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SEVERITY_ORDER, type CoreDiagnostic, type Severity } from './core/types';
 import { isManifestFile } from './core/manifest/model';
-import { projectFor, resolveTargets } from './node/workspace';
+import { projectFor } from './node/workspace';
 import { readRegularFile, toNativePath, toCorePath } from './node/fsHost';
 import { readFrom, refusalMessage } from './core/manifest/load';
 import { cedarVersion } from './core/cedar/engine';
@@ -104,12 +105,8 @@ function check(args: string[], io: Io): number {
   // `agentPolicy.cedarSchemaPath` setting, but relative to the current folder. It must be inside the workspace.
   const schema = values.schema ? toCorePath(path.resolve(io.cwd, values.schema)) : undefined;
   const failLevel = oneOf(values['fail-level'], ['error', 'warning', 'info'] as const, 'error', '--fail-level');
-  const { targets, errors, notes } = resolveTargets(positionals, io.cwd);
-  if (errors.length) {
-    for (const e of errors) io.err(`agent-policy: ${e}`);
-    return 2;
-  }
-  for (const n of notes) io.err(`agent-policy: note: ${n}`);
+  const targets = targetsOrReport(positionals, io);
+  if (!targets) return 2;
   const diagnostics: CoreDiagnostic[] = [];
   for (const t of targets) {
     const project = projectFor(t);
@@ -168,12 +165,8 @@ function pretty(diags: CoreDiagnostic[], rel: (f: string) => string, color: bool
 function schema(args: string[], io: Io): number {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length > 1) throw new UsageError('schema takes at most one PATH');
-  const { targets, errors, notes } = resolveTargets(positionals, io.cwd);
-  if (errors.length) {
-    for (const e of errors) io.err(`agent-policy: ${e}`);
-    return 2;
-  }
-  for (const n of notes) io.err(`agent-policy: note: ${n}`);
+  const targets = targetsOrReport(positionals, io);
+  if (!targets) return 2;
   const target = targets[0];
   const manifestFile = target?.files.find(isManifestFile);
   if (!target || !manifestFile) {
@@ -249,12 +242,8 @@ function simulateCommand(args: string[], io: Io): number {
     }
     throw err;
   }
-  const { targets, errors, notes } = resolveTargets(values.manifest ? [values.manifest] : [], io.cwd);
-  if (errors.length) {
-    for (const e of errors) io.err(`agent-policy: ${e}`);
-    return 2;
-  }
-  for (const n of notes) io.err(`agent-policy: note: ${n}`);
+  const targets = targetsOrReport(values.manifest ? [values.manifest] : [], io);
+  if (!targets) return 2;
   const target = targets[0]!;
   const manifests = target.files.filter(isManifestFile);
   if (manifests.length === 0) {
@@ -337,12 +326,8 @@ const NO_SCENARIOS = 'no scenarios found: a suite that cannot run fails (add sce
 function testCommand(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', short: 'f' } } });
   const format = oneOf(values.format, ['pretty', 'json', 'junit'] as const, 'pretty', '--format');
-  const { targets, errors, notes } = resolveTargets(positionals, io.cwd);
-  if (errors.length) {
-    for (const e of errors) io.err(`agent-policy: ${e}`);
-    return 2;
-  }
-  for (const n of notes) io.err(`agent-policy: note: ${n}`);
+  const targets = targetsOrReport(positionals, io);
+  if (!targets) return 2;
   const suites: Suite[] = [];
   for (const t of targets) {
     const project = projectFor(t);

@@ -3,6 +3,7 @@
  * never (the core's access map), as text, JSON, a Markdown PR comment or CSV. A thin adapter: the map, its
  * conditions and their redaction are the core's.
  */
+import { targetsOrReport } from './targets';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { summarizeAgent, type AccessCell, type AccessMap } from '../core/analysis/access';
@@ -10,7 +11,7 @@ import { readFrom, refusalMessage } from '../core/manifest/load';
 import { isManifestFile } from '../core/manifest/model';
 import { didYouMean } from '../core/text';
 import { toNativePath } from '../node/fsHost';
-import { projectFor, resolveTargets } from '../node/workspace';
+import { projectFor } from '../node/workspace';
 
 export interface AccessIo {
   out: (s: string) => void;
@@ -43,12 +44,8 @@ export function accessCommand(args: string[], io: AccessIo): number {
   if (positionals.length > 1) throw new AccessUsage('access takes at most one PATH');
   if (values.manifest && positionals.length) throw new AccessUsage('give either PATH or --manifest, not both');
   const where = values.manifest ?? positionals[0];
-  const { targets, errors, notes } = resolveTargets(where ? [where] : [], io.cwd);
-  if (errors.length) {
-    for (const e of errors) io.err(`agent-policy: ${e}`);
-    return 2;
-  }
-  for (const n of notes) io.err(`agent-policy: note: ${n}`);
+  const targets = targetsOrReport(where ? [where] : [], io);
+  if (!targets) return 2;
   const target = targets[0]!;
   const manifests = target.files.filter(isManifestFile);
   const rel = (f: string) => path.relative(io.cwd, toNativePath(f)).split(path.sep).join('/') || '.';
