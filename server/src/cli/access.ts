@@ -6,7 +6,7 @@
 import { targetsOrReport } from './targets';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { summarizeAgent, type AccessCell, type AccessMap } from '../core/analysis/access';
+import { cellView, summarizeAgent, type AccessCell, type AccessMap } from '../core/analysis/access';
 import { readFrom, refusalMessage } from '../core/manifest/load';
 import { isManifestFile } from '../core/manifest/model';
 import { didYouMean } from '../core/text';
@@ -98,20 +98,7 @@ export function toJson(map: AccessMap, manifest: string): object {
   return {
     version: 1,
     manifest,
-    cells: map.cells.map((c) => ({
-      agent: c.agent,
-      ...(c.via ? { via: c.via } : {}),
-      tool: c.tool,
-      server: c.server,
-      access: c.access,
-      ...(c.condition !== undefined ? { condition: c.condition } : {}),
-      permits: c.permits.map((p) => p.id),
-      forbids: c.forbids.map((p) => p.id),
-      destructive: c.destructive,
-      failOpenRisk: c.failOpenRisk,
-      ...(c.reason ? { reason: c.reason } : {}),
-      ...(c.redacted ? { redacted: true } : {}),
-    })),
+    cells: map.cells.map((c) => cellView(c, (p) => p.id)),
     ...(map.blocking.length ? { blocking: map.blocking } : {}),
     ...(map.notes.length ? { notes: map.notes } : {}),
   };

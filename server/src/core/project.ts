@@ -660,7 +660,8 @@ export class Project {
 
   /** The access findings of a manifest when they are up to date with the analyses at hand, without computing anything. */
   private freshAccessFindings(entry: ManifestEntry): Map<string, Finding[]> | undefined {
-    if (entry.manifest && !this.accessBudget(entry).rules.length) return new Map([[entry.file, this.accessBudget(entry).skipped]]);
+    const budget = entry.manifest ? this.accessBudget(entry) : undefined;
+    if (budget && !budget.rules.length) return new Map([[entry.file, budget.skipped]]);
     const memo = this.accessMemo.get(entry.file);
     const rules = this.accessRuleMemo.get(entry.file);
     if (!memo || !rules || memo.entry !== entry || rules.map !== memo.map || rules.key !== this.accessRulesKey(this.accessRules())) return undefined;

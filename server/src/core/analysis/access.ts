@@ -58,6 +58,27 @@ export interface AccessMap {
   blocking: string[];
 }
 
+/**
+ * A cell as it leaves the core (CLI JSON, the LSP answer): its policies as `at` shows them (ids, locations), optional
+ * fields only when set, and never the unredacted `expr`.
+ */
+export function cellView<T>(c: AccessCell, at: (p: PolicyRef) => T) {
+  return {
+    agent: c.agent,
+    ...(c.via ? { via: c.via } : {}),
+    tool: c.tool,
+    server: c.server,
+    access: c.access,
+    ...(c.condition !== undefined ? { condition: c.condition } : {}),
+    permits: c.permits.map(at),
+    forbids: c.forbids.map(at),
+    destructive: c.destructive,
+    failOpenRisk: c.failOpenRisk,
+    ...(c.reason ? { reason: c.reason } : {}),
+    ...(c.redacted ? { redacted: true as const } : {}),
+  };
+}
+
 export interface AccessOptions {
   /** The simplifier (tests swap in a broken one to show that the checks catch it). */
   simplify?: (e: Expr) => Expr;

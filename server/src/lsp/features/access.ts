@@ -3,7 +3,7 @@
  * view can link to) and the hover on an agent in a manifest ("10 tools: 0 always, 6 conditional, 4 never").
  */
 import type { Hover, HoverParams } from 'vscode-languageserver/node';
-import { summarizeAgent, type AccessMap } from '../../core/analysis/access';
+import { cellView, summarizeAgent, type AccessMap } from '../../core/analysis/access';
 import { isManifestFile } from '../../core/manifest/model';
 import { agentHoverAt } from '../accessHover';
 import type { ManifestEntry } from '../../core/project';
@@ -36,20 +36,7 @@ export function accessResult(state: WorkerState, pr: ProjectSlot, entry: Manifes
       .filter((t) => map.tools.some((x) => x.tool === t.action && x.server === t.server))
       .filter((t) => (!params.servers?.length || params.servers.includes(t.server)) && (!params.destructiveOnly || t.destructive))
       .map((t) => ({ tool: t.action, server: t.server, destructive: t.destructive, uri: pathToUri(t.loc.file), range: rangeOf(state, pr, t.loc.file, t.loc.span) })),
-    cells: cells.map((c) => ({
-      agent: c.agent,
-      ...(c.via ? { via: c.via } : {}),
-      tool: c.tool,
-      server: c.server,
-      access: c.access,
-      ...(c.condition !== undefined ? { condition: c.condition } : {}),
-      permits: c.permits.map((p) => locate(state, pr, p)),
-      forbids: c.forbids.map((p) => locate(state, pr, p)),
-      destructive: c.destructive,
-      failOpenRisk: c.failOpenRisk,
-      ...(c.reason ? { reason: c.reason } : {}),
-      ...(c.redacted ? { redacted: true } : {}),
-    })),
+    cells: cells.map((c) => cellView(c, (p) => locate(state, pr, p))),
     blocking: map.blocking,
     notes: map.notes,
   };
