@@ -14,6 +14,7 @@ import { explanationHeading, policyFinding } from './core/explain';
 import { suiteProblem, type ScenarioOutcome, type SuiteProblem } from './core/scenarios';
 import { LineIndex } from './core/text';
 import { accessCommand, AccessUsage, ACCESS_USAGE } from './cli/access';
+import { diffCommand, DiffUsage, DIFF_USAGE, replayCommand } from './cli/diff';
 
 const USAGE = `agent-policy — check, lint and simulate Cedar policies for AI agents
 
@@ -23,6 +24,7 @@ Usage:
                         [--via AGENT]... [--manifest FILE] [--format pretty|json] [--explain]
   agent-policy test [PATH...] [--format pretty|json|junit]
   ${ACCESS_USAGE}
+  ${DIFF_USAGE}
   agent-policy schema [PATH]
   agent-policy tools pull|check|servers …   (agent-policy tools --help)
   agent-policy --version | --help
@@ -30,8 +32,9 @@ Usage:
 PATH is a file or folder (default: the current folder).
 Exit codes: check 0 when nothing is at or above the fail level, 1 when something is; simulate 0 allow,
 1 deny; test 0 all scenarios pass, 1 any fails or cannot run (a manifest that does not load, no scenarios
-at all); access 0 when the map is printed, 1 when the manifest has errors that prevent it; every command 2 for a
-usage error or unreadable input.`;
+at all); access 0 when the map is printed, 1 when the manifest has errors that prevent it; diff 0, or 1 with
+--fail-on when a widening (or any change) is found; replay 0 when no call's decision differs, 1 when some do; every
+command 2 for a usage error or unreadable input.`;
 
 class UsageError extends Error {}
 
@@ -56,6 +59,10 @@ export function main(argv: string[], io: Io): number | Promise<number> {
         return testCommand(rest, io);
       case 'access':
         return accessCommand(rest, io);
+      case 'diff':
+        return diffCommand(rest, io);
+      case 'replay':
+        return replayCommand(rest, io);
       case 'tools':
         // Loaded on demand: the MCP SDK is not something `check` or `simulate` should pay for at start-up.
         return import('./cli/tools.js').then(({ toolsCommand }) => toolsCommand(rest, io)).catch((err: unknown) => {
@@ -76,7 +83,7 @@ export function main(argv: string[], io: Io): number | Promise<number> {
         throw new UsageError(`unknown command \`${command}\``);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof AccessUsage || (err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
+    if (err instanceof UsageError || err instanceof AccessUsage || err instanceof DiffUsage || (err instanceof Error && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
       io.err(`agent-policy: ${err.message}\n\n${USAGE}`);
       return 2;
     }

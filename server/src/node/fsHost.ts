@@ -8,7 +8,7 @@ import { CONFIG_FILE } from '../core/configFile';
 import type { FileRead, ReadRefusal } from '../core/manifest/load';
 
 /** Folders never searched for manifests or policies. */
-const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'out', 'dist', '.vscode-test', '.cache']);
+export const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', 'out', 'dist', '.vscode-test', '.cache']);
 const MAX_FILES = 50_000;
 /** Files above this size are not read (a policy file of this size is not something a person wrote). */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;

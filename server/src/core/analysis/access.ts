@@ -84,6 +84,9 @@ export interface AccessOptions {
   simplify?: (e: Expr) => Expr;
   /** Cells for delegated calls (A hands the task to B, for B in A's `delegates_to`). Default true. */
   delegation?: boolean;
+  /** Only the cells of these tools (action ids), and of these agents: the slice a change can affect (see diff.ts). */
+  tools?: ReadonlySet<string>;
+  agents?: ReadonlySet<string>;
 }
 
 interface Member {
@@ -121,10 +124,12 @@ function* compute(entry: ManifestEntry, set: PolicySetInput, options: AccessOpti
     out.blocking.push(`the manifest has errors that prevent generating the Cedar schema; fix them first`);
     return out;
   }
-  const tools = m.tools.filter((t) => t.action !== CALL_TOOL && model.inputTypes.has(t.action));
+  const tools = m.tools.filter((t) => t.action !== CALL_TOOL && model.inputTypes.has(t.action) && (!options.tools || options.tools.has(t.action)));
+  const agents = options.agents ? m.agents.filter((a) => options.agents!.has(a.id)) : m.agents;
+  out.agents = agents.map((a) => a.id);
   out.tools = tools.map((t) => ({ tool: t.action, server: t.server, destructive: t.destructive }));
   const never = (why: string) => {
-    for (const a of m.agents) for (const t of tools) out.cells.push(neverCell(a.id, t, why));
+    for (const a of agents) for (const t of tools) out.cells.push(neverCell(a.id, t, why));
   };
   try {
     if (set.unread?.length) {
@@ -173,7 +178,7 @@ function* compute(entry: ManifestEntry, set: PolicySetInput, options: AccessOpti
       const forTool = members.filter((p) => mayMatchTool(p.json, t));
       const actions = actionEntities(model.schema, m.namespace, t.action);
       const simplifier = options.simplify ?? toolSimplifier(model.schema, m.namespace, t.action);
-      for (const a of m.agents) {
+      for (const a of agents) {
         const forCell = forTool.filter((p) => mayMatchAgent(p.json, a));
         const c: Computed = claimed
           ? { cell: neverCell(a.id, t, `the action \`${t.action}\` is claimed by tools of several servers (${claimed.servers.join(', ')}): every call is denied`) }
@@ -185,9 +190,9 @@ function* compute(entry: ManifestEntry, set: PolicySetInput, options: AccessOpti
       }
     }
     if (options.delegation !== false) {
-      for (const from of m.agents) {
+      for (const from of agents) {
         for (const to of from.delegatesTo) {
-          if (!m.agents.some((x) => x.id === to) || to === from.id) continue;
+          if (!agents.some((x) => x.id === to) || to === from.id) continue;
           for (const t of tools) {
             const a = byAgentTool.get(`${from.id}\u0000${t.action}`)!;
             const b = byAgentTool.get(`${to}\u0000${t.action}`)!;
@@ -215,7 +220,7 @@ function neverCell(agent: string, t: ToolDef, reason: string): AccessCell {
 }
 
 /** False only when the policy's action or resource scope certainly excludes the tool (Cedar decides the rest). */
-function mayMatchTool(json: PolicyJson, t: ToolDef): boolean {
+export function mayMatchTool(json: PolicyJson, t: ToolDef): boolean {
   const a = actionScope(json);
   if (a.kind === 'tools' && !a.tools.includes(t.action)) return false;
   const s = resourceServer(json);
@@ -223,7 +228,7 @@ function mayMatchTool(json: PolicyJson, t: ToolDef): boolean {
 }
 
 /** False only when the principal scope certainly excludes the agent (another agent, a role it is not in). */
-function mayMatchAgent(json: PolicyJson, a: AgentDef): boolean {
+export function mayMatchAgent(json: PolicyJson, a: AgentDef): boolean {
   const p = principalScope(json);
   if (p.kind === 'agent') return localType(p.uid.type) !== 'Agent' || p.uid.id === a.id;
   if (p.kind === 'role') return a.roles.includes(p.uid.id);

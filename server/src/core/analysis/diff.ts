@@ -1,0 +1,388 @@
+/**
+ * Change impact: what a change to the policies (and the manifest) does to decisions. Two sides, base and current,
+ * each a manifest with its policy set, are compared on
+ *  - the access map: the cells whose access or condition changed;
+ *  - the scenarios (of both manifests) whose decision changed;
+ *  - calls that flip: the scenarios' calls, boundary calls (boundary.ts) and recorded calls (a decision log).
+ *
+ * Only the slice a change can affect is decided: a call's decision depends on the manifest's data and on the
+ * policies whose scope can match it, so when the manifest's decision-relevant parts are the same on both sides, only
+ * the tools and agents that an added, removed or changed policy can match are compared. A change that cannot be
+ * placed (a policy that does not parse, a manifest change) compares every tool and agent.
+ *
+ * A **widening** lets something through that was not let through: a call denied before and allowed now, a cell whose
+ * access rises (never → conditional → always), or a condition that changed without any sampled call showing that it
+ * only narrows (fail closed: a change that cannot be shown to narrow is reviewed as a widening, `unproven`).
+ */
+import type { ManifestEntry } from '../project';
+import { simulate, type PolicySetInput, type SimulationInput, type SimulationResult } from '../simulate';
+import { accessMapSteps, mayMatchAgent, mayMatchTool, type Access, type AccessCell } from './access';
+import { boundaryCalls, policyComparisons } from './boundary';
+import type { PolicyJson } from '../cedar/engine';
+import type { Manifest } from '../manifest/model';
+import { hashText } from '../text';
+
+export type Decision = 'allow' | 'deny';
+export type CallSource = 'scenario' | 'boundary' | 'recorded';
+
+/** One side of the comparison. `root` makes file paths relative in the results. */
+export interface DiffSide {
+  entry: ManifestEntry | undefined;
+  set: PolicySetInput;
+  root: string;
+}
+
+/** A recorded call (one line of a decision log, see DESIGN "Recorded calls"). */
+export interface RecordedCall {
+  line: number;
+  agent: string;
+  tool: string;
+  args: unknown;
+  context: unknown;
+  via: string[];
+  decision?: Decision;
+}
+
+export interface PolicyChange {
+  id: string;
+  change: 'added' | 'removed' | 'changed';
+  effect?: 'permit' | 'forbid';
+  /** Where it is (the current side's file and span; the base's for a removed policy), the file relative to its side's root. */
+  file: string;
+  span: { start: number; end: number };
+  side: 'base' | 'current';
+}
+
+export interface CellChange {
+  agent: string;
+  via?: string;
+  tool: string;
+  server: string;
+  from: Access;
+  to: Access;
+  fromCondition?: string;
+  toCondition?: string;
+  widening: boolean;
+  narrowing: boolean;
+  /** Widening only because the condition changed and no sampled call shows that it narrows (review it). */
+  unproven?: boolean;
+  destructive: boolean;
+}
+
+export interface ScenarioChange {
+  name: string;
+  expect: Decision;
+  from: Decision;
+  to: Decision;
+}
+
+export interface CallFlip {
+  agent: string;
+  tool: string;
+  via?: string[];
+  /** The call as it may be shown (sensitive arguments redacted by the simulator). */
+  args: unknown;
+  context: unknown;
+  from: Decision;
+  to: Decision;
+  source: CallSource;
+  /** What the call probes (boundary), the scenario's name, or the recorded call's line. */
+  label: string;
+  /** The policies that determined the current decision, and the base's. */
+  policies: string[];
+  basePolicies: string[];
+  widening: boolean;
+  /** Why a side denied when no policy decided (a schema error, the set cannot be evaluated). */
+  reasons?: { base?: string; current?: string };
+}
+
+export interface DiffResult {
+  policies: PolicyChange[];
+  cells: CellChange[];
+  scenarios: ScenarioChange[];
+  calls: CallFlip[];
+  /** How much was decided: the tools and agents compared, and the calls of each source. */
+  compared: { tools: number; agents: number; scenarios: number; boundary: number; recorded: number; everything: boolean };
+  notes: string[];
+  summary: { widening: number; narrowing: number; changes: number };
+}
+
+export interface DiffOptions {
+  recorded?: RecordedCall[];
+  /** Past this many agent × tool cells, the access maps are not compared (the calls still are). */
+  maxCells?: number;
+  /** At most this many boundary calls per tool. */
+  boundaryPerTool?: number;
+}
+
+const RANK: Record<Access, number> = { never: 0, conditional: 1, always: 2 };
+
+const relTo = (root: string, file: string) => (file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file);
+
+/** The parts of a manifest that decisions depend on, as one string (scenarios, positions and file names left out). */
+export function decisionKey(m: Manifest | undefined): string {
+  if (!m) return '';
+  const drop = new Set(['loc', 'span', 'nameSpan', 'kindSpan', 'ttlSpan', 'file', 'dir', 'scenarios', 'imports', 'description', 'title', 'schemaPath', 'importFile', 'importPath', 'owner']);
+  return hashText(JSON.stringify(m, (k, v: unknown) => (drop.has(k) ? undefined : v)));
+}
+
+interface Fingerprint {
+  id: string;
+  key: string;
+  json?: PolicyJson;
+  effect?: 'permit' | 'forbid';
+  file: string;
+  span: { start: number; end: number };
+}
+
+function fingerprints(side: DiffSide): Map<string, Fingerprint> {
+  const out = new Map<string, Fingerprint>();
+  for (const f of side.set.files) {
+    for (const p of f.policies) {
+      // The JSON when the policy parses (formatting and comments do not change what it does), else its text.
+      const key = hashText(p.json ? JSON.stringify(p.json) : p.text);
+      const effect = p.json ? (p.json.effect === 'forbid' ? 'forbid' : 'permit') : undefined;
+      let id = p.id;
+      for (let n = 2; out.has(id); n++) id = `${p.id}#${n}`;
+      out.set(id, { id, key, json: p.json, effect, file: relTo(side.root, f.file), span: p.slice.bodySpan });
+    }
+  }
+  return out;
+}
+
+/** The policies added, removed or changed between the sides (by id; a policy's content is its JSON). */
+export function policyChanges(base: DiffSide, current: DiffSide): { changes: PolicyChange[]; before: Map<string, Fingerprint>; after: Map<string, Fingerprint> } {
+  const before = fingerprints(base);
+  const after = fingerprints(current);
+  const changes: PolicyChange[] = [];
+  for (const [id, a] of after) {
+    const b = before.get(id);
+    if (!b) changes.push({ id, change: 'added', effect: a.effect, file: a.file, span: a.span, side: 'current' });
+    else if (b.key !== a.key) changes.push({ id, change: 'changed', effect: a.effect ?? b.effect, file: a.file, span: a.span, side: 'current' });
+  }
+  for (const [id, b] of before) if (!after.has(id)) changes.push({ id, change: 'removed', effect: b.effect, file: b.file, span: b.span, side: 'base' });
+  return { changes, before, after };
+}
+
+/** Compares the sides (see the module comment). A generator: it yields between decisions so that a server stays responsive. */
+export function* diffSteps(base: DiffSide, current: DiffSide, options: DiffOptions = {}): Generator<void, DiffResult> {
+  const notes: string[] = [];
+  const { changes, before, after } = policyChanges(base, current);
+  const bm = base.entry?.manifest;
+  const cm = current.entry?.manifest;
+  const manifestChanged = decisionKey(bm) !== decisionKey(cm) || !bm || !cm;
+  const changedJson = changes.map((c) => (c.side === 'base' ? before : after).get(c.id)).concat(changes.filter((c) => c.change === 'changed').map((c) => before.get(c.id)));
+  const unplaced = changedJson.some((p) => !p || !p.json) || !!base.set.unread?.length || !!current.set.unread?.length;
+  const everything = manifestChanged || unplaced;
+  if (manifestChanged && bm && cm) notes.push('the manifest changed in what decisions depend on (agents, roles, tools, schemas): every agent and tool is compared');
+  if (unplaced && !manifestChanged) notes.push('a changed policy does not parse (or a policy file was not read): every agent and tool is compared');
+
+  // The tools and agents of the current manifest (else the base's), restricted to the slice the changes can affect.
+  const m = cm ?? bm;
+  const tools = (m?.tools ?? []).filter((t) => everything || changedJson.some((p) => p?.json && mayMatchTool(p.json, t)));
+  const agentIds = new Set((m?.agents ?? []).filter((a) => everything || changedJson.some((p) => p?.json && mayMatchAgent(p.json, a))).map((a) => a.id));
+  // A delegated call A → B depends on B's cells: the agents that delegate to a compared agent are compared too.
+  for (const a of m?.agents ?? []) if (a.delegatesTo.some((d) => agentIds.has(d))) agentIds.add(a.id);
+  const agents = (m?.agents ?? []).filter((a) => agentIds.has(a.id));
+  const toolSet = new Set(tools.map((t) => t.action));
+
+  const cells: CellChange[] = [];
+  const calls: CallFlip[] = [];
+  const decide = (side: DiffSide, input: SimulationInput): SimulationResult => simulate(side.entry, side.set, input);
+  const cellFlips = new Map<string, { widen: number; narrow: number }>();
+  const flip = (input: SimulationInput, source: CallSource, label: string, b: SimulationResult, c: SimulationResult) => {
+    if (b.decision === c.decision) return;
+    const widening = b.decision === 'deny' && c.decision === 'allow';
+    const key = `${input.via?.[input.via.length - 1] ?? ''}\u0000${input.agent}\u0000${input.tool}`;
+    const f = cellFlips.get(key) ?? { widen: 0, narrow: 0 };
+    if (widening) f.widen++;
+    else f.narrow++;
+    cellFlips.set(key, f);
+    const reasons = {
+      ...(b.determining.length ? {} : { base: b.reason }),
+      ...(c.determining.length ? {} : { current: c.reason }),
+    };
+    calls.push({
+      agent: c.call.agent,
+      tool: c.call.tool,
+      ...(input.via?.length ? { via: input.via } : {}),
+      args: c.call.args,
+      context: c.call.context,
+      from: b.decision,
+      to: c.decision,
+      source,
+      label,
+      policies: c.determining.map((d) => d.id),
+      basePolicies: b.determining.map((d) => d.id),
+      widening,
+      ...(Object.keys(reasons).length ? { reasons } : {}),
+    });
+  };
+  let last = Date.now();
+  const pause = function* () {
+    if (Date.now() - last > 20) {
+      yield;
+      last = Date.now();
+    }
+  };
+
+  // Scenarios: those of both manifests (by name; the current definition wins), each decided on both sides.
+  const scenarios: ScenarioChange[] = [];
+  const byName = new Map<string, NonNullable<typeof m>['scenarios'][number]>();
+  for (const s of [...(bm?.scenarios ?? []), ...(cm?.scenarios ?? [])]) byName.set(s.name, s);
+  for (const s of byName.values()) {
+    yield* pause();
+    const input = { agent: s.agent, tool: s.tool, args: s.args, context: s.context, via: s.via };
+    const b = decide(base, input);
+    const c = decide(current, input);
+    if (b.decision !== c.decision) scenarios.push({ name: s.name, expect: s.expect, from: b.decision, to: c.decision });
+    flip(input, 'scenario', s.name, b, c);
+  }
+
+  // Boundary calls: per compared tool, from both sides' schemas and the comparisons of the policies that can match it.
+  let boundary = 0;
+  const toolOf = (mm: Manifest | undefined, action: string) => mm?.tools.find((t) => t.action === action);
+  for (const t of tools) {
+    const matching = [...before.values(), ...after.values()].flatMap((p) => (p.json && mayMatchTool(p.json, t) ? [p.json] : []));
+    const cmp = policyComparisons(matching);
+    const generated = new Map<string, ReturnType<typeof boundaryCalls>[number]>();
+    for (const mm of [cm, bm]) {
+      const tt = toolOf(mm, t.action);
+      if (!tt || !mm) continue;
+      for (const call of boundaryCalls(tt.inputSchema, mm.context ?? { type: 'object' }, cmp, options.boundaryPerTool ?? 200)) {
+        const k = JSON.stringify([call.args, call.context]);
+        if (!generated.has(k)) generated.set(k, call);
+      }
+    }
+    for (const a of agents) {
+      for (const call of generated.values()) {
+        yield* pause();
+        const input = { agent: a.id, tool: t.action, args: call.args, context: call.context, via: [] };
+        boundary++;
+        flip(input, 'boundary', call.why, decide(base, input), decide(current, input));
+      }
+    }
+  }
+
+  // Recorded calls: every one that the slice can affect (all of them when everything is compared).
+  let recorded = 0;
+  for (const r of options.recorded ?? []) {
+    if (!everything && (!toolSet.has(r.tool) || ![r.agent, ...r.via].some((x) => agentIds.has(x)))) continue;
+    yield* pause();
+    recorded++;
+    const input = { agent: r.agent, tool: r.tool, args: r.args, context: r.context, via: r.via };
+    flip(input, 'recorded', `line ${r.line}`, decide(base, input), decide(current, input));
+  }
+
+  // The access maps of the compared slice.
+  const maxCells = options.maxCells ?? 1000;
+  const cellCount = agents.length * tools.length;
+  if (!base.entry?.manifest || !current.entry?.manifest || !base.entry.model || !current.entry.model) {
+    notes.push('the access maps are not compared: a side has no usable manifest');
+  } else if (cellCount > maxCells) {
+    notes.push(`the access maps are not compared: ${agents.length} agents × ${tools.length} tools make ${cellCount} cells, more than ${maxCells} (raise it with --max-cells)`);
+  } else if (cellCount > 0) {
+    const opts = { tools: toolSet, agents: agentIds };
+    const bMap = yield* accessMapSteps(base.entry, base.set, opts);
+    const cMap = yield* accessMapSteps(current.entry, current.set, opts);
+    const cellKey = (c: AccessCell) => `${c.via ?? ''}\u0000${c.agent}\u0000${c.tool}`;
+    const old = new Map(bMap.cells.map((c) => [cellKey(c), c]));
+    for (const c of cMap.cells) {
+      const b = old.get(cellKey(c));
+      const from = b?.access ?? 'never';
+      if (from === c.access && (b?.condition ?? '') === (c.condition ?? '')) continue;
+      const f = cellFlips.get(cellKey(c)) ?? { widen: 0, narrow: 0 };
+      const rankUp = RANK[c.access] > RANK[from];
+      const rankDown = RANK[c.access] < RANK[from];
+      const conditionOnly = !rankUp && !rankDown;
+      const unproven = conditionOnly && f.widen === 0 && f.narrow === 0;
+      cells.push({
+        agent: c.agent,
+        ...(c.via ? { via: c.via } : {}),
+        tool: c.tool,
+        server: c.server,
+        from,
+        to: c.access,
+        ...(b?.condition !== undefined ? { fromCondition: b.condition } : {}),
+        ...(c.condition !== undefined ? { toCondition: c.condition } : {}),
+        widening: rankUp || f.widen > 0 || unproven,
+        narrowing: rankDown || f.narrow > 0,
+        ...(unproven ? { unproven: true } : {}),
+        destructive: c.destructive,
+      });
+    }
+    for (const b of bMap.cells) {
+      if (cMap.cells.some((c) => cellKey(c) === cellKey(b)) || b.access === 'never') continue;
+      cells.push({ agent: b.agent, ...(b.via ? { via: b.via } : {}), tool: b.tool, server: b.server, from: b.access, to: 'never', ...(b.condition !== undefined ? { fromCondition: b.condition } : {}), widening: false, narrowing: true, destructive: b.destructive });
+    }
+  }
+
+  const order = (x: { widening: boolean; agent: string; tool: string }, y: { widening: boolean; agent: string; tool: string }) => Number(y.widening) - Number(x.widening) || x.agent.localeCompare(y.agent) || x.tool.localeCompare(y.tool);
+  cells.sort(order);
+  calls.sort(order);
+  const widening = cells.filter((c) => c.widening).length + calls.filter((c) => c.widening).length;
+  const narrowing = cells.filter((c) => c.narrowing).length + calls.filter((c) => !c.widening).length;
+  return {
+    policies: changes,
+    cells,
+    scenarios,
+    calls,
+    compared: { tools: tools.length, agents: agents.length, scenarios: byName.size, boundary, recorded, everything },
+    notes,
+    summary: { widening, narrowing, changes: changes.length + cells.length + scenarios.length + calls.length },
+  };
+}
+
+export function diff(base: DiffSide, current: DiffSide, options: DiffOptions = {}): DiffResult {
+  const steps = diffSteps(base, current, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Reads a decision log (JSON Lines, see DESIGN "Recorded calls"): the calls, and the lines that are not one (by line
+ * number and why, never quoting the line). Blank lines are skipped.
+ */
+export function parseRecordedCalls(text: string): { calls: RecordedCall[]; problems: { line: number; message: string }[] } {
+  const calls: RecordedCall[] = [];
+  const problems: { line: number; message: string }[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (!raw) continue;
+    const line = i + 1;
+    let v: unknown;
+    try {
+      v = JSON.parse(raw);
+    } catch {
+      problems.push({ line, message: 'not valid JSON' });
+      continue;
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      problems.push({ line, message: 'not a JSON object' });
+      continue;
+    }
+    const o = v as Record<string, unknown>;
+    const get = (k: string) => (Object.hasOwn(o, k) ? o[k] : undefined);
+    const agent = get('agent');
+    const tool = get('tool');
+    if (typeof agent !== 'string' || !agent || typeof tool !== 'string' || !tool) {
+      problems.push({ line, message: '`agent` and `tool` must be non-empty strings' });
+      continue;
+    }
+    const via = get('via') ?? [];
+    if (!Array.isArray(via) || via.some((x) => typeof x !== 'string')) {
+      problems.push({ line, message: '`via` must be a list of agent ids' });
+      continue;
+    }
+    const decision = get('decision');
+    if (decision !== undefined && decision !== 'allow' && decision !== 'deny') {
+      problems.push({ line, message: '`decision` must be "allow" or "deny"' });
+      continue;
+    }
+    calls.push({ line, agent, tool, args: get('args') ?? {}, context: get('context') ?? {}, via: via as string[], ...(decision ? { decision } : {}) });
+  }
+  return { calls, problems };
+}
