@@ -62,18 +62,45 @@ function objectEntries(v: unknown): [string, unknown][] {
 
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
-/** The comparisons of the call that the conditions of these policies make (`when` and `unless` alike). */
-export function policyComparisons(policies: Iterable<PolicyJson>): Comparison[] {
+function conditionComparisons(p: PolicyJson): Comparison[] {
   const out: Comparison[] = [];
-  for (const p of policies) {
-    const conds = own(p, 'conditions');
-    if (!Array.isArray(conds)) continue;
-    for (const c of conds) {
-      const body = own(c, 'body');
-      if (body !== undefined) out.push(...comparisons(body as Parameters<typeof comparisons>[0]));
-    }
+  const conds = own(p, 'conditions');
+  if (!Array.isArray(conds)) return out;
+  for (const c of conds) {
+    const body = own(c, 'body');
+    if (body !== undefined) out.push(...comparisons(body as Parameters<typeof comparisons>[0]));
   }
   return out;
+}
+
+/** The comparisons of the call that the conditions of these policies make (`when` and `unless` alike). */
+export function policyComparisons(policies: Iterable<PolicyJson>): Comparison[] {
+  return [...policies].flatMap(conditionComparisons);
+}
+
+/**
+ * A starting call per permit: the sample call with every comparison of the permit's conditions made true, and the
+ * optional fields the forbids test with `has` absent (a guard the forbid then skips). Variants applied to it probe
+ * the permit's own boundary, which the schema's sample call alone seldom reaches (`to like "*@customers…"`).
+ */
+export interface Anchor {
+  set: Comparison[];
+  clear: Comparison[];
+  why: string;
+}
+
+export function policyAnchors(policies: Iterable<PolicyJson>): Anchor[] {
+  const list = [...policies];
+  const clear = list.filter((p) => p.effect === 'forbid').flatMap(conditionComparisons).filter((c) => c.op === 'has');
+  return list
+    .filter((p) => p.effect === 'permit')
+    .map((p) => ({ set: conditionComparisons(p), clear, why: `a call the permit ${policyName(p)} admits` }))
+    .filter((a) => a.set.length > 0);
+}
+
+function policyName(p: PolicyJson): string {
+  const id = own(own(p, 'annotations'), 'id');
+  return typeof id === 'string' ? `\`${id}\`` : 'without @id';
 }
 
 /** The values worth trying, path by path (see the module comment). */
@@ -105,6 +132,10 @@ function variants(inputSchema: unknown, sessionSchema: unknown, cmp: Comparison[
       push(c.value - 1, `${name} = ${c.value - 1} (one below ${c.value})`);
       push(c.value, `${name} = ${c.value} (a policy compares with it)`);
       push(c.value + 1, `${name} = ${c.value + 1} (one above ${c.value})`);
+    } else if (c.op === 'like' && typeof c.value === 'string') {
+      // The pattern with its wildcards empty matches it; with a suffix it no longer does (unless it ends in `*`).
+      push(c.value, `${name} = ${show(c.value)} (matches a pattern a policy tests)`);
+      push(`${c.value}-other`, `${name} = ${show(`${c.value}-other`)} (a different string)`);
     } else if (typeof c.value === 'string') {
       push(c.value, `${name} = ${show(c.value)} (a policy compares with it)`);
       push(`${c.value}-other`, `${name} = ${show(`${c.value}-other`)} (a different string)`);
@@ -116,35 +147,71 @@ function variants(inputSchema: unknown, sessionSchema: unknown, cmp: Comparison[
   return out;
 }
 
+/** The value that makes a comparison true, or undefined when there is none to pick (`!=`: the sample differs already). */
+function satisfying(c: Comparison, schema: unknown): unknown {
+  switch (c.op) {
+    case '==':
+    case 'like':
+    case '<=':
+    case '>=':
+      return c.value;
+    case '<':
+      return typeof c.value === 'number' ? c.value - 1 : undefined;
+    case '>':
+      return typeof c.value === 'number' ? c.value + 1 : undefined;
+    case 'contains':
+      return [c.value];
+    case 'has':
+      return sampleValue(schemaAt(schema, c.path) ?? {});
+    default:
+      return undefined;
+  }
+}
+
 /**
  * The boundary calls of a tool (see the module comment), at most `limit`, deduplicated, each valid against the input
- * schema and the session schema.
+ * schema and the session schema. `anchors` (policyAnchors) add a starting call per permit.
  */
-export function boundaryCalls(inputSchema: unknown, sessionSchema: unknown, cmp: Comparison[], limit = 200): BoundaryCall[] {
+export function boundaryCalls(inputSchema: unknown, sessionSchema: unknown, cmp: Comparison[], limit = 200, anchors: Anchor[] = []): BoundaryCall[] {
   const baseArgs = sampleValue(inputSchema);
   const baseCtx = sampleValue(sessionSchema);
   const start = { args: (typeof baseArgs === 'object' && baseArgs !== null && !Array.isArray(baseArgs) ? baseArgs : {}) as Json, context: (typeof baseCtx === 'object' && baseCtx !== null && !Array.isArray(baseCtx) ? baseCtx : {}) as Json };
   const vs = variants(inputSchema, sessionSchema, cmp);
+  const schemaOf = (root: 'input' | 'session') => (root === 'input' ? inputSchema : sessionSchema);
   const valid = (c: { args: Json; context: Json }) => schemaProblems(inputSchema, c.args, 'args').length === 0 && schemaProblems(sessionSchema, c.context, 'context').length === 0;
   const apply = (from: { args: Json; context: Json }, list: Variant[]) => {
     const c = clone(from);
     for (const v of list) setPath(v.root === 'input' ? c.args : c.context, v.path, v.value);
     return c;
   };
-  // The second anchor: every equality the policies test made true, one value per path (the first that keeps the call valid).
-  let guarded = clone(start);
-  const done = new Set<string>();
-  for (const c of cmp) {
-    const at = `${c.root}.${c.path.join('.')}`;
-    if (done.has(at) || !schemaAt(c.root === 'input' ? inputSchema : sessionSchema, c.path) || !(c.op === '==' || c.op === 'contains' || c.op === 'has' || c.op === '>=' || c.op === '<=')) continue;
-    const value = c.op === 'has' ? sampleValue(schemaAt(c.root === 'input' ? inputSchema : sessionSchema, c.path) ?? {}) : c.op === 'contains' ? [c.value] : c.value;
-    if (value === undefined) continue;
-    const next = apply(guarded, [{ root: c.root, path: c.path, value, why: '' }]);
-    if (valid(next)) {
-      guarded = next;
-      done.add(at);
+  /** `from` with each comparison made true, one value per path (the first that keeps the call valid), and `clear`'s fields absent. */
+  const satisfy = (from: { args: Json; context: Json }, list: Comparison[], clear: Comparison[] = []) => {
+    let call = clone(from);
+    const done = new Set<string>();
+    for (const c of list) {
+      const at = `${c.root}.${c.path.join('.')}`;
+      if (done.has(at) || !schemaAt(schemaOf(c.root), c.path)) continue;
+      const value = satisfying(c, schemaOf(c.root));
+      if (value === undefined) continue;
+      const next = apply(call, [{ root: c.root, path: c.path, value, why: '' }]);
+      if (valid(next)) {
+        call = next;
+        done.add(at);
+      }
     }
-  }
+    for (const c of clear) {
+      const at = `${c.root}.${c.path.join('.')}`;
+      if (done.has(at)) continue;
+      const next = apply(call, [{ root: c.root, path: c.path, value: undefined, why: '' }]);
+      if (valid(next)) call = next;
+    }
+    return call;
+  };
+  const starts: { call: { args: Json; context: Json }; why: string }[] = [
+    { call: start, why: "the schema's sample call" },
+    { call: satisfy(start, cmp.filter((c) => c.op === '==' || c.op === 'contains' || c.op === 'has' || c.op === 'like' || c.op === '>=' || c.op === '<=')), why: "the sample call with the policies' equalities true" },
+    ...anchors.map((a) => ({ call: satisfy(start, a.set, a.clear), why: a.why })),
+  ];
   const out: BoundaryCall[] = [];
   const seen = new Set<string>();
   const add = (c: { args: Json; context: Json }, why: string) => {
@@ -154,9 +221,7 @@ export function boundaryCalls(inputSchema: unknown, sessionSchema: unknown, cmp:
     seen.add(key);
     out.push({ ...c, why });
   };
-  add(start, "the schema's sample call");
-  add(guarded, "the sample call with the policies' equalities true");
-  for (const v of vs) add(apply(start, [v]), v.why);
-  for (const v of vs) add(apply(guarded, [v]), `${v.why}, the other equalities true`);
+  for (const s of starts) add(s.call, s.why);
+  for (const [i, s] of starts.entries()) for (const v of vs) add(apply(s.call, [v]), i === 0 ? v.why : `${v.why}, from ${s.why}`);
   return out;
 }

@@ -311,7 +311,7 @@ export function comparisons(e: Expr): Comparison[] {
     if (like !== undefined) {
       const p = contextPath(own(like, 'left') as Expr);
       const pattern = own(like, 'pattern');
-      if (p && (p[0] === 'input' || p[0] === 'session') && Array.isArray(pattern)) out.push({ root: p[0], path: p.slice(1), op: 'like', value: pattern.map((el) => (el === 'Wildcard' ? '' : String(own(el, 'Literal') ?? ''))).join('') });
+      if (p && (p[0] === 'input' || p[0] === 'session') && Array.isArray(pattern)) out.push({ root: p[0], path: p.slice(1), op: 'like', value: pattern.map((el) => (el === 'Wildcard' ? 'x' : String(own(el, 'Literal') ?? ''))).join('') });
     }
     const has = own(x, 'has');
     if (has !== undefined) {

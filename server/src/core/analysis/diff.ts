@@ -17,7 +17,7 @@
 import type { ManifestEntry } from '../project';
 import { simulate, type PolicySetInput, type SimulationInput, type SimulationResult } from '../simulate';
 import { accessMapSteps, mayMatchAgent, mayMatchTool, type Access, type AccessCell } from './access';
-import { boundaryCalls, policyComparisons } from './boundary';
+import { boundaryCalls, policyAnchors, policyComparisons } from './boundary';
 import type { PolicyJson } from '../cedar/engine';
 import type { Manifest } from '../manifest/model';
 import { hashText } from '../text';
@@ -113,6 +113,8 @@ export interface DiffOptions {
   maxCells?: number;
   /** At most this many boundary calls per tool. */
   boundaryPerTool?: number;
+  /** Compare every tool and agent, not only the slice the change can affect (the tests prove the slice loses nothing). */
+  everything?: boolean;
 }
 
 const RANK: Record<Access, number> = { never: 0, conditional: 1, always: 2 };
@@ -164,8 +166,12 @@ export function policyChanges(base: DiffSide, current: DiffSide): { changes: Pol
   return { changes, before, after };
 }
 
-/** Compares the sides (see the module comment). A generator: it yields between decisions so that a server stays responsive. */
-export function* diffSteps(base: DiffSide, current: DiffSide, options: DiffOptions = {}): Generator<void, DiffResult> {
+/**
+ * The slice of calls a change can affect: the tools and agents of the current manifest (else the base's) that an
+ * added, removed or changed policy can match, and the agents that delegate to those; every tool and agent when the
+ * change cannot be placed (see the module comment). A call outside the slice decides the same on both sides.
+ */
+export function diffSlice(base: DiffSide, current: DiffSide, options: { everything?: boolean } = {}) {
   const notes: string[] = [];
   const { changes, before, after } = policyChanges(base, current);
   const bm = base.entry?.manifest;
@@ -173,18 +179,21 @@ export function* diffSteps(base: DiffSide, current: DiffSide, options: DiffOptio
   const manifestChanged = decisionKey(bm) !== decisionKey(cm) || !bm || !cm;
   const changedJson = changes.map((c) => (c.side === 'base' ? before : after).get(c.id)).concat(changes.filter((c) => c.change === 'changed').map((c) => before.get(c.id)));
   const unplaced = changedJson.some((p) => !p || !p.json) || !!base.set.unread?.length || !!current.set.unread?.length;
-  const everything = manifestChanged || unplaced;
+  const everything = manifestChanged || unplaced || options.everything === true;
   if (manifestChanged && bm && cm) notes.push('the manifest changed in what decisions depend on (agents, roles, tools, schemas): every agent and tool is compared');
   if (unplaced && !manifestChanged) notes.push('a changed policy does not parse (or a policy file was not read): every agent and tool is compared');
-
-  // The tools and agents of the current manifest (else the base's), restricted to the slice the changes can affect.
   const m = cm ?? bm;
   const tools = (m?.tools ?? []).filter((t) => everything || changedJson.some((p) => p?.json && mayMatchTool(p.json, t)));
   const agentIds = new Set((m?.agents ?? []).filter((a) => everything || changedJson.some((p) => p?.json && mayMatchAgent(p.json, a))).map((a) => a.id));
   // A delegated call A → B depends on B's cells: the agents that delegate to a compared agent are compared too.
   for (const a of m?.agents ?? []) if (a.delegatesTo.some((d) => agentIds.has(d))) agentIds.add(a.id);
   const agents = (m?.agents ?? []).filter((a) => agentIds.has(a.id));
-  const toolSet = new Set(tools.map((t) => t.action));
+  return { changes, before, after, bm, cm, m, tools, agents, agentIds, toolSet: new Set(tools.map((t) => t.action)), everything, notes };
+}
+
+/** Compares the sides (see the module comment). A generator: it yields between decisions so that a server stays responsive. */
+export function* diffSteps(base: DiffSide, current: DiffSide, options: DiffOptions = {}): Generator<void, DiffResult> {
+  const { changes, before, after, bm, cm, m, tools, agents, agentIds, toolSet, everything, notes } = diffSlice(base, current, options);
 
   const cells: CellChange[] = [];
   const calls: CallFlip[] = [];
@@ -245,11 +254,12 @@ export function* diffSteps(base: DiffSide, current: DiffSide, options: DiffOptio
   for (const t of tools) {
     const matching = [...before.values(), ...after.values()].flatMap((p) => (p.json && mayMatchTool(p.json, t) ? [p.json] : []));
     const cmp = policyComparisons(matching);
+    const anchors = policyAnchors(matching);
     const generated = new Map<string, ReturnType<typeof boundaryCalls>[number]>();
     for (const mm of [cm, bm]) {
       const tt = toolOf(mm, t.action);
       if (!tt || !mm) continue;
-      for (const call of boundaryCalls(tt.inputSchema, mm.context ?? { type: 'object' }, cmp, options.boundaryPerTool ?? 200)) {
+      for (const call of boundaryCalls(tt.inputSchema, mm.context ?? { type: 'object' }, cmp, options.boundaryPerTool ?? 400, anchors)) {
         const k = JSON.stringify([call.args, call.context]);
         if (!generated.has(k)) generated.set(k, call);
       }
