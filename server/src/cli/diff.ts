@@ -348,7 +348,9 @@ export function replayCommand(args: string[], io: DiffIo): number {
   const differing: ReturnType<typeof replayRow>[] = [];
   let allow = 0;
   let unrecorded = 0;
-  for (const call of calls.calls) {
+  // Decided in agent and tool order, so that the engine's caches of a slice stay warm; reported by line.
+  const ordered = [...calls.calls].sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : a.line - b.line));
+  for (const call of ordered) {
     const input = { agent: call.agent, tool: call.tool, args: call.args, context: call.context, via: call.via };
     const now = simulate(loaded.current.entry, loaded.current.side.set, input);
     if (now.decision === 'allow') allow++;
@@ -360,6 +362,7 @@ export function replayCommand(args: string[], io: DiffIo): number {
     else unrecorded++;
     if (before && before.decision !== now.decision) differing.push(replayRow(call, now, before));
   }
+  differing.sort((a, b) => a.line - b.line);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const against = loaded.base ? loaded.base.label : 'the recorded decisions';
   const summary = { calls: calls.calls.length, allow, deny: calls.calls.length - allow, differing: differing.length, widening: differing.filter((d) => d.widening).length, ...(unrecorded ? { withoutRecordedDecision: unrecorded } : {}), seconds: Math.round(seconds * 1000) / 1000, callsPerSecond: seconds > 0 ? Math.round(calls.calls.length / seconds) : 0 };

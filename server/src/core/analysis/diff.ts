@@ -276,7 +276,9 @@ export function* diffSteps(base: DiffSide, current: DiffSide, options: DiffOptio
 
   // Recorded calls: every one that the slice can affect (all of them when everything is compared).
   let recorded = 0;
-  for (const r of options.recorded ?? []) {
+  // In agent and tool order (batched slices are reused), reported in line order.
+  const inOrder = [...(options.recorded ?? [])].sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : a.line - b.line));
+  for (const r of inOrder) {
     if (!everything && (!toolSet.has(r.tool) || ![r.agent, ...r.via].some((x) => agentIds.has(x)))) continue;
     yield* pause();
     recorded++;
