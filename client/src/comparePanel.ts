@@ -195,16 +195,19 @@ function decided(list: DiffPolicyRef[], reason: string | undefined, ref: string)
 const showJson = (v: unknown) => (isObject(v) && Object.keys(v).length === 0 ? '' : JSON.stringify(v));
 
 function cellHtml(c: DiffCellInfo): string {
-  const cond = (s: string | undefined) => (s ? ` <span class="cond">when <code>${esc(s)}</code></span>` : '');
-  return `<li class="cell ${c.widening ? 'widening' : 'narrowing'}"><span class="mark">${c.widening ? '▲' : '▼'}</span> <b class="tool">${esc(c.tool)}</b>${c.via ? ` <span class="muted">(handed over by ${esc(c.via)})</span>` : ''}${c.destructive ? ' <span class="danger">destructive</span>' : ''}: <span class="${c.from}">${c.from}</span>${cond(c.fromCondition)} → <span class="${c.to}">${c.to}</span>${cond(c.toCondition)}${c.unproven ? ' <span class="muted">(the condition changed and no sampled call shows that it only narrows: review it)</span>' : ''}${c.widening && c.narrowing ? ' <span class="muted">(also narrows)</span>' : ''}</li>`;
+  const cond = (label: string, access: string, text: string | undefined) => `<div class="cond"><span class="muted">${label}</span> <span class="${access}">${access}</span>${text ? ` when <code>${esc(text)}</code>` : ''}</div>`;
+  const notes = [c.destructive ? '<span class="danger">destructive</span>' : '', c.widening && c.narrowing ? '<span class="muted">also narrows</span>' : '', c.unproven ? '<span class="muted">the condition changed and no sampled call shows that it only narrows: review it</span>' : ''].filter(Boolean);
+  return `<li class="cell ${c.widening ? 'widening' : 'narrowing'}"><div class="head"><span class="mark">${c.widening ? '▲' : '▼'}</span> access to <b class="tool">${esc(c.tool)}</b>${c.via ? ` <span class="muted">(handed over by ${esc(c.via)})</span>` : ''}: <span class="${c.from}">${c.from}</span> → <span class="${c.to}">${c.to}</span>${notes.length ? ` · ${notes.join(' · ')}` : ''}</div>
+  ${c.fromCondition !== undefined || c.toCondition !== undefined ? `${cond('before', c.from, c.fromCondition)}${cond('now', c.to, c.toCondition)}` : ''}</li>`;
 }
 
 function callHtml(c: DiffCallInfo, index: number, ref: string): string {
   const args = showJson(c.args);
   const context = showJson(c.context);
   return `<li class="call ${c.widening ? 'widening' : 'narrowing'}" data-index="${index}">
-  <div class="head"><span class="mark">${c.widening ? '▲' : '▼'}</span> ${c.via?.length ? `${c.via.map(esc).join(' → ')} → ` : ''}<b class="tool">${esc(c.tool)}</b> <code class="args">${esc(args || '{}')}</code>${context ? ` <span class="muted">context</span> <code>${esc(context)}</code>` : ''} <span class="source">${c.source}: ${esc(c.label)}</span> <button class="simulate" data-index="${index}" title="Simulate this call against the policies as they are now">Simulate</button></div>
-  <div class="why">now <span class="${c.to}">${c.to}</span>: ${decided(c.policies, c.reasons?.current, ref)} · before <span class="${c.from}">${c.from}</span>: ${decided(c.basePolicies, c.reasons?.base, ref)}</div>
+  <div class="head"><span class="mark">${c.widening ? '▲' : '▼'}</span> ${c.via?.length ? `${c.via.map(esc).join(' → ')} → ` : ''}<b class="tool">${esc(c.tool)}</b> <span class="source">${c.source}:</span> <span class="label">${esc(c.label)}</span> <button class="simulate" data-index="${index}" title="Simulate this call against the policies as they are now">Simulate</button></div>
+  <div class="detail"><code class="args">${esc(args || '{}')}</code>${context ? ` <details class="context"><summary>context</summary><code>${esc(context)}</code></details>` : ''}</div>
+  <div class="detail">now <span class="${c.to}">${c.to}</span>: ${decided(c.policies, c.reasons?.current, ref)} · before <span class="${c.from}">${c.from}</span>: ${decided(c.basePolicies, c.reasons?.base, ref)}</div>
 </li>`;
 }
 
@@ -294,15 +297,19 @@ export function renderCompare(s: CompareSnapshot, n: string): string {
   ul.calls, ul.cells, ul.policies { list-style: none; padding-left: 6px; }
   li { margin: 3px 0; }
   li.call { margin: 6px 0; }
-  .why { margin-left: 1.4em; }
+  .detail, .cond { margin-left: 1.4em; }
+  .detail code.args, details.context code { font-size: 0.92em; }
+  details.context { display: inline; }
+  details.context[open] { display: block; }
+  details.context summary { display: inline; font-size: 0.92em; }
   .mark { display: inline-block; width: 1.1em; }
   .tool, code, .policy { font-family: var(--vscode-editor-font-family); }
-  code { background: var(--vscode-textCodeBlock-background); padding: 0 3px; border-radius: 3px; word-break: break-all; }
+  code { background: var(--vscode-textCodeBlock-background); padding: 0 3px; border-radius: 3px; overflow-wrap: anywhere; }
   a.policy { color: var(--vscode-textLink-foreground); text-decoration: none; }
   a.policy:hover { text-decoration: underline; }
   span.policy.base { text-decoration: line-through; color: var(--vscode-descriptionForeground); }
   .where, .muted, .source { color: var(--vscode-descriptionForeground); }
-  .source { font-size: 0.92em; margin-left: 4px; }
+  .source { margin-left: 4px; }
   .allow, .always { color: var(--vscode-charts-green, #388a34); }
   .conditional { color: var(--vscode-charts-orange, #d18616); }
   .deny, .never { color: var(--vscode-errorForeground, #f85149); }

@@ -62,7 +62,7 @@ describe('Compare Policies with… (agentPolicy.comparePolicies)', () => {
     check(html.includes('<section class="agent" data-agent="refund-bot">'), 'no group for the agent refund-bot');
     const calls = [...html.matchAll(/<li class="call (widening|narrowing)" data-index="(\d+)">/g)];
     check(calls.length === direct.calls.length, `the panel shows ${calls.length} calls, agentPolicy/diff reports ${direct.calls.length}`);
-    check(html.includes('scenario: a 300 refund needs a person'), 'the scenario that flips is not named with its call');
+    check(html.includes('<span class="source">scenario:</span> <span class="label">a 300 refund needs a person</span>'), 'the scenario that flips is not named with its call');
     const policy = links(html).find((l) => l.id === 'refund-limit');
     check(policy && policy.uri === vscode.Uri.file(path.join(repo.dir, 'policies', 'refunds.cedar')).toString(), `no link to refund-limit in policies/refunds.cedar: ${JSON.stringify(links(html))}`);
   });
