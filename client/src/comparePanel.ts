@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Methods, type DiffCallInfo, type DiffCellInfo, type DiffParams, type DiffPolicyRef, type DiffResponse, type GitRefsParams, type GitRefsResult, type Range, type SimulateParams } from '../../server/src/protocol';
-import { esc, nonce, page, rich } from './webview';
+import { esc, isObject, isRange, nonce, page, rich } from './webview';
 
 /** What the command accepts: a ref (skips the picker), or a ref and the manifest to compare. */
 export type CompareArgs = string | { ref?: string; manifestUri?: string } | undefined;
@@ -18,13 +18,6 @@ export interface CompareSnapshot {
 }
 
 type PanelMessage = { type: 'openPolicy'; uri: string; range: Range } | { type: 'simulate'; index: number } | { type: 'refresh' };
-
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-function isRange(x: unknown): x is Range {
-  const pos = (p: unknown) => isObject(p) && typeof p.line === 'number' && typeof p.character === 'number';
-  return isObject(x) && pos(x.start) && pos(x.end);
-}
 
 /** A message from the webview, checked: anything else is ignored. */
 function parseMessage(m: unknown): PanelMessage | undefined {

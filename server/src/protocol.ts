@@ -1,4 +1,6 @@
 /** Custom messages between the client (or any editor) and the Agent Policy language server. */
+import type { CellChange, DiffResult, ScenarioChange } from './core/analysis/diff';
+
 export const Methods = {
   /** Request: the generated Cedar schema of a manifest (or of the manifest covering a policy file). */
   schema: 'agentPolicy/schema',
@@ -186,28 +188,10 @@ export interface DiffPolicyRef {
   effect?: 'permit' | 'forbid';
 }
 
-export interface DiffCellInfo {
-  agent: string;
-  via?: string;
-  tool: string;
-  server: string;
-  from: 'always' | 'conditional' | 'never';
-  to: 'always' | 'conditional' | 'never';
-  fromCondition?: string;
-  toCondition?: string;
-  widening: boolean;
-  narrowing: boolean;
-  /** Widening only because the condition changed and no sampled call shows that it narrows (review it). */
-  unproven?: boolean;
-  destructive: boolean;
-}
+/** An access cell (agent × tool) whose access or condition changed; conditions as Cedar text, sensitive literals redacted. */
+export type DiffCellInfo = CellChange;
 
-export interface DiffScenarioInfo {
-  name: string;
-  expect: 'allow' | 'deny';
-  from: 'allow' | 'deny';
-  to: 'allow' | 'deny';
-}
+export type DiffScenarioInfo = ScenarioChange;
 
 /** A call whose decision flips (as the simulator shows it: sensitive values redacted). */
 export interface DiffCallInfo {
@@ -239,7 +223,7 @@ export interface DiffResponse {
   cells: DiffCellInfo[];
   scenarios: DiffScenarioInfo[];
   calls: DiffCallInfo[];
-  compared?: { tools: number; agents: number; scenarios: number; boundary: number; recorded: number; everything: boolean };
+  compared?: DiffResult['compared'];
   summary: { widening: number; narrowing: number; changes: number };
   notes: string[];
   /** Why there is no comparison (not a git repository, no such ref, a shallow clone, no manifest…). */
