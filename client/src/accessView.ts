@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Methods, type AccessCellInfo, type AccessParams, type AccessResult, type Range, type SimulateParams, type SimulationTargetsResult, type StatusParams } from '../../server/src/protocol';
 import { ACCESS_BODY, ACCESS_CSS, ACCESS_SCRIPT, NO_FILTERS, cellKey, changedCells, renderParts, type AccessFilters, type AccessViewModel, type RenderedParts } from './accessRender';
-import { nonce, page } from './webview';
+import { isObject, isRange, nonce, page } from './webview';
 
 export const ACCESS_VIEW_ID = 'agentPolicy.accessView';
 
@@ -42,13 +42,6 @@ type ViewMessage =
   | { type: 'manifest'; uri: string }
   | { type: 'openPolicy'; uri: string; range: Range }
   | { type: 'simulate'; key: string; call: { args?: unknown; context?: unknown } };
-
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-
-function isRange(x: unknown): x is Range {
-  const pos = (p: unknown) => isObject(p) && typeof p.line === 'number' && typeof p.character === 'number';
-  return isObject(x) && pos(x.start) && pos(x.end);
-}
 
 /** A message from the webview, checked: anything else is ignored. */
 function parseMessage(m: unknown): ViewMessage | undefined {

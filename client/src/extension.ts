@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { Methods, type SchemaParams, type SchemaResult, type SimulateParams, type SimulateResponse, type StatusParams } from '../../server/src/protocol';
 import { AccessView, ACCESS_VIEW_ID, type AccessViewSnapshot } from './accessView';
+import { ComparePanel, type CompareArgs, type CompareSnapshot } from './comparePanel';
 import { Simulator } from './simulate';
 import { McpTools, type ImportToolsArgs } from './mcpTools';
 
@@ -29,6 +30,10 @@ export interface AgentPolicyApi {
   accessView(): AccessViewSnapshot;
   /** Delivers a message to the Agent Access view as its webview would (`select`, `filter`, `simulate`…; for tests). */
   accessViewMessage(message: unknown): Promise<void>;
+  /** What the "Compare Policies with…" panel shows (for tests). */
+  comparison(): CompareSnapshot;
+  /** Delivers a message to the comparison panel as its webview would (`openPolicy`, `simulate`, `refresh`; for tests). */
+  compareMessage(message: unknown): Promise<void>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<AgentPolicyApi> {
@@ -57,6 +62,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
     vscode.window.registerWebviewViewProvider(ACCESS_VIEW_ID, access),
     vscode.commands.registerCommand('agentPolicy.showAccess', (target?: vscode.Uri) => access.show(target ?? vscode.window.activeTextEditor?.document.uri)),
     vscode.commands.registerCommand('agentPolicy.refreshAccess', () => access.onServerChange()),
+  );
+
+  const compare = new ComparePanel(
+    () => client,
+    (params) => vscode.commands.executeCommand('agentPolicy.simulate', params),
+    (uri, range, column) => simulator.revealPolicy(uri, range, column),
+  );
+  context.subscriptions.push(
+    compare,
+    vscode.commands.registerCommand('agentPolicy.comparePolicies', (args?: CompareArgs) => compare.command(args)),
   );
 
   const schemas = new SchemaDocuments();
@@ -154,6 +169,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
     },
     accessView: () => access.snapshot(),
     accessViewMessage: (message) => access.receive(message),
+    comparison: () => compare.snapshot(),
+    compareMessage: (message) => compare.receive(message),
   };
 }
 

@@ -1,4 +1,13 @@
-/** What the extension's webviews share: the nonce of their strict CSP, HTML escaping, and their document shell. */
+/** What the extension's webviews share: the nonce of their strict CSP, HTML escaping, their document shell, and the checks of their messages. */
+import type { Range } from '../../server/src/protocol';
+
+export const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** A range as a webview sends it back (it may send anything). */
+export function isRange(x: unknown): x is Range {
+  const pos = (p: unknown) => isObject(p) && typeof p.line === 'number' && typeof p.character === 'number';
+  return isObject(x) && pos(x.start) && pos(x.end);
+}
 
 export function nonce(): string {
   let s = '';

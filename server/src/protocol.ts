@@ -1,4 +1,6 @@
 /** Custom messages between the client (or any editor) and the Agent Policy language server. */
+import type { CellChange, DiffResult, ScenarioChange } from './core/analysis/diff';
+
 export const Methods = {
   /** Request: the generated Cedar schema of a manifest (or of the manifest covering a policy file). */
   schema: 'agentPolicy/schema',
@@ -14,6 +16,10 @@ export const Methods = {
   access: 'agentPolicy/access',
   /** Notification (server → client): one decision-log record per simulation, as a JSON-ready object. */
   decisionLog: 'agentPolicy/decisionLog',
+  /** Request: what a change does to decisions — a manifest and its policies compared with a git ref (Compare Policies with…). */
+  diff: 'agentPolicy/diff',
+  /** Request: the refs a comparison may use (HEAD, local branches, tags), for the picker. */
+  gitRefs: 'agentPolicy/gitRefs',
 } as const;
 
 export interface Range {
@@ -150,5 +156,87 @@ export interface AccessResult {
   /** Why every call is denied (the policy set cannot be evaluated), if so. */
   blocking: string[];
   notes: string[];
+  error?: string;
+}
+
+export interface DiffParams {
+  /** A manifest, or a file it covers; the workspace's first manifest when absent. */
+  manifestUri?: string;
+  /** The git ref to compare with: a branch, a tag, a commit (`HEAD` for the last commit). */
+  ref: string;
+}
+
+/** A policy added, removed or changed. A removed policy exists only at the base: it has `file` (relative) and no `uri`. */
+export interface DiffPolicyInfo {
+  id: string;
+  change: 'added' | 'removed' | 'changed';
+  effect?: 'permit' | 'forbid';
+  side: 'base' | 'current';
+  /** Relative to the workspace folder (on its side). */
+  file: string;
+  /** The working tree's file, for a policy of the current side. */
+  uri?: string;
+  range: Range;
+}
+
+/** A policy that decided a call on one side: linkable (`uri`) on the current side, by file and range at the base. */
+export interface DiffPolicyRef {
+  id: string;
+  file: string;
+  uri?: string;
+  range?: Range;
+  effect?: 'permit' | 'forbid';
+}
+
+/** An access cell (agent × tool) whose access or condition changed; conditions as Cedar text, sensitive literals redacted. */
+export type DiffCellInfo = CellChange;
+
+export type DiffScenarioInfo = ScenarioChange;
+
+/** A call whose decision flips (as the simulator shows it: sensitive values redacted). */
+export interface DiffCallInfo {
+  agent: string;
+  tool: string;
+  via?: string[];
+  args: unknown;
+  context: unknown;
+  from: 'allow' | 'deny';
+  to: 'allow' | 'deny';
+  source: 'scenario' | 'boundary' | 'recorded';
+  /** What the call probes (boundary), the scenario's name, or the recorded call's line. */
+  label: string;
+  /** The policies that determined the decision now, and at the base. */
+  policies: DiffPolicyRef[];
+  basePolicies: DiffPolicyRef[];
+  widening: boolean;
+  /** Why a side denied when no policy decided. */
+  reasons?: { base?: string; current?: string };
+}
+
+export interface DiffResponse {
+  manifestUri?: string;
+  ref: string;
+  /** How the base is named for people: "HEAD (3f2a1b9c4d5e)". */
+  base?: string;
+  commit?: string;
+  policies: DiffPolicyInfo[];
+  cells: DiffCellInfo[];
+  scenarios: DiffScenarioInfo[];
+  calls: DiffCallInfo[];
+  compared?: DiffResult['compared'];
+  summary: { widening: number; narrowing: number; changes: number };
+  notes: string[];
+  /** Why there is no comparison (not a git repository, no such ref, a shallow clone, no manifest…). */
+  error?: string;
+}
+
+export interface GitRefsParams {
+  /** A file of the workspace folder whose repository is asked; the first folder when absent. */
+  uri?: string;
+}
+
+export interface GitRefsResult {
+  /** `HEAD` first, then local branches and tags. */
+  refs: string[];
   error?: string;
 }

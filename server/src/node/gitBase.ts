@@ -108,3 +108,16 @@ export function gitBase(root: string, ref: string): GitBase | { error: string } 
   };
   return { host, commit, rel: (f) => relOf(f) ?? f };
 }
+
+/**
+ * The refs a comparison may start from, for a picker: `HEAD` (when there is a commit), the local branches (latest
+ * commit first), then the tags (newest first); at most `limit`. Or why there are none (not a git repository).
+ */
+export function gitRefs(root: string, limit = 200): { refs: string[] } | { error: string } {
+  const native = toNativePath(root);
+  if (gitOk(native, ['rev-parse', '--show-toplevel']) === undefined) return { error: `${native} is not inside a git repository` };
+  const list = (pattern: string, sort: string) => (gitOk(native, ['for-each-ref', `--sort=${sort}`, '--format=%(refname:short)', pattern]) ?? '').split('\n').filter((r) => r && plausibleRef(r));
+  const head = gitOk(native, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']) ? ['HEAD'] : [];
+  const refs = [...new Set([...head, ...list('refs/heads', '-committerdate'), ...list('refs/tags', '-creatordate')])];
+  return { refs: refs.slice(0, limit) };
+}

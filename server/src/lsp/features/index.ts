@@ -5,6 +5,7 @@
 import { accessFeature } from './access';
 import { codeActionFeature } from './codeAction';
 import { codeLensFeature } from './codeLens';
+import { compareFeature } from './compare';
 import { completionFeature } from './completion';
 import { definitionFeature } from './definition';
 import { documentSymbolsFeature } from './documentSymbols';
@@ -45,6 +46,7 @@ export const FEATURES: readonly Feature[] = [
   simulateFeature,
   scenarioEditFeature,
   accessFeature,
+  compareFeature,
 ];
 
 export type { Feature, FeatureContext } from './feature';
