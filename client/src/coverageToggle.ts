@@ -17,8 +17,11 @@ export class CoverageToggle implements vscode.Disposable {
     private readonly state: vscode.Memento,
     private readonly client: () => LanguageClient | undefined,
   ) {
-    this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(SETTING) && this.state.get<boolean>(STATE_KEY) !== undefined) void this.state.update(STATE_KEY, undefined);
+    this.subscription = vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration(SETTING) || this.state.get<boolean>(STATE_KEY) === undefined) return;
+      await this.state.update(STATE_KEY, undefined);
+      // The client told the server of the change already, maybe before the flip was dropped: tell it again.
+      await this.notifyServer();
     });
   }
 
@@ -30,10 +33,14 @@ export class CoverageToggle implements vscode.Disposable {
   async toggle(): Promise<boolean> {
     const next = !this.shown;
     await this.state.update(STATE_KEY, next);
-    // The server pulls its settings again on this notification, and redraws the lenses when they changed.
-    await this.client()?.sendNotification(DidChangeConfigurationNotification.type, { settings: null }).catch(() => undefined);
+    await this.notifyServer();
     void vscode.window.setStatusBarMessage(`Agent Policy: scenario coverage lenses ${next ? 'on' : 'off'}`, 3000);
     return next;
+  }
+
+  /** The server pulls its settings again on this notification, and redraws the lenses when they changed. */
+  private async notifyServer(): Promise<void> {
+    await this.client()?.sendNotification(DidChangeConfigurationNotification.type, { settings: null }).catch(() => undefined);
   }
 
   /** The language client's middleware: the `agentPolicy` section the server pulls, with `coverage.showLenses` as shown. */

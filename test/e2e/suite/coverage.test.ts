@@ -88,4 +88,23 @@ describe('scenario coverage', () => {
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', manifest.uri)) ?? [];
     check(lenses.some((l) => l.command?.title === '▶ Simulate'), `the manifest lost its scenario lenses: ${lenses.map((l) => l.command?.title).join(', ')}`);
   });
+
+  it('changing the setting `agentPolicy.coverage.showLenses` ends the command\'s flip', async () => {
+    const doc = (await openExample(POLICY)).document;
+    const config = () => vscode.workspace.getConfiguration('agentPolicy');
+    const lensCount = async () => (await coverageLenses(doc.uri)).size;
+    await vscode.commands.executeCommand('agentPolicy.toggleCoverage');
+    on = true;
+    await waitFor(async () => (await lensCount()) > 0, { timeoutMs: 30_000, message: () => 'the lenses after the command' });
+    try {
+      // The user's setting (not the workspace's: nothing is written into it) turns them on, and the flip is dropped...
+      await config().update('coverage.showLenses', true, vscode.ConfigurationTarget.Global);
+      await waitFor(async () => (await lensCount()) > 0, { timeoutMs: 30_000, message: () => 'the lenses with the setting on' });
+    } finally {
+      // ...so that removing the setting again turns them off (the flip would keep them).
+      await config().update('coverage.showLenses', undefined, vscode.ConfigurationTarget.Global);
+    }
+    on = false;
+    await waitFor(async () => (await lensCount()) === 0, { timeoutMs: 30_000, message: () => 'the lenses to go once the setting is back to its default' });
+  });
 });
