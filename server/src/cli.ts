@@ -30,10 +30,10 @@ Usage:
   agent-policy --version | --help
 
 PATH is a file or folder (default: the current folder).
+test --coverage also reports which policies and tools the scenarios exercise; it never changes the exit code.
 Exit codes: check 0 when nothing is at or above the fail level, 1 when something is; simulate 0 allow,
 1 deny; test 0 all scenarios pass, 1 any fails or cannot run (a manifest that does not load, no scenarios
-at all; --coverage reports which policies and tools the scenarios exercise, and never changes the exit code);
-access 0 when the map is printed, 1 when the manifest has errors that prevent it; every command 2 for a
+at all); access 0 when the map is printed, 1 when the manifest has errors that prevent it; every command 2 for a
 usage error or unreadable input.`;
 
 class UsageError extends Error {}
