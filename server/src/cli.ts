@@ -10,12 +10,12 @@ import { readFrom, refusalMessage } from './core/manifest/load';
 import { cedarVersion } from './core/cedar/engine';
 import { toGithubAnnotations, toSarif } from './report';
 import type { PolicyRef } from './core/simulate';
+import { coverageJson, coveragePretty, coverageProperties, type PolicyPlace } from './cli/coverage';
+import type { ScenarioCoverage } from './core/analysis/coverage';
 import { explanationHeading, policyFinding } from './core/explain';
 import { suiteProblem, type ScenarioOutcome, type SuiteProblem } from './core/scenarios';
 import { LineIndex } from './core/text';
 import { accessCommand, AccessUsage, ACCESS_USAGE } from './cli/access';
-import { coverageJson, coveragePretty, coverageProperties, type PolicyPlace } from './cli/coverage';
-import type { ScenarioCoverage } from './core/analysis/coverage';
 
 const USAGE = `agent-policy — check, lint and simulate Cedar policies for AI agents
 
