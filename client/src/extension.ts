@@ -6,6 +6,7 @@ import { AccessView, ACCESS_VIEW_ID, type AccessViewSnapshot } from './accessVie
 import { ComparePanel, type CompareArgs, type CompareSnapshot } from './comparePanel';
 import { Simulator } from './simulate';
 import { McpTools, type ImportToolsArgs } from './mcpTools';
+import { CoverageToggle } from './coverageToggle';
 
 export const SCHEMA_SCHEME = 'agent-policy-schema';
 
@@ -84,6 +85,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
   };
   const watcher = vscode.workspace.createFileSystemWatcher(WATCH_GLOB);
   context.subscriptions.push(watcher);
+  const coverage = new CoverageToggle(context.workspaceState, () => client);
+  context.subscriptions.push(coverage, vscode.commands.registerCommand('agentPolicy.toggleCoverage', () => coverage.toggle()));
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: 'file', language: 'cedar' },
@@ -96,6 +99,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
     synchronize: { fileEvents: watcher },
     outputChannel: output,
     traceOutputChannel: output,
+    middleware: { workspace: coverage.middleware },
   };
 
   const start = async () => {

@@ -10,6 +10,8 @@ import { readFrom, refusalMessage } from './core/manifest/load';
 import { cedarVersion } from './core/cedar/engine';
 import { toGithubAnnotations, toSarif } from './report';
 import type { PolicyRef } from './core/simulate';
+import { coverageJson, coveragePretty, coverageProperties, type PolicyPlace } from './cli/coverage';
+import type { ScenarioCoverage } from './core/analysis/coverage';
 import { explanationHeading, policyFinding } from './core/explain';
 import { suiteProblem, type ScenarioOutcome, type SuiteProblem } from './core/scenarios';
 import { LineIndex } from './core/text';
@@ -22,7 +24,7 @@ Usage:
   agent-policy check [PATH...] [--format pretty|json|sarif|github] [--fail-level error|warning|info] [--schema FILE]
   agent-policy simulate --agent ID --tool NAME [--args JSON|@file] [--context JSON|@file]
                         [--via AGENT]... [--manifest FILE] [--format pretty|json] [--explain]
-  agent-policy test [PATH...] [--format pretty|json|junit]
+  agent-policy test [PATH...] [--format pretty|json|junit] [--coverage]
   ${ACCESS_USAGE}
   ${DIFF_USAGE}
   agent-policy schema [PATH]
@@ -30,6 +32,7 @@ Usage:
   agent-policy --version | --help
 
 PATH is a file or folder (default: the current folder).
+test --coverage also reports which policies and tools the scenarios exercise; it never changes the exit code.
 Exit codes: check 0 when nothing is at or above the fail level, 1 when something is; simulate 0 allow,
 1 deny; test 0 all scenarios pass, 1 any fails or cannot run (a manifest that does not load, no scenarios
 at all); access 0 when the map is printed, 1 when the manifest has errors that prevent it; diff 0, or 1 with
@@ -325,14 +328,17 @@ interface Suite {
   outcomes: ScenarioOutcome[];
   /** Why the manifest's scenarios could not run (the suite fails). */
   error?: string;
+  /** With `--coverage`: what its scenarios exercise, and where its policies are. */
+  coverage?: { data: ScenarioCoverage; place: PolicyPlace };
 }
 
 /** A suite that cannot run is a failed suite: a manifest that does not load, no Cedar schema, no scenarios at all. */
 const NO_SCENARIOS = 'no scenarios found: a suite that cannot run fails (add scenarios to an agent manifest)';
 
 function testCommand(args: string[], io: Io): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', short: 'f' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string', short: 'f' }, coverage: { type: 'boolean' } } });
   const format = oneOf(values.format, ['pretty', 'json', 'junit'] as const, 'pretty', '--format');
+  const withCoverage = values.coverage === true;
   const targets = targetsOrReport(positionals, io);
   if (!targets) return 2;
   const suites: Suite[] = [];
@@ -355,8 +361,11 @@ function testCommand(args: string[], io: Io): number {
         suites.push({ file: f, outcomes: [], error: describeSuiteProblem(problem, project, io) });
         continue;
       }
-      if (!entry.manifest?.scenarios.length) continue;
-      suites.push({ file: f, outcomes: project.runScenarios(entry) });
+      // With --coverage a manifest without scenarios is reported too: nothing of it is exercised.
+      if (!entry.manifest?.scenarios.length && !withCoverage) continue;
+      const suite: Suite = { file: f, outcomes: project.runScenarios(entry) };
+      if (withCoverage) suite.coverage = { data: project.scenarioCoverage(entry), place: placer(project, io) };
+      suites.push(suite);
     }
   }
   const passed = suites.reduce((n, s) => n + s.outcomes.filter((o) => o.passed).length, 0);
@@ -383,6 +392,7 @@ function testCommand(args: string[], io: Io): number {
               determining: o.result.determining.map((d) => d.id),
               ...(o.result.requestErrors.length ? { requestErrors: o.result.requestErrors } : {}),
             })),
+            ...(s.coverage ? { coverage: coverageJson(s.coverage.data, s.coverage.place) } : {}),
           })),
           summary: { passed, failed, errors: errorCount },
         },
@@ -399,6 +409,7 @@ function testCommand(args: string[], io: Io): number {
       lines.push(c(4, rel(io, s.file)));
       if (s.error) lines.push(c(31, `  ✗ ${s.error}`));
       for (const o of s.outcomes) lines.push(`  ${o.passed ? c(32, '✓') : c(31, '✗')} ${o.scenario.name}  ${c(2, o.summary.replace(/^[✓✗] /, ''))}`);
+      if (s.coverage) lines.push(...coveragePretty(s.coverage.data, s.coverage.place, io.color));
       lines.push('');
     }
     if (noScenarios) lines.push(c(31, NO_SCENARIOS));
@@ -416,6 +427,16 @@ function describeSuiteProblem(p: SuiteProblem, project: ReturnType<typeof projec
   const count = p.errors.length ? `: ${p.errors.length} manifest-invalid error${p.errors.length === 1 ? '' : 's'}${where}` : '';
   const what = p.kind === 'load' ? 'the manifest does not load' : 'the Cedar schema cannot be generated from the manifest';
   return `${what}${count}; run \`agent-policy check\` for the details`;
+}
+
+/** Where a policy is, relative to the current folder (one line index per file, made when first asked). */
+function placer(project: ReturnType<typeof projectFor>, io: Io): PolicyPlace {
+  const indexes = new Map<string, LineIndex>();
+  return (p) => {
+    let ix = indexes.get(p.file);
+    if (!ix) indexes.set(p.file, (ix = new LineIndex(project.host.readFile(p.file) ?? '')));
+    return { file: rel(io, p.file), range: ix.range(p.span) };
+  };
 }
 
 function positionOf(project: ReturnType<typeof projectFor>, file: string, offset: number): string {
@@ -438,6 +459,7 @@ function junit(suites: Suite[], rel: (f: string) => string, noScenarios: boolean
     const name = rel(s.file);
     const f = s.outcomes.filter((o) => !o.passed).length;
     out.push(`  <testsuite name="${xml(name)}" tests="${s.outcomes.length + (s.error ? 1 : 0)}" failures="${f}" errors="${s.error ? 1 : 0}">`);
+    if (s.coverage) out.push('    <properties>', ...coverageProperties(s.coverage.data, s.coverage.place).map(([k, v]) => `      <property name="${xml(k)}" value="${xml(v)}"/>`), '    </properties>');
     if (s.error) out.push(`    <testcase classname="${xml(name)}" name="manifest"><error message="${xml(s.error)}"/></testcase>`);
     for (const o of s.outcomes) {
       const head = `    <testcase classname="${xml(name)}" name="${xml(o.scenario.name)}"`;

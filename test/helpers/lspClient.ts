@@ -17,6 +17,7 @@ import {
   DidSaveTextDocumentNotification,
   DidCloseTextDocumentNotification,
   ConfigurationRequest,
+  CodeLensRefreshRequest,
   RegistrationRequest,
   type ClientCapabilities,
   type InitializeResult,
@@ -42,6 +43,8 @@ export class TestClient {
   readonly registrations: RegistrationParams[] = [];
   /** How many times the server pulled the settings. */
   configurationRequests = 0;
+  /** How many times the server asked to refresh the code lenses (only when `start` declared refreshSupport). */
+  codeLensRefreshes = 0;
   stderr = '';
   private waiters: (() => void)[] = [];
 
@@ -62,6 +65,10 @@ export class TestClient {
       this.wake();
       return p.items.map(() => this.settings);
     });
+    this.conn.onRequest(CodeLensRefreshRequest.type, () => {
+      this.codeLensRefreshes++;
+      this.wake();
+    });
     this.conn.onRequest(RegistrationRequest.type, (p) => {
       this.registrations.push(p);
       this.wake();
@@ -76,13 +83,13 @@ export class TestClient {
     for (const f of w) f();
   }
 
-  /** Starts the server; `textDocument` capabilities are added to the client's few (linkSupport, hierarchical symbols…). */
-  async start(textDocument: ClientCapabilities['textDocument'] = {}): Promise<InitializeResult> {
+  /** Starts the server; `textDocument` and `workspace` capabilities are added to the client's few (linkSupport, hierarchical symbols, codeLens refresh…). */
+  async start(textDocument: ClientCapabilities['textDocument'] = {}, workspace: ClientCapabilities['workspace'] = {}): Promise<InitializeResult> {
     const result = await this.conn.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: uriOf(this.root),
       workspaceFolders: [{ uri: uriOf(this.root), name: 'ws' }],
-      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, textDocument: { publishDiagnostics: { versionSupport: true }, ...textDocument } },
+      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, ...workspace }, textDocument: { publishDiagnostics: { versionSupport: true }, ...textDocument } },
     });
     await this.conn.sendNotification(InitializedNotification.type, {});
     return result;

@@ -9,6 +9,7 @@ import { leftOutReads } from './rules/argument-not-in-cedar';
 import { LINT_RULES, type AccessRule, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
 import type { SetMember } from './rules/meta';
 import { accessMapSteps, type AccessMap } from './analysis/access';
+import { scenarioCoverage, type ScenarioCoverage } from './analysis/coverage';
 import { simulate, warmSteps, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
 import { judgeScenario, scenarioFinding, type ScenarioOutcome } from './scenarios';
 import { splitPoliciesSteps, tokenizeSteps } from './cedar/split';
@@ -163,6 +164,8 @@ export class Project {
   /** Files whose access findings changed since `takeAccessChanges` was last asked. */
   private accessChanged = new Set<string>();
   private scenarioMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; outcomes: ScenarioOutcome[] }>();
+  /** Coverage by the outcomes it was computed from (the outcomes are the same array while the manifest and its policies are). */
+  private coverageMemo = new WeakMap<ScenarioOutcome[], ScenarioCoverage>();
   private configMemo: { key: string; config: LintConfig; findings: Finding[] } | undefined;
   /** Per policy file: the findings of each policy's references and rules, relative to the policy's start. */
   private policyMemo = new Map<string, PolicyMemo>();
@@ -723,6 +726,17 @@ export class Project {
 
   runScenarios(entry: ManifestEntry): ScenarioOutcome[] {
     return runToEnd(this.runScenariosSteps(entry));
+  }
+
+  /** The scenario coverage of a manifest (see analysis/coverage), kept while its scenarios' outcomes are the same. */
+  scenarioCoverage(entry: ManifestEntry): ScenarioCoverage {
+    const set = runToEnd(this.policySetSteps(entry));
+    const outcomes = this.runScenarios(entry);
+    const hit = this.coverageMemo.get(outcomes);
+    if (hit) return hit;
+    const coverage = scenarioCoverage(entry, set, outcomes);
+    this.coverageMemo.set(outcomes, coverage);
+    return coverage;
   }
 
   private manifestLint(m: ManifestEntry): Finding[] {

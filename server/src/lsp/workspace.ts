@@ -26,6 +26,8 @@ export interface Settings {
   inlayHints: boolean;
   /** `agentPolicy.cedarSchemaPath`: the Cedar schema of plain Cedar files when their folder and the root have none (relative to each workspace folder). */
   cedarSchemaPath: string | undefined;
+  /** `agentPolicy.coverage.showLenses`: a code lens on each policy saying which scenarios it decided (off by default). */
+  coverageLenses: boolean;
 }
 
 export interface ProjectSlot {
@@ -41,7 +43,7 @@ export interface ClientAbilities {
 }
 
 export class WorkerState {
-  settings: Settings = { validateOnType: true, lintRun: 'onType', rules: undefined, inlayHints: false, cedarSchemaPath: undefined };
+  settings: Settings = { validateOnType: true, lintRun: 'onType', rules: undefined, inlayHints: false, cedarSchemaPath: undefined, coverageLenses: false };
   readonly client: ClientAbilities = { pullConfiguration: false, refreshCodeLens: false, refreshInlayHints: false };
   /** One project per workspace folder, then one per orphan folder. */
   readonly projects: ProjectSlot[] = [];
