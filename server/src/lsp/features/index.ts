@@ -11,6 +11,7 @@ import { documentSymbolsFeature } from './documentSymbols';
 import { documentSyncFeature } from './documentSync';
 import type { Feature } from './feature';
 import { foldingFeature } from './folding';
+import { generateScenariosFeature } from './generateScenarios';
 import { formattingFeature } from './formatting';
 import { hoverFeature } from './hover';
 import { inlayHintsFeature } from './inlayHints';
@@ -45,6 +46,7 @@ export const FEATURES: readonly Feature[] = [
   simulateFeature,
   scenarioEditFeature,
   accessFeature,
+  generateScenariosFeature,
 ];
 
 export type { Feature, FeatureContext } from './feature';
