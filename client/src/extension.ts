@@ -4,6 +4,7 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { Methods, type SchemaParams, type SchemaResult, type SimulateParams, type SimulateResponse, type StatusParams } from '../../server/src/protocol';
 import { AccessView, ACCESS_VIEW_ID, type AccessViewSnapshot } from './accessView';
 import { Simulator } from './simulate';
+import { generateScenariosCommand, type GenerateScenariosArgs } from './generateScenarios';
 import { McpTools, type ImportToolsArgs } from './mcpTools';
 
 export const SCHEMA_SCHEME = 'agent-policy-schema';
@@ -133,6 +134,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
   context.subscriptions.push(
     vscode.commands.registerCommand('agentPolicy.simulate', (params?: SimulateParams) => simulator.simulateCommand(params)),
     vscode.commands.registerCommand('agentPolicy.simulateScenario', (manifestUri: string, index: number) => simulator.simulateScenario(manifestUri, index)),
+    vscode.commands.registerCommand('agentPolicy.generateScenarios', (args?: GenerateScenariosArgs) => generateScenariosCommand(() => client, args)),
   );
 
   const mcpTools = new McpTools(context.asAbsolutePath(path.join('dist', 'cli.js')), output);
