@@ -107,12 +107,13 @@ describe('Generate Scenarios for Tool (core)', () => {
     // A policy that compares sensitive fields with literals: the boundary values would be those literals.
     const g = generate(dir, 'vault.agents.yaml', 'login', { agents: ['ops-bot'] }, (h) => {
       const f = '/ws/policies/vault.cedar';
-      h.files.set(f, `${h.readFile(f)}\n@id("pin-4321")\nforbid (principal, action == Vault::Action::"login", resource)\nwhen { context.input has pin && context.input.pin == 4321 && context.session has session_token && context.session.session_token == "sess-1234" };\n`);
+      h.files.set(f, `${h.readFile(f)}\n@id("pin-4321")\nforbid (principal, action == Vault::Action::"login", resource)\nwhen { context.input has pin && context.input.pin == 4321 && context.session has session_token && context.session.session_token == "sess-1234" };\n@id("pin-12")\nforbid (principal, action == Vault::Action::"login", resource)\nwhen { context.input has pin && context.input.pin > 12 };\n`);
     });
     assert.equal(g.result.error, undefined);
     assert.ok(g.result.scenarios.length > 0);
     const text = JSON.stringify(g.result);
     for (const s of [...SECRETS, '4321', '4320', '4322']) assert.ok(!text.includes(s), `the result shows ${s}`);
+    assert.ok(g.result.scenarios.every((s) => !/pin = /.test(s.name) && !/session_token = /.test(s.name)), g.result.scenarios.map((s) => s.name).join('\n'));
     for (const s of g.result.scenarios) {
       const pin = (s.args as { pin?: unknown }).pin;
       assert.ok(pin === undefined || pin === 1, `${s.name}: pin ${String(pin)}`);

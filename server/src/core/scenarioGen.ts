@@ -67,6 +67,16 @@ function parsedPolicies(set: PolicySetInput): PolicyJson[] {
   return set.files.flatMap((f) => f.policies.flatMap((p) => (p.json ? [p.json] : [])));
 }
 
+/**
+ * What a call probes, said without the sensitive values that were replaced in it (scrubbed; and when a short one could
+ * still show, not said at all).
+ */
+function safeWhy(why: string, secrets: string[]): string {
+  const out = scrub(why, secrets);
+  const words = new Set(out.split(/[^\w.@+-]+/));
+  return secrets.some((s) => words.has(s) || words.has(JSON.stringify(s))) ? 'a call with its sensitive values at their sample' : out;
+}
+
 /** JSON with sorted keys: two calls written differently are the same call. */
 function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'object' && x !== null && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
@@ -113,9 +123,7 @@ export function* generateScenariosSteps(entry: ManifestEntry | undefined, set: P
       const key = canonical([safe.args, safe.context]);
       if (seen.has(key) || schemaProblems(tool.inputSchema, safe.args, 'args').length || schemaProblems(sessionSchema, safe.context, 'context').length) continue;
       seen.add(key);
-      // A sensitive value was replaced: what the call probes is said without the value it no longer has.
-      const changed = key !== canonical([c.args, c.context]);
-      calls.push({ ...safe, why: changed ? scrub(c.why, redactCall(m, { tool: tool.action, args: c.args, context: c.context }).secrets) : c.why });
+      calls.push({ ...safe, why: key === canonical([c.args, c.context]) ? c.why : safeWhy(c.why, redactCall(m, { tool: tool.action, args: c.args, context: c.context }).secrets) });
     }
 
     // The calls that the manifest's scenarios already make are not proposed again.

@@ -46,8 +46,8 @@ export const generateScenariosFeature: Feature = {
         notes: r.notes,
         ...(r.error ? { error: r.error } : {}),
       };
-      if (!params.write || r.error) return result;
-      const wanted = new Set(params.write);
+      if (!Array.isArray(params.write) || r.error) return result;
+      const wanted = new Set(params.write.filter((n): n is string => typeof n === 'string'));
       const chosen = r.scenarios.filter((s) => wanted.has(s.name));
       const missing = [...wanted].filter((n) => !chosen.some((s) => s.name === n));
       if (missing.length) result.missing = missing;
