@@ -29,13 +29,17 @@ export async function generateScenariosCommand(getClient: () => LanguageClient |
   const title = 'Generate Scenarios for Tool';
   const targets = await client.sendRequest<SimulationTargetsResult>(Methods.simulationTargets, {});
   if (!targets.manifests.length) return void vscode.window.showErrorMessage(`Agent Policy: ${targets.error ?? 'no manifest'}`);
+  const active = vscode.window.activeTextEditor?.document.uri.toString();
   const manifest = args.manifestUri
     ? targets.manifests.find((m) => m.uri === args.manifestUri || vscode.Uri.parse(m.uri).fsPath === vscode.Uri.parse(args.manifestUri!).fsPath)
     : targets.manifests.length === 1
       ? targets.manifests[0]
       : (
           await vscode.window.showQuickPick(
-            targets.manifests.map((m) => ({ label: m.name, description: m.namespace, detail: `${m.agents.length} agents, ${m.tools.length} tools`, m })),
+            // The manifest being edited first.
+            [...targets.manifests]
+              .sort((a, b) => Number(b.uri === active) - Number(a.uri === active))
+              .map((m) => ({ label: m.name, description: m.namespace, detail: `${m.agents.length} agents, ${m.tools.length} tools`, m })),
             { title: `${title}: manifest`, placeHolder: 'Which manifest?' },
           )
         )?.m;
