@@ -5,6 +5,7 @@ import { Methods, type SchemaParams, type SchemaResult, type SimulateParams, typ
 import { AccessView, ACCESS_VIEW_ID, type AccessViewSnapshot } from './accessView';
 import { ComparePanel, type CompareArgs, type CompareSnapshot } from './comparePanel';
 import { Simulator } from './simulate';
+import { generateScenariosCommand, type GenerateScenariosArgs } from './generateScenarios';
 import { McpTools, type ImportToolsArgs } from './mcpTools';
 import { CoverageToggle } from './coverageToggle';
 
@@ -152,6 +153,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<AgentP
   context.subscriptions.push(
     vscode.commands.registerCommand('agentPolicy.simulate', (params?: SimulateParams) => simulator.simulateCommand(params)),
     vscode.commands.registerCommand('agentPolicy.simulateScenario', (manifestUri: string, index: number) => simulator.simulateScenario(manifestUri, index)),
+    vscode.commands.registerCommand('agentPolicy.generateScenarios', (args?: GenerateScenariosArgs) => generateScenariosCommand(() => client, args)),
   );
 
   const mcpTools = new McpTools(context.asAbsolutePath(path.join('dist', 'cli.js')), output);

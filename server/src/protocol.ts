@@ -20,6 +20,8 @@ export const Methods = {
   diff: 'agentPolicy/diff',
   /** Request: the refs a comparison may use (HEAD, local branches, tags), for the picker. */
   gitRefs: 'agentPolicy/gitRefs',
+  /** Request: boundary scenarios proposed for a tool (each expecting its current decision), and the edit writing the chosen ones. */
+  generateScenarios: 'agentPolicy/generateScenarios',
 } as const;
 
 export interface Range {
@@ -238,5 +240,45 @@ export interface GitRefsParams {
 export interface GitRefsResult {
   /** `HEAD` first, then local branches and tags. */
   refs: string[];
+  error?: string;
+}
+
+export interface GenerateScenariosParams {
+  /** The manifest (or a file it covers); the workspace's first manifest when absent. */
+  manifestUri?: string;
+  /** The tool (its action id). */
+  tool: string;
+  /** The agents that make the calls; by default those a permit can reach the tool for (else every agent). */
+  agents?: string[];
+  /** The names of proposed scenarios to write: the result then holds the edit that appends them (generated again, the same way). */
+  write?: string[];
+}
+
+/** A proposed scenario, for review: its call as it may be shown (sensitive values redacted). */
+export interface GeneratedScenarioInfo {
+  name: string;
+  agent: string;
+  tool: string;
+  args: unknown;
+  context: unknown;
+  expect: 'allow' | 'deny';
+  /** The policies that decide it now (ids). */
+  policies: string[];
+  reason: string;
+  /** What the call probes ("amount = 51 (one above 50)"). */
+  why: string;
+}
+
+export interface GenerateScenariosResult {
+  manifestUri?: string;
+  tool: string;
+  /** Every agent of the manifest: whether a permit can reach the tool for it, and whether its calls were generated. */
+  agents: { id: string; reaches: boolean; used: boolean }[];
+  scenarios: GeneratedScenarioInfo[];
+  notes: string[];
+  /** With `write`: the LSP `WorkspaceEdit` that appends the named scenarios to the manifest. */
+  edit?: unknown;
+  /** With `write`: names that are no longer proposed (the manifest or the policies changed), not written. */
+  missing?: string[];
   error?: string;
 }

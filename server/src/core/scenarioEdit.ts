@@ -1,6 +1,8 @@
 import { isSeq, parseDocument } from 'yaml';
 import type { Manifest } from './manifest/model';
+import { hasOwn, jsonObject, own } from './own';
 import { REDACTED, redactCall } from './redact';
+import { sampleValue } from './sampleValues';
 import type { TextEditSpan } from './types';
 
 export interface NewScenario {
@@ -28,17 +30,69 @@ function scenarioObject(s: NewScenario): Record<string, unknown> {
 export function appendScenarioEdit(file: string, text: string, scenario: NewScenario, manifest: Manifest | undefined): (TextEditSpan & { redacted: string[] }) | undefined {
   const shown = redactCall(manifest, scenario);
   const redacted = shown.paths;
-  const e = appendEdit(file, text, { ...scenario, args: shown.args, context: shown.context });
+  const e = appendEdit(file, text, [{ ...scenario, args: shown.args, context: shown.context }]);
   return e && { ...e, redacted };
 }
+
+/**
+ * The edit that appends several scenarios (generated ones) to a manifest, in order, as `appendScenarioEdit` does one.
+ * Their calls must run as written (their `expect` is what they decide), so a sensitive value is written as its
+ * schema's sample value (`sensitiveAsSamples`) instead of a placeholder: never the value given.
+ */
+export function appendScenariosEdit(file: string, text: string, scenarios: NewScenario[], manifest: Manifest | undefined): TextEditSpan | undefined {
+  if (!scenarios.length) return undefined;
+  return appendEdit(
+    file,
+    text,
+    scenarios.map((s) => ({ ...s, ...sensitiveAsSamples(manifest, s) })),
+  );
+}
+
+/**
+ * A call where every sensitive value (as `redactCall` finds them) is replaced by the value that its schema's sample
+ * call has at that place, or left out when the sample has none there. A value that was not sensitive is kept. So that
+ * a call that is written down or shown holds no secret, yet stays a call the schemas admit (most often).
+ */
+export function sensitiveAsSamples(manifest: Manifest | undefined, call: { tool: string; args?: unknown; context?: unknown }): { args: unknown; context: unknown } {
+  const shown = redactCall(manifest, call);
+  const tool = manifest?.tools.find((t) => t.action === call.tool);
+  const sampleArgs = tool ? sampleValue(tool.inputSchema) : undefined;
+  const sampleContext = manifest?.context ? sampleValue(manifest.context) : undefined;
+  return { args: merge(call.args ?? {}, shown.args, sampleArgs) ?? {}, context: merge(call.context ?? {}, shown.context, sampleContext) ?? {} };
+}
+
+/** `value`, with the sample's value wherever `shown` (its redaction) holds the placeholder and `value` did not. */
+function merge(value: unknown, shown: unknown, sample: unknown, depth = 0): unknown {
+  if (shown === REDACTED) return value === REDACTED ? value : sample;
+  if (depth > 64) return value;
+  if (Array.isArray(value) && Array.isArray(shown)) {
+    const out: unknown[] = [];
+    value.forEach((v, i) => {
+      const x = merge(v, shown[i], Array.isArray(sample) ? (sample[i] ?? sample[0]) : undefined, depth + 1);
+      if (x !== undefined) out.push(x);
+    });
+    return out;
+  }
+  if (isObject(value) && isObject(shown)) {
+    return jsonObject(
+      Object.entries(value).flatMap(([k, v]) => {
+        const x = merge(v, hasOwn(shown, k) ? own(shown, k) : REDACTED, own(sample, k), depth + 1);
+        return x === undefined ? [] : [[k, x] as const];
+      }),
+    );
+  }
+  return value;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The message that tells where placeholders were written (empty when none were). */
 export function placeholderNote(redacted: string[]): string {
   return redacted.length ? `sensitive values were not written: replace the "${REDACTED}" placeholder${redacted.length > 1 ? 's' : ''} at ${redacted.join(', ')} with a test value` : '';
 }
 
-function appendEdit(file: string, text: string, scenario: NewScenario): TextEditSpan | undefined {
-  const obj = scenarioObject(scenario);
+function appendEdit(file: string, text: string, list: NewScenario[]): TextEditSpan | undefined {
+  const objs = list.map(scenarioObject);
   if (file.endsWith('.json')) {
     let parsed: unknown;
     try {
@@ -48,16 +102,21 @@ function appendEdit(file: string, text: string, scenario: NewScenario): TextEdit
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
     const m = parsed as Record<string, unknown>;
-    m.scenarios = [...(Array.isArray(m.scenarios) ? m.scenarios : []), obj];
+    m.scenarios = [...(Array.isArray(m.scenarios) ? m.scenarios : []), ...objs];
     return { file, span: { start: 0, end: text.length }, newText: JSON.stringify(m, null, 2) + '\n' };
   }
   const doc = parseDocument(text);
   if (doc.errors.length) return undefined;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const item = (indent: string) =>
-    Object.entries(obj)
-      .map(([k, v], i) => `${i === 0 ? `${indent}- ` : `${indent}  `}${k}: ${typeof v === 'string' ? yamlString(v) : JSON.stringify(v)}`)
-      .join(eol) + eol;
+    objs
+      .map(
+        (obj) =>
+          Object.entries(obj)
+            .map(([k, v], i) => `${i === 0 ? `${indent}- ` : `${indent}  `}${k}: ${typeof v === 'string' ? yamlString(v) : JSON.stringify(v)}`)
+            .join(eol) + eol,
+      )
+      .join('');
   const scenarios = doc.get('scenarios', true);
   if (isSeq(scenarios) && scenarios.range && scenarios.flow !== true) {
     const first = scenarios.items[0] as { range?: [number, number, number] } | undefined;

@@ -12,6 +12,7 @@ import { documentSymbolsFeature } from './documentSymbols';
 import { documentSyncFeature } from './documentSync';
 import type { Feature } from './feature';
 import { foldingFeature } from './folding';
+import { generateScenariosFeature } from './generateScenarios';
 import { formattingFeature } from './formatting';
 import { hoverFeature } from './hover';
 import { inlayHintsFeature } from './inlayHints';
@@ -47,6 +48,7 @@ export const FEATURES: readonly Feature[] = [
   scenarioEditFeature,
   accessFeature,
   compareFeature,
+  generateScenariosFeature,
 ];
 
 export type { Feature, FeatureContext } from './feature';
