@@ -159,8 +159,6 @@ export class Project {
   private idsCache = new Map<string, { text: string; members: SetMember[] }>();
   private coverage = new Map<string, { key: string; files: string[] }>();
   private accessMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; set: PolicySetInput; map: AccessMap }>();
-  /** Files whose last check had out-of-date access findings: checked again once the map is up to date (takeAccessChanges). */
-  private readonly staleAccess = new Set<string>();
   /** How many cells the last access map computation evaluated (all of them, or the slice an edit can affect): for tests and benches. */
   lastAccessCellsEvaluated = 0;
   /** Per manifest: the access rules' findings by file, for the map and configuration they were computed from. */
@@ -625,10 +623,6 @@ export class Project {
     for (const f of new Set([...(before?.keys() ?? []), ...byFile.keys()])) {
       if (JSON.stringify(before?.get(f) ?? []) !== JSON.stringify(byFile.get(f) ?? [])) this.accessChanged.add(f);
     }
-    // Files last checked with out-of-date findings (some dropped: an edited manifest's own) are checked again too,
-    // even when the findings came out as before.
-    for (const f of this.staleAccess) this.accessChanged.add(f);
-    this.staleAccess.clear();
     this.accessRuleMemo.set(entry.file, { map, key, byFile, texts: new Map([...byFile.keys()].map((f) => [f, this.host.readFile(f)])) });
     return byFile;
   }
@@ -690,7 +684,6 @@ export class Project {
     if (!entry.manifest || !entry.model || !this.accessRules().length) return { findings: [], fresh: true };
     const byFile = mode === 'cached' ? this.freshAccessFindings(entry) : yield* this.accessFindingsSteps(entry);
     if (byFile) return { findings: (byFile.get(file) ?? []).map((f) => ({ ...f })), fresh: true };
-    this.staleAccess.add(file);
     const last = this.accessRuleMemo.get(entry.file);
     const old = last?.byFile.get(file) ?? [];
     if (!last || !old.length) return { findings: [], fresh: false };
