@@ -217,7 +217,9 @@ function renderGrid(m: AccessViewModel): string {
       `<p class="base-summary" id="base-summary">Each cell: <span class="muted">at</span> <b>${esc(b.label ?? b.ref)}</b> → <span class="muted">now</span>. ${b.changes.length ? `${b.changes.length} cell${b.changes.length === 1 ? '' : 's'} differ${b.changes.length === 1 ? 's' : ''}: <span class="${widening ? 'widening-text' : ''}">▲ ${widening} widening</span>, ▼ ${narrowing} narrowing.` : 'No cell differs.'}</p>`,
     );
     if (b.blocking.length) out.push(`<div class="warning" id="base-blocking"><b>At ${esc(b.label ?? b.ref)} every call is denied:</b> the policy set cannot be evaluated there.<ul>${b.blocking.map((x) => `<li>${rich(x)}</li>`).join('')}</ul></div>`);
-    if (b.notes.length) out.push(`<ul class="notes muted" id="base-notes">${b.notes.map((n) => `<li>${rich(n)}</li>`).join('')}</ul>`);
+    // The base's own notes (a note the current map has too is said once, below the grid).
+    const own = b.notes.filter((n) => !r.notes.includes(n));
+    if (own.length) out.push(`<ul class="notes muted" id="base-notes">${own.map((n) => `<li>at ${esc(b.label ?? b.ref)}: ${rich(n)}</li>`).join('')}</ul>`);
   }
   if (!rows.length || !columns.length) {
     out.push(`<p class="empty" id="no-match">${m.filters.changedOnly && !m.hasBaseline ? 'No map of a saved state to compare with yet: save the manifest and its policies.' : 'No tool matches the filters.'}</p>`);
@@ -278,11 +280,12 @@ function renderDetails(m: AccessViewModel): string {
   if (c.redacted) out.push('<p class="muted">Sensitive literals are shown as "[redacted]".</p>');
   const changed = m.changed.get(key);
   if (changed) out.push(`<p class="changed-note" id="detail-changed">● Changed since the last save: ${esc(changed)}.</p>`);
-  out.push(`<h3>Policies</h3>${c.permits.length || c.forbids.length ? `<ul class="policies">${[...c.permits.map((p) => policyItem(p, 'permit')), ...c.forbids.map((p) => policyItem(p, 'forbid'))].join('')}</ul>` : '<p class="muted">No policy applies to this agent and tool: Cedar denies by default.</p>'}`);
+  // Beside the condition: the cell at the base; then the calls that go either way; then the policies.
   const b = shownBase(m);
-  if (b) out.push(baseDetails(b, key));
-  const call = sampleCall(m.target, c.tool);
+  if (b) out.push(baseDetails(b, c));
   if (c.access === 'conditional') out.push(proposedCalls(m, key));
+  out.push(`<h3>Policies</h3>${c.permits.length || c.forbids.length ? `<ul class="policies">${[...c.permits.map((p) => policyItem(p, 'permit')), ...c.forbids.map((p) => policyItem(p, 'forbid'))].join('')}</ul>` : '<p class="muted">No policy applies to this agent and tool: Cedar denies by default.</p>'}`);
+  const call = sampleCall(m.target, c.tool);
   out.push(
     `<h3>${c.access === 'conditional' ? 'Simulate another call' : 'Simulate'}</h3><p class="muted">A sample call from the tool's schema; it may or may not satisfy the condition. Edit it, then simulate.</p><textarea id="call" data-key="${esc(key)}" rows="6" spellcheck="false" aria-label="The call to simulate: args and context, as JSON">${esc(JSON.stringify(call, null, 2))}</textarea><div class="actions"><button id="simulate" data-key="${esc(key)}">Simulate</button> <span id="call-error" class="error" role="alert"></span></div>`,
   );
@@ -290,7 +293,8 @@ function renderDetails(m: AccessViewModel): string {
 }
 
 /** The cell at the base: its access, condition and policies (in the base's files: not links), and how it changed. */
-function baseDetails(b: AccessBase, key: string): string {
+function baseDetails(b: AccessBase, c: AccessCellInfo): string {
+  const key = cellKey(c);
   const was = b.cells.find((x) => cellKey(x) === key);
   const vs = b.changes.find((x) => cellKey(x) === key);
   const name = esc(b.label ?? b.ref);
@@ -300,7 +304,10 @@ function baseDetails(b: AccessBase, key: string): string {
   if (was?.access === 'conditional') out.push(`<pre class="condition base" id="detail-base-condition">${esc(was.condition ?? '')}</pre>`);
   else if (was) out.push(`<p class="muted" id="detail-base-condition">${was.access === 'always' ? 'Allowed for every call.' : `No call could be allowed${was.reason ? `: ${rich(was.reason)}` : '.'}`}</p>`);
   const refs = was ? [...was.permits.map((p) => basePolicyItem(p, 'permit')), ...was.forbids.map((p) => basePolicyItem(p, 'forbid'))] : [];
-  if (refs.length) out.push(`<ul class="policies" id="base-policies">${refs.join('')}</ul>`);
+  const ids = (x: { permits: { id: string }[]; forbids: { id: string }[] }) => JSON.stringify([x.permits.map((p) => p.id).sort(), x.forbids.map((p) => p.id).sort()]);
+  const where = (p: DiffPolicyRef) => `${p.id} (${p.file}${p.range ? `:${p.range.start.line + 1}` : ''})`;
+  if (was && refs.length && ids(was) === ids(c)) out.push(`<p class="muted" id="base-policies" title="At ${name}: ${esc([...was.permits, ...was.forbids].map(where).join(', '))}">The same policies take part at ${name}.</p>`);
+  else if (refs.length) out.push(`<p class="muted">Policies at ${name}:</p><ul class="policies" id="base-policies">${refs.join('')}</ul>`);
   return out.join('');
 }
 
@@ -317,7 +324,7 @@ function proposedCalls(m: AccessViewModel, key: string): string {
   else {
     const one = (p: ProposedCallInfo | undefined, id: string, which: 'satisfying' | 'failing', label: string) =>
       p
-        ? `<div class="proposed ${p.decision}"><div class="actions"><button id="${id}" data-key="${esc(key)}" data-which="${which}">${label}</button> <span class="muted why">${esc(p.why)}</span></div><pre class="call" id="${id}-call">${esc(JSON.stringify({ args: p.args, context: p.context }, null, 2))}</pre></div>`
+        ? `<div class="proposed ${p.decision}"><div class="actions"><button id="${id}" data-key="${esc(key)}" data-which="${which}">${label}</button> <span class="muted why">${esc(p.why)}</span></div><pre class="call" id="${id}-call">args: ${esc(JSON.stringify(p.args))}\ncontext: ${esc(JSON.stringify(p.context))}</pre></div>`
         : '';
     out.push(one(r.satisfying, 'simulate-allow', 'satisfying', '✓ Simulate a call that is allowed'));
     out.push(one(r.failing, 'simulate-deny', 'failing', '✗ Simulate a call that is denied'));
@@ -400,13 +407,16 @@ export const ACCESS_CSS = `
   button.cell.differs { outline: 1px dashed var(--vscode-gitDecoration-modifiedResourceForeground, #e2c08d); outline-offset: -3px; }
   button.cell.widening { background: var(--vscode-inputValidation-warningBackground, rgba(255,200,0,.18)); outline: 1px solid var(--vscode-editorWarning-foreground, #cca700); }
   button.cell.narrowing { outline-color: var(--vscode-descriptionForeground); }
+  button.cell.selected.compared { background: var(--vscode-list-activeSelectionBackground); outline: 2px solid var(--vscode-focusBorder); outline-offset: -2px; }
+  button.cell.selected.widening { outline-color: var(--vscode-editorWarning-foreground, #cca700); }
+  button.cell.selected .was, button.cell.selected .arrow, button.cell.selected .shift { color: var(--vscode-list-activeSelectionForeground); opacity: 0.8; }
   .shift { font-size: 0.65em; vertical-align: super; margin-left: 1px; }
   button.cell.widening .shift, .widening-text, .widening-note { color: var(--vscode-editorWarning-foreground, #cca700); font-weight: 600; }
   .narrowing-note { color: var(--vscode-descriptionForeground); }
   pre.condition.base { opacity: 0.9; border-left: 3px solid var(--vscode-descriptionForeground); }
   .proposed { margin: 6px 0 10px; }
   .proposed .actions { margin: 0 0 4px; }
-  pre.call { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); background: var(--vscode-textCodeBlock-background); padding: 4px 8px; border-radius: 4px; margin: 0; white-space: pre-wrap; word-break: break-word; max-height: 9em; overflow: auto; }
+  pre.call { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); background: var(--vscode-textCodeBlock-background); padding: 4px 8px; border-radius: 4px; margin: 0; white-space: pre-wrap; word-break: break-all; max-height: 9em; overflow: auto; }
   /* Wide (the panel): the grid and the details side by side, each scrolling on its own, so that a click in one never
      scrolls the other away. Narrow (a side bar): one below the other, the page scrolls. */
   @media (min-width: 700px) {

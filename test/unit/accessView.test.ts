@@ -161,7 +161,13 @@ describe('Agent Access view (rendering)', () => {
       assert.match(d, /At main \(0123456789ab\) <span class="access conditional" id="detail-base-access">conditional<\/span>/);
       assert.match(d, /<pre class="condition base" id="detail-base-condition">context\.session\.purpose == &quot;&lt;old&gt;&quot;<\/pre>/);
       assert.match(d, /id="detail-base-change">▲ widening: the condition changed \(no sampled call shows that it only narrows: review it\)\./);
-      assert.match(d, /<code>bot-read<\/code> <span class="where">policies\/p\.cedar:4 at the base<\/span>/);
+      assert.match(d, /id="base-policies" title="At main \(0123456789ab\): bot-read \(policies\/p\.cedar:4\)">The same policies take part at main/);
+      // Policies that differ are listed, each in the base's file (not a link: it may not exist any more).
+      const other = renderParts(model({ baseRef: 'main', base, selected: cellKey(CELLS[3]) })).details;
+      assert.match(other, /At main \(0123456789ab\) <span class="access never" id="detail-base-access">never<\/span>/);
+      const gone = renderParts(model({ baseRef: 'main', base, selected: cellKey(CELLS[1]) })).details;
+      assert.match(gone, /id="detail-base-condition">Allowed for every call/);
+      assert.doesNotMatch(gone, /id="base-policies"/);
       const same = renderParts(model({ baseRef: 'main', base, selected: cellKey(CELLS[2]) })).details;
       assert.match(same, /id="detail-base-change">The same at main/);
     });
@@ -178,7 +184,7 @@ describe('Agent Access view (rendering)', () => {
       const d = renderParts(model({ selected: key, calls: { key, result: calls } })).details;
       assert.match(d, /<button id="simulate-allow" data-key="[^"]+" data-which="satisfying">✓ Simulate a call that is allowed<\/button>/);
       assert.match(d, /<button id="simulate-deny" data-key="[^"]+" data-which="failing">✗ Simulate a call that is denied<\/button>/);
-      assert.ok(d.includes('&quot;purpose&quot;: &quot;&lt;support&gt;&quot;'), 'the allowed call is shown, escaped');
+      assert.ok(d.includes('context: {&quot;purpose&quot;:&quot;&lt;support&gt;&quot;}'), 'the allowed call is shown, escaped');
       // Not for a cell that is always or never allowed.
       assert.doesNotMatch(renderParts(model({ selected: cellKey(CELLS[3]), calls: { key: cellKey(CELLS[3]), result: calls } })).details, /simulate-allow/);
     });

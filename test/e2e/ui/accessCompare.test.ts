@@ -62,7 +62,7 @@ describe(`the Agent Access view compared with a git ref in the UI (${process.env
     await openFromExplorer(page, MANIFEST);
     await setSideBar(page, false);
     await runCommand(page, 'Agent Policy: Show Agent Access');
-    await panelAtLeast(page, Math.round(900 * 0.55));
+    await panelAtLeast(page, Math.round(900 * 0.72));
     const view = webviewViewContent(page);
     await view.locator('#state[data-state="map"]').waitFor({ timeout: 30_000 });
 
@@ -90,7 +90,12 @@ describe(`the Agent Access view compared with a git ref in the UI (${process.env
     await waitForText(view.locator('#detail-base-change'), /^▲ widening/, 'the details\' change line');
     await view.locator('#simulate-allow').waitFor({ timeout: 20_000 });
     await view.locator('#simulate-deny').waitFor({ timeout: 5_000 });
-    await view.locator('#details').evaluate((e: { scrollTop: number }) => (e.scrollTop = 0));
+    // The details from the condition down: now, at the base, and the two calls (the header and the warning above).
+    type Box = { getBoundingClientRect(): { top: number } };
+    await view.locator('#details').evaluate((e: Box & { scrollTop: number; querySelector(s: string): Box | null }) => {
+      const h = e.querySelector('#detail-condition');
+      if (h) e.scrollTop += h.getBoundingClientRect().top - e.getBoundingClientRect().top - 36;
+    });
     await screenshot(page, env, 'access-compare');
 
     // "Simulate a call that is denied": the result panel says deny, for that agent and tool.
