@@ -19,6 +19,10 @@ export interface GenerateOptions {
   policies: number;
   files: number;
   seed?: number;
+  /** Tools (default 120: 15 verbs on each of 8 servers; more repeat the verbs with a number, as `get2_customer`). */
+  tools?: number;
+  /** Agents (default 30). */
+  agents?: number;
 }
 
 export interface GenTool {
@@ -120,13 +124,16 @@ function optionalSchema(name: (typeof OPTIONAL_PROPS)[number]): Record<string, u
   }
 }
 
-function makeTools(r: Rand): GenTool[] {
+function makeTools(r: Rand, count = SERVERS.length * VERBS.length): GenTool[] {
   const tools: GenTool[] = [];
+  for (let round = 1; tools.length < count; round++) {
   for (const server of SERVERS) {
     const noun = NOUNS[server];
     for (const verb of VERBS) {
+      if (tools.length >= count) break;
       // A few names with `-`, as real MCP servers have them (the generator maps them to quoted action ids).
-      const name = verb === 'export' ? `export-${noun}s` : `${verb}_${noun}`;
+      const base = verb === 'export' ? `export-${noun}s` : `${verb}_${noun}`;
+      const name = round === 1 ? base : base.replace(verb, `${verb}${round}`);
       const properties: Record<string, Record<string, unknown>> = {
         [`${noun}_id`]: { type: 'string' },
         region: { type: 'string', enum: REGIONS },
@@ -140,12 +147,13 @@ function makeTools(r: Rand): GenTool[] {
       tools.push({ name, server, readOnly: READ_ONLY.has(verb), destructive: DESTRUCTIVE.has(verb), properties, required: [`${noun}_id`, 'region', 'priority', 'dry_run'] });
     }
   }
+  }
   return tools;
 }
 
-function makeAgents(r: Rand): GenAgent[] {
+function makeAgents(r: Rand, count = 30): GenAgent[] {
   const agents: GenAgent[] = [];
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0; i < count; i++) {
     const first = ROLES[i % ROLES.length]!;
     const roles = chance(r, 0.35) ? [first, pick(r, ROLES.filter((x) => x !== first))] : [first];
     agents.push({ id: `${first}-agent-${String(i + 1).padStart(2, '0')}`, roles, trustLevel: int(r, 0, 5), team: first });
@@ -391,8 +399,8 @@ export function generateWorkspace(opts: GenerateOptions): GeneratedWorkspace {
   const seed = opts.seed ?? 1;
   const files = Math.max(1, Math.min(opts.files, opts.policies || 1));
   const r = rng(seed);
-  const tools = makeTools(r);
-  const agents = makeAgents(r);
+  const tools = makeTools(r, opts.tools);
+  const agents = makeAgents(r, opts.agents);
   const policyFiles = files === 1 ? ['policies/all.cedar'] : Array.from({ length: files }, (_, i) => `policies/part-${String(i).padStart(3, '0')}.cedar`);
   const texts = policyFiles.map(() => [] as string[]);
   const grants: GeneratedWorkspace['grants'] = [];

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO } from '../helpers/memoryHost';
 import { makeDiffRepo } from '../helpers/gitFixture';
+import { copyToTemp } from '../helpers/examples';
 import { gitBase } from '../../server/src/node/gitBase';
 import { toCorePath } from '../../server/src/node/fsHost';
 
@@ -228,6 +229,31 @@ describe('gitBase: the base commit read from git', function () {
     } finally {
       repo.cleanup();
       fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('CLI: the examples\' recorded calls (examples/README.md, "Replaying recorded calls")', function () {
+  this.timeout(120_000);
+  it('replay as they are: none differ; after the deliberate change: line 2 flips to allow, a widening', () => {
+    const dir = copyToTemp();
+    try {
+      const args = ['replay', 'recorded-calls.jsonl', '--manifest', 'acme.agents.yaml', '--format', 'json'];
+      const before = run(args, dir);
+      assert.equal(before.code, 0, before.stdout + before.stderr);
+      const b = JSON.parse(before.stdout) as { calls: unknown[]; summary: { calls: number; differing: number } };
+      assert.deepEqual([b.summary.calls, b.summary.differing], [8, 0]);
+      // The change the examples' README describes.
+      const file = path.join(dir, 'policies', 'support.cedar');
+      const text = fs.readFileSync(file, 'utf8');
+      assert.ok(text.includes('context.input.amount <= 50 }'));
+      fs.writeFileSync(file, text.replace('context.input.amount <= 50 }', 'context.input.amount <= 200 }'));
+      const after = run(args, dir);
+      assert.equal(after.code, 1);
+      const a = JSON.parse(after.stdout) as { calls: { line: number; from: string; to: string; policies: string[]; widening: boolean }[] };
+      assert.deepEqual(a.calls.map((c) => [c.line, c.from, c.to, c.policies, c.widening]), [[2, 'deny', 'allow', ['support-refund-small'], true]]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

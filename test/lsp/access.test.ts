@@ -71,6 +71,22 @@ describe('language server: the access map (agentPolicy/access, agent hover, acce
     await client.conn.sendNotification('textDocument/didChange', { textDocument: { uri: uriOf(file), version: 2 }, contentChanges: [{ text: text.replace('"restart_services"', '"restart_service"') }] });
     await client.waitForPublish(file, (p) => p.version === 2 && !p.diagnostics.some((d) => d.code === 'ineffective-policy' || d.code === 'cedar-validation'), mark, 60000);
   });
+
+  it("an edit of the manifest that leaves the map as it was keeps the manifest's own access findings (they come back once the map is up to date)", async () => {
+    const file = path.join(ws, 'acme.agents.yaml');
+    const text = fs.readFileSync(file, 'utf8');
+    const since = client.published.length;
+    client.open(file, text);
+    await client.waitForPublish(file, (p) => p.diagnostics.some((d) => d.code === 'unreachable-agent-or-tool'), since, 60000);
+    // A comment at the end: the same agents, tools and policies, the same findings at the same places — but a new
+    // manifest text, whose check drops its own findings until the map is computed again.
+    const mark = client.published.length;
+    await client.conn.sendNotification('textDocument/didChange', { textDocument: { uri: uriOf(file), version: 2 }, contentChanges: [{ text: `${text}\n# reviewed\n` }] });
+    const last = await client.waitForPublish(file, (p) => p.version === 2 && p.diagnostics.filter((d) => d.code === 'unreachable-agent-or-tool').length === 2, mark, 60000);
+    const before = client.published.slice(0, mark).reverse().find((p) => p.uri === uriOf(file))!;
+    const lines = (ds: typeof last.diagnostics) => ds.filter((d) => d.code === 'unreachable-agent-or-tool').map((d) => d.range.start.line).sort();
+    assert.deepEqual(lines(last.diagnostics), lines(before.diagnostics));
+  });
 });
 
 describe('language server: a large access map is computed in steps', function () {

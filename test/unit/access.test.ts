@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { Project } from '../../server/src/core/project';
-import { accessMap, summarizeAgent, type AccessCell, type AccessMap } from '../../server/src/core/analysis/access';
+import { accessMap, cellView, summarizeAgent, type AccessCell, type AccessMap } from '../../server/src/core/analysis/access';
+import { Prng } from '../fuzz/prng';
 import { and, conjuncts, not, printCondition, simplify, type Expr } from '../../server/src/core/analysis/condition';
 import { parsePolicy } from '../../server/src/core/cedar/engine';
 import { runToEnd } from '../../server/src/core/cedar/policyCheck';
@@ -180,5 +181,65 @@ describe('access rules: the cost budget (maxCells)', function () {
     }
     assert.ok(!over.some((d) => d.at.endsWith('.cedar') && !/not computed/.test(d.message)), 'no finding from a map that was not computed');
     assert.equal(project.cachedAccessMap(project.manifest('/ws/acme.agents.yaml')!), undefined, 'the map was not computed');
+  });
+});
+
+describe('access map: an edit evaluates again only the cells it can affect', function () {
+  this.timeout(300_000);
+  const view = (m: AccessMap) => m.cells.map((c) => cellView(c, (r) => `${r.id}@${r.file}:${r.span.start}-${r.span.end}`));
+
+  /** Edits a policy file, then compares the project's (incremental) map with a map computed from scratch. */
+  function editAndCompare(host: MemoryHost, project: Project, manifest: string, file: string, edit: (text: string) => string) {
+    host.files.set(file, edit(host.files.get(file)!));
+    const entry = project.manifest(manifest)!;
+    const incremental = project.accessMap(entry);
+    const evaluated = project.lastAccessCellsEvaluated;
+    const scratch = accessMap(entry, runToEnd(project.policySetSteps(entry)));
+    assert.deepEqual(view(incremental), view(scratch));
+    assert.deepEqual(incremental.policies, scratch.policies);
+    return { evaluated, total: scratch.cells.length };
+  }
+
+  it('on the examples: a raised limit, a new forbid above other policies, a removed guardrail — same map as from scratch, fewer cells', () => {
+    const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
+    const project = new Project(host);
+    const manifest = '/ws/acme.agents.yaml';
+    project.accessMap(project.manifest(manifest)!);
+    const edits: [string, (t: string) => string][] = [
+      ['/ws/policies/support.cedar', (t) => t.replace('context.input.amount <= 50 }', 'context.input.amount <= 500 }')],
+      // Above every other policy of the file: the cells kept must point at the moved policies.
+      ['/ws/policies/support.cedar', (t) => `@id("first")\nforbid (principal, action == Acme::Action::"send_email", resource) when { context.input.subject like "*urgent*" };\n\n${t}`],
+      ['/ws/policies/guardrails.cedar', (t) => t.replace(/@id\("never-delete-customers"\)[^;]*;/, '')],
+      ['/ws/policies/support.cedar', (t) => t.replace('// reformatted', '// reformatted again')],
+    ];
+    let evaluated = 0;
+    let total = 0;
+    for (const [file, edit] of edits) {
+      const r = editAndCompare(host, project, manifest, file, edit);
+      evaluated += r.evaluated;
+      total += r.total;
+    }
+    assert.ok(evaluated < total / 3, `${evaluated} of ${total} cells evaluated`);
+  });
+
+  it('on generated sets: random one-policy edits give the map from scratch', () => {
+    for (const seed of [11, 12, 13]) {
+      const ws = generateWorkspace({ policies: 40, files: 1, seed });
+      const host = MemoryHost.of(Object.fromEntries(ws.files));
+      const project = new Project(host);
+      const manifest = `/ws/${ws.manifest}`;
+      const file = '/ws/policies/all.cedar';
+      project.accessMap(project.manifest(manifest)!);
+      const r = new Prng(seed);
+      for (let i = 0; i < 3; i++) {
+        editAndCompare(host, project, manifest, file, (t) => {
+          const chunks = t.split(/(?=@id\()/);
+          const k = 1 + r.int(chunks.length - 1);
+          const c = chunks[k]!;
+          chunks[k] = [() => '', () => c.replace(/([<>]=?\s*)(\d+)/, (_m, op: string, n: string) => `${op}${Number(n) * 3 + 1}`), () => (c.includes('permit') ? c.replace('permit', 'forbid') : c.replace('forbid', 'permit'))][r.int(3)]!();
+          return chunks.join('');
+        });
+      }
+    }
   });
 });

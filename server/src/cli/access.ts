@@ -3,15 +3,10 @@
  * never (the core's access map), as text, JSON, a Markdown PR comment or CSV. A thin adapter: the map, its
  * conditions and their redaction are the core's.
  */
-import { targetsOrReport } from './targets';
-import * as path from 'node:path';
+import { oneManifestOrReport } from './targets';
 import { parseArgs } from 'node:util';
 import { cellView, summarizeAgent, type AccessCell, type AccessMap } from '../core/analysis/access';
-import { readFrom, refusalMessage } from '../core/manifest/load';
-import { isManifestFile } from '../core/manifest/model';
 import { didYouMean } from '../core/text';
-import { toNativePath } from '../node/fsHost';
-import { projectFor } from '../node/workspace';
 
 export interface AccessIo {
   out: (s: string) => void;
@@ -44,31 +39,9 @@ export function accessCommand(args: string[], io: AccessIo): number {
   if (positionals.length > 1) throw new AccessUsage('access takes at most one PATH');
   if (values.manifest && positionals.length) throw new AccessUsage('give either PATH or --manifest, not both');
   const where = values.manifest ?? positionals[0];
-  const targets = targetsOrReport(where ? [where] : [], io);
-  if (!targets) return 2;
-  const target = targets[0]!;
-  const manifests = target.files.filter(isManifestFile);
-  const rel = (f: string) => path.relative(io.cwd, toNativePath(f)).split(path.sep).join('/') || '.';
-  if (manifests.length === 0) {
-    io.err(`agent-policy: no agent manifest (*.agents.yaml, agents.yaml, *.agents.json) in ${where ?? '.'}`);
-    return 2;
-  }
-  if (manifests.length > 1) {
-    io.err(`agent-policy: several manifests here; choose one with --manifest (or a PATH):\n${manifests.map((m) => `  ${rel(m)}`).join('\n')}`);
-    return 2;
-  }
-  const file = manifests[0]!;
-  const project = projectFor(target);
-  const read = readFrom(project.host, file);
-  if ('refused' in read) {
-    io.err(`agent-policy: ${rel(file)}: ${refusalMessage(read)}`);
-    return 2;
-  }
-  const entry = project.manifest(file);
-  if (!entry?.manifest || !entry.model) {
-    io.err(`agent-policy: cannot compute the access map of ${rel(file)}: fix its errors first (agent-policy check ${rel(file)})`);
-    return 1;
-  }
+  const found = oneManifestOrReport(where, 'computing the access map', io);
+  if (typeof found === 'number') return found;
+  const { project, entry, rel, file } = found;
   const m = entry.manifest;
   for (const a of values.agent ?? []) if (!m.agents.some((x) => x.id === a)) throw new AccessUsage(unknown('agent', a, m.agents.map((x) => x.id)));
   for (const s of values.server ?? []) if (!m.servers.some((x) => x.name === s) && !m.tools.some((t) => t.server === s)) throw new AccessUsage(unknown('server', s, [...new Set(m.tools.map((t) => t.server))]));

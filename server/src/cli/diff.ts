@@ -7,16 +7,15 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { diff, parseRecordedCalls, type CallFlip, type DiffResult, type DiffSide, type RecordedCall } from '../core/analysis/diff';
 import { runToEnd } from '../core/cedar/policyCheck';
-import { readFrom, refusalMessage } from '../core/manifest/load';
-import { isManifestFile } from '../core/manifest/model';
+import { refusalMessage } from '../core/manifest/load';
 import type { Project, ManifestEntry } from '../core/project';
 import { simulate } from '../core/simulate';
 import { LineIndex } from '../core/text';
 import { escapeData, escapeProperty } from '../report';
-import { readRegularFile, toCorePath, toNativePath } from '../node/fsHost';
+import { readRegularFile, toCorePath } from '../node/fsHost';
 import { baseManifestNote, baseManifestOf, gitBaseProject } from '../node/baseSide';
 import { projectFor, resolveTargets } from '../node/workspace';
-import { targetsOrReport } from './targets';
+import { oneManifestOrReport } from './targets';
 
 export interface DiffIo {
   out: (s: string) => void;
@@ -56,31 +55,9 @@ function load(values: { manifest?: string; base?: string; 'base-dir'?: string },
   if (needBase && values.base === undefined && values['base-dir'] === undefined) throw new DiffUsage('diff needs --base REF (a git branch, tag or commit) or --base-dir DIR');
   if (values.manifest && positional) throw new DiffUsage('give either PATH or --manifest, not both');
   const where = values.manifest ?? positional;
-  const targets = targetsOrReport(where ? [where] : [], io);
-  if (!targets) return 2;
-  const target = targets[0]!;
-  const rel = (f: string) => path.relative(io.cwd, toNativePath(f)).split(path.sep).join('/') || '.';
-  const manifests = target.files.filter(isManifestFile);
-  if (manifests.length === 0) {
-    io.err(`agent-policy: no agent manifest (*.agents.yaml, agents.yaml, *.agents.json) in ${where ?? '.'}`);
-    return 2;
-  }
-  if (manifests.length > 1) {
-    io.err(`agent-policy: several manifests here; choose one with --manifest (or a PATH):\n${manifests.map((m) => `  ${rel(m)}`).join('\n')}`);
-    return 2;
-  }
-  const file = manifests[0]!;
-  const project = projectFor(target);
-  const read = readFrom(project.host, file);
-  if ('refused' in read) {
-    io.err(`agent-policy: ${rel(file)}: ${refusalMessage(read)}`);
-    return 2;
-  }
-  const entry = project.manifest(file);
-  if (!entry?.manifest || !entry.model) {
-    io.err(`agent-policy: ${rel(file)} has errors that prevent deciding calls: fix them first (agent-policy check ${rel(file)})`);
-    return 1;
-  }
+  const found = oneManifestOrReport(where, 'deciding calls', io);
+  if (typeof found === 'number') return found;
+  const { target, file, project, entry, rel } = found;
   const current = { project, entry, side: { entry, set: runToEnd(project.policySetSteps(entry)), root: target.root }, label: 'the working tree' };
   const manifestRel = file.slice(target.root.length + 1);
   const positions = new Map<string, LineIndex>();
@@ -116,10 +93,10 @@ function load(values: { manifest?: string; base?: string; 'base-dir'?: string },
     label = `the folder ${dir}`;
   }
   // The manifest at the same place in the base; else the base's only manifest; else none (every call was denied).
-  const found = baseManifestOf(baseProject, manifestRel);
-  const baseEntry = found.entry;
+  const atBase = baseManifestOf(baseProject, manifestRel);
+  const baseEntry = atBase.entry;
   const base: Side = { project: baseProject, entry: baseEntry, side: { entry: baseEntry, set: baseEntry ? runToEnd(baseProject.policySetSteps(baseEntry)) : { files: [] }, root: baseProject.host.root }, label };
-  const note = found.problem === 'elsewhere' ? undefined : baseManifestNote(label, manifestRel, found, (f) => f);
+  const note = atBase.problem === 'elsewhere' ? undefined : baseManifestNote(label, manifestRel, atBase, (f) => f);
   if (note) io.err(`agent-policy: note: ${note}`);
   return { current, base, rel, where: whereFn };
 }
@@ -144,16 +121,21 @@ function readCalls(file: string | undefined, io: DiffIo): { calls: RecordedCall[
 
 const FORMATS = ['pretty', 'json', 'markdown', 'github'] as const;
 
+/** The options both commands take: the two sides and the format. */
+const SIDE_OPTIONS = {
+  base: { type: 'string' },
+  'base-dir': { type: 'string' },
+  manifest: { type: 'string' },
+  format: { type: 'string', short: 'f' },
+} as const;
+
 export function diffCommand(args: string[], io: DiffIo): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: {
-      base: { type: 'string' },
-      'base-dir': { type: 'string' },
-      manifest: { type: 'string' },
+      ...SIDE_OPTIONS,
       calls: { type: 'string' },
-      format: { type: 'string', short: 'f' },
       'fail-on': { type: 'string' },
       'max-cells': { type: 'string' },
     },
@@ -327,12 +309,7 @@ export function replayCommand(args: string[], io: DiffIo): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      base: { type: 'string' },
-      'base-dir': { type: 'string' },
-      manifest: { type: 'string' },
-      format: { type: 'string', short: 'f' },
-    },
+    options: SIDE_OPTIONS,
   });
   const format = values.format ?? 'pretty';
   if (format !== 'pretty' && format !== 'json') throw new DiffUsage(`--format must be one of pretty, json (got \`${format}\`)`);

@@ -8,7 +8,7 @@ import { policyReferences } from './cedar/references';
 import { leftOutReads } from './rules/argument-not-in-cedar';
 import { LINT_RULES, type AccessRule, type ManifestRule, type PolicyRule, type PolicySetRule } from './rules';
 import type { SetMember } from './rules/meta';
-import { accessMapSteps, type AccessMap } from './analysis/access';
+import { accessMapSteps, updatedAccessMapSteps, type AccessMap } from './analysis/access';
 import { scenarioCoverage, type ScenarioCoverage } from './analysis/coverage';
 import { simulate, warmSteps, type PolicySetInput, type SimulationInput, type SimulationResult } from './simulate';
 import { judgeScenario, scenarioFinding, type ScenarioOutcome } from './scenarios';
@@ -158,7 +158,11 @@ export class Project {
   private bases = new Map<string, SplitBase>();
   private idsCache = new Map<string, { text: string; members: SetMember[] }>();
   private coverage = new Map<string, { key: string; files: string[] }>();
-  private accessMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; map: AccessMap }>();
+  private accessMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; set: PolicySetInput; map: AccessMap }>();
+  /** Files whose last check had out-of-date access findings: checked again once the map is up to date (takeAccessChanges). */
+  private readonly staleAccess = new Set<string>();
+  /** How many cells the last access map computation evaluated (all of them, or the slice an edit can affect): for tests and benches. */
+  lastAccessCellsEvaluated = 0;
   /** Per manifest: the access rules' findings by file, for the map and configuration they were computed from. */
   private accessRuleMemo = new Map<string, { map: AccessMap; key: string; byFile: Map<string, Finding[]>; texts: Map<string, string | undefined> }>();
   /** Files whose access findings changed since `takeAccessChanges` was last asked. */
@@ -565,8 +569,10 @@ export class Project {
     const lists = set.files.map((f) => f.policies);
     const hit = this.accessMemo.get(entry.file);
     if (hit && hit.entry === entry && !set.unread && hit.lists.length === lists.length && lists.every((l, i) => l === hit.lists[i])) return hit.map;
-    const map = yield* accessMapSteps(entry, set);
-    this.accessMemo.set(entry.file, { entry, lists, map });
+    // The same manifest: only the cells the policies that changed can affect are evaluated again (see updatedAccessMapSteps).
+    const { map, recomputed } = hit && hit.entry === entry ? yield* updatedAccessMapSteps(entry, { set: hit.set, map: hit.map }, set) : { map: yield* accessMapSteps(entry, set), recomputed: -1 };
+    this.lastAccessCellsEvaluated = recomputed < 0 ? map.cells.length : recomputed;
+    this.accessMemo.set(entry.file, { entry, lists, set, map });
     return map;
   }
 
@@ -619,6 +625,10 @@ export class Project {
     for (const f of new Set([...(before?.keys() ?? []), ...byFile.keys()])) {
       if (JSON.stringify(before?.get(f) ?? []) !== JSON.stringify(byFile.get(f) ?? [])) this.accessChanged.add(f);
     }
+    // Files last checked with out-of-date findings (some dropped: an edited manifest's own) are checked again too,
+    // even when the findings came out as before.
+    for (const f of this.staleAccess) this.accessChanged.add(f);
+    this.staleAccess.clear();
     this.accessRuleMemo.set(entry.file, { map, key, byFile, texts: new Map([...byFile.keys()].map((f) => [f, this.host.readFile(f)])) });
     return byFile;
   }
@@ -680,6 +690,7 @@ export class Project {
     if (!entry.manifest || !entry.model || !this.accessRules().length) return { findings: [], fresh: true };
     const byFile = mode === 'cached' ? this.freshAccessFindings(entry) : yield* this.accessFindingsSteps(entry);
     if (byFile) return { findings: (byFile.get(file) ?? []).map((f) => ({ ...f })), fresh: true };
+    this.staleAccess.add(file);
     const last = this.accessRuleMemo.get(entry.file);
     const old = last?.byFile.get(file) ?? [];
     if (!last || !old.length) return { findings: [], fresh: false };

@@ -13,7 +13,7 @@
  * Pure, and never throws (an unexpected failure is a result with an `error`).
  */
 import { boundaryCalls, policyComparisons } from './analysis/boundary';
-import { mayMatchAgent, mayMatchTool } from './analysis/access';
+import { mayMatchAgent, mayMatchTool } from './analysis/scope';
 import type { PolicyJson } from './cedar/engine';
 import { toolSuggestions, type AgentDef, type Manifest, type ToolDef } from './manifest/model';
 import type { ManifestEntry } from './project';

@@ -6,9 +6,11 @@
  * and fails closed where the simulator does: a policy set that cannot be evaluated safely is `never` everywhere.
  * Pure: manifest and analysed policies in, data out.
  */
+import { diffSlice } from './slice';
+import { mayMatchAgent, mayMatchTool } from './scope';
 import { authorizePartial, unknownValue, validatePolicies, type EntityJson, type PartialAnswer, type PolicyJson, type SchemaJson } from '../cedar/engine';
 import { dict, own } from '../own';
-import { actionScope, entityLiterals, localType, nonLiteralConstructorCalls, principalScope, resourceServer, unguardedTagReads } from '../cedar/ast';
+import { entityLiterals, nonLiteralConstructorCalls, unguardedTagReads } from '../cedar/ast';
 import { CALL_TOOL } from '../cedar/schemaGen';
 import { ValueConverter } from '../cedar/values';
 import type { PolicyInfo } from '../cedar/policyCheck';
@@ -217,22 +219,6 @@ interface Computed {
 
 function neverCell(agent: string, t: ToolDef, reason: string): AccessCell {
   return { agent, tool: t.action, server: t.server, access: 'never', permits: [], forbids: [], destructive: t.destructive, failOpenRisk: false, reason };
-}
-
-/** False only when the policy's action or resource scope certainly excludes the tool (Cedar decides the rest). */
-export function mayMatchTool(json: PolicyJson, t: ToolDef): boolean {
-  const a = actionScope(json);
-  if (a.kind === 'tools' && !a.tools.includes(t.action)) return false;
-  const s = resourceServer(json);
-  return s === undefined || s === t.server;
-}
-
-/** False only when the principal scope certainly excludes the agent (another agent, a role it is not in). */
-export function mayMatchAgent(json: PolicyJson, a: AgentDef): boolean {
-  const p = principalScope(json);
-  if (p.kind === 'agent') return localType(p.uid.type) !== 'Agent' || p.uid.id === a.id;
-  if (p.kind === 'role') return a.roles.includes(p.uid.id);
-  return true;
 }
 
 function evaluateCell(m: Manifest, entities: EntityJson[], agent: AgentDef, t: ToolDef, members: Member[], simplifier: (e: Expr) => Expr, sensitive: Sensitivity): Computed {
@@ -486,4 +472,38 @@ export function summarizeAgent(map: AccessMap, agent: string): string {
   const risk = cells.filter((c) => c.failOpenRisk && c.access !== 'never').length;
   const tail = [destructiveAlways ? `${destructiveAlways} destructive always` : '', risk ? `${risk} with fail-open risk` : ''].filter((x) => x);
   return `${cells.length} tool${cells.length === 1 ? '' : 's'}: ${parts.join(', ')}${tail.length ? ` — ${tail.join(', ')}` : ''}`;
+}
+
+/**
+ * The access map after a change of the policy set, computed from the map before it: only the cells of the tools and
+ * agents the added, removed or changed policies can match (diff.ts's slice, plus the agents they delegate to) are
+ * evaluated again; the others are kept, their policies moved to where the new set has them. Falls back to the whole
+ * map when the change cannot be placed (the manifest changed, a policy does not parse, a file was not read, either
+ * set cannot be evaluated). Identical to `accessMapSteps(entry, set)` (the tests compare them on random edits).
+ */
+export function* updatedAccessMapSteps(entry: ManifestEntry, before: { set: PolicySetInput; map: AccessMap }, set: PolicySetInput, options: AccessOptions = {}): Generator<void, { map: AccessMap; recomputed: number }> {
+  const full = function* () {
+    const map = yield* accessMapSteps(entry, set, options);
+    return { map, recomputed: map.cells.length };
+  };
+  if (before.map.blocking.length || options.tools || options.agents) return yield* full();
+  const side = (s: PolicySetInput) => ({ entry, set: s, root: '' });
+  const slice = diffSlice(side(before.set), side(set));
+  if (slice.everything) return yield* full();
+  const m = entry.manifest!;
+  const agents = new Set(slice.agentIds);
+  for (const a of m.agents) if (slice.agentIds.has(a.id)) for (const d of a.delegatesTo) agents.add(d);
+  const part = yield* accessMapSteps(entry, set, { ...options, tools: slice.toolSet, agents });
+  if (part.blocking.length) return yield* full();
+  const key = (c: AccessCell) => `${c.via ?? ''}\u0000${c.agent}\u0000${c.tool}`;
+  const fresh = new Map(part.cells.map((c) => [key(c), c]));
+  // Unchanged cells keep their verdict; their policies are where the new set has them (an edit above moves them).
+  const where = new Map<string, PolicyRef>();
+  for (const r of part.policies) {
+    const k = `${r.file}\u0000${r.id}`;
+    if (!where.has(k)) where.set(k, r);
+  }
+  const move = (refs: PolicyRef[]) => refs.map((r) => where.get(`${r.file}\u0000${r.id}`) ?? r);
+  const cells = before.map.cells.map((c) => fresh.get(key(c)) ?? { ...c, permits: move(c.permits), forbids: move(c.forbids) });
+  return { map: { ...part, agents: before.map.agents, tools: before.map.tools, cells }, recomputed: part.cells.length };
 }

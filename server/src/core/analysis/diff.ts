@@ -14,23 +14,19 @@
  * access rises (never → conditional → always), or a condition that changed without any sampled call showing that it
  * only narrows (fail closed: a change that cannot be shown to narrow is reviewed as a widening, `unproven`).
  */
-import type { ManifestEntry } from '../project';
-import { simulate, type PolicySetInput, type SimulationInput, type SimulationResult } from '../simulate';
-import { accessMapSteps, mayMatchAgent, mayMatchTool, type Access, type AccessCell, type AccessMap } from './access';
+import { simulate, type SimulationInput, type SimulationResult } from '../simulate';
+import { accessMapSteps, type Access, type AccessCell, type AccessMap } from './access';
+import { diffSlice, type DiffSide, type PolicyChange } from './slice';
+import { mayMatchTool } from './scope';
+
+export type { DiffSide, PolicyChange } from './slice';
+export { diffSlice } from './slice';
 import { boundaryCalls, policyAnchors, policyComparisons, type BoundaryCall } from './boundary';
 import type { PolicyJson } from '../cedar/engine';
 import type { Manifest, ToolDef } from '../manifest/model';
-import { hashText } from '../text';
 
 export type Decision = 'allow' | 'deny';
 export type CallSource = 'scenario' | 'boundary' | 'recorded';
-
-/** One side of the comparison. `root` makes file paths relative in the results. */
-export interface DiffSide {
-  entry: ManifestEntry | undefined;
-  set: PolicySetInput;
-  root: string;
-}
 
 /** A recorded call (one line of a decision log, see DESIGN "Recorded calls"). */
 export interface RecordedCall {
@@ -41,16 +37,6 @@ export interface RecordedCall {
   context: unknown;
   via: string[];
   decision?: Decision;
-}
-
-export interface PolicyChange {
-  id: string;
-  change: 'added' | 'removed' | 'changed';
-  effect?: 'permit' | 'forbid';
-  /** Where it is (the current side's file and span; the base's for a removed policy), the file relative to its side's root. */
-  file: string;
-  span: { start: number; end: number };
-  side: 'base' | 'current';
 }
 
 export interface CellChange {
@@ -118,78 +104,6 @@ export interface DiffOptions {
 }
 
 const RANK: Record<Access, number> = { never: 0, conditional: 1, always: 2 };
-
-const relTo = (root: string, file: string) => (file.startsWith(`${root}/`) ? file.slice(root.length + 1) : file);
-
-/** The parts of a manifest that decisions depend on, as one string (scenarios, positions and file names left out). */
-export function decisionKey(m: Manifest | undefined): string {
-  if (!m) return '';
-  const drop = new Set(['loc', 'span', 'nameSpan', 'kindSpan', 'ttlSpan', 'file', 'dir', 'scenarios', 'imports', 'description', 'title', 'schemaPath', 'importFile', 'importPath', 'owner']);
-  return hashText(JSON.stringify(m, (k, v: unknown) => (drop.has(k) ? undefined : v)));
-}
-
-interface Fingerprint {
-  id: string;
-  key: string;
-  json?: PolicyJson;
-  effect?: 'permit' | 'forbid';
-  file: string;
-  span: { start: number; end: number };
-}
-
-function fingerprints(side: DiffSide): Map<string, Fingerprint> {
-  const out = new Map<string, Fingerprint>();
-  for (const f of side.set.files) {
-    for (const p of f.policies) {
-      // The JSON when the policy parses (formatting and comments do not change what it does), else its text.
-      const key = hashText(p.json ? JSON.stringify(p.json) : p.text);
-      const effect = p.json ? (p.json.effect === 'forbid' ? 'forbid' : 'permit') : undefined;
-      let id = p.id;
-      for (let n = 2; out.has(id); n++) id = `${p.id}#${n}`;
-      out.set(id, { id, key, json: p.json, effect, file: relTo(side.root, f.file), span: p.slice.bodySpan });
-    }
-  }
-  return out;
-}
-
-/** The policies added, removed or changed between the sides (by id; a policy's content is its JSON). */
-export function policyChanges(base: DiffSide, current: DiffSide): { changes: PolicyChange[]; before: Map<string, Fingerprint>; after: Map<string, Fingerprint> } {
-  const before = fingerprints(base);
-  const after = fingerprints(current);
-  const changes: PolicyChange[] = [];
-  for (const [id, a] of after) {
-    const b = before.get(id);
-    if (!b) changes.push({ id, change: 'added', effect: a.effect, file: a.file, span: a.span, side: 'current' });
-    else if (b.key !== a.key) changes.push({ id, change: 'changed', effect: a.effect ?? b.effect, file: a.file, span: a.span, side: 'current' });
-  }
-  for (const [id, b] of before) if (!after.has(id)) changes.push({ id, change: 'removed', effect: b.effect, file: b.file, span: b.span, side: 'base' });
-  return { changes, before, after };
-}
-
-/**
- * The slice of calls a change can affect: the tools and agents of the current manifest (else the base's) that an
- * added, removed or changed policy can match, and the agents that delegate to those; every tool and agent when the
- * change cannot be placed (see the module comment). A call outside the slice decides the same on both sides.
- */
-export function diffSlice(base: DiffSide, current: DiffSide, options: { everything?: boolean } = {}) {
-  const notes: string[] = [];
-  const { changes, before, after } = policyChanges(base, current);
-  const bm = base.entry?.manifest;
-  const cm = current.entry?.manifest;
-  const manifestChanged = decisionKey(bm) !== decisionKey(cm) || !bm || !cm;
-  const changedJson = changes.map((c) => (c.side === 'base' ? before : after).get(c.id)).concat(changes.filter((c) => c.change === 'changed').map((c) => before.get(c.id)));
-  const unplaced = changedJson.some((p) => !p || !p.json) || !!base.set.unread?.length || !!current.set.unread?.length;
-  const everything = manifestChanged || unplaced || options.everything === true;
-  if (manifestChanged && bm && cm) notes.push('the manifest changed in what decisions depend on (agents, roles, tools, schemas): every agent and tool is compared');
-  if (unplaced && !manifestChanged) notes.push('a changed policy does not parse (or a policy file was not read): every agent and tool is compared');
-  const m = cm ?? bm;
-  const tools = (m?.tools ?? []).filter((t) => everything || changedJson.some((p) => p?.json && mayMatchTool(p.json, t)));
-  const agentIds = new Set((m?.agents ?? []).filter((a) => everything || changedJson.some((p) => p?.json && mayMatchAgent(p.json, a))).map((a) => a.id));
-  // A delegated call A → B depends on B's cells: the agents that delegate to a compared agent are compared too.
-  for (const a of m?.agents ?? []) if (a.delegatesTo.some((d) => agentIds.has(d))) agentIds.add(a.id);
-  const agents = (m?.agents ?? []).filter((a) => agentIds.has(a.id));
-  return { changes, before, after, bm, cm, m, tools, agents, agentIds, toolSet: new Set(tools.map((t) => t.action)), everything, notes };
-}
 
 /** A cell's key in the maps and in the flips (`via`, agent, tool). */
 const cellKeyOf = (c: { via?: string; agent: string; tool: string }) => `${c.via ?? ''}\u0000${c.agent}\u0000${c.tool}`;
