@@ -4,12 +4,11 @@
 // with…" (with a ref, as the picker would give it) shows base → current in every cell, the refund cell (limit 100 at
 // `base`, 500 now) marked as widening, its base condition in the details; "changed vs base" cuts the grid; the two
 // proposed calls simulate as allowed and denied; a bad ref says why; "Clear" goes back to the current map.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AccessResult } from '../../../server/src/protocol';
 import type { AccessViewSnapshot } from '../../../client/src/accessView';
-import { DIFF_MANIFEST, makeDiffRepo } from '../../helpers/gitFixture';
-import { activateExtension, check, resetEditors, waitFor } from './helpers';
+import type { makeDiffRepo } from '../../helpers/gitFixture';
+import { activateExtension, check, openDiffFixture, resetEditors, waitFor } from './helpers';
 
 const keyOf = (c: { agent: string; via?: string; tool: string }) => JSON.stringify([c.via ?? '', c.agent, c.tool]);
 const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
@@ -25,17 +24,7 @@ describe('the Agent Access view compared with a git ref', () => {
   const REFUND = { agent: 'refund-bot', tool: 'issue_refund' };
 
   before(async () => {
-    repo = makeDiffRepo('widen');
-    manifest = vscode.Uri.file(path.join(repo.dir, DIFF_MANIFEST));
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(manifest), { preview: false });
-    const client = (await activateExtension()).client();
-    check(client, 'no language client');
-    // The server makes a project for a loose file when it is opened: until then it does not know the manifest.
-    let last: AccessResult | undefined;
-    await waitFor(async () => {
-      last = await client.sendRequest<AccessResult>('agentPolicy/access', { uri: manifest.toString() });
-      return !last.error && last.manifestUri === manifest.toString() && last.cells.length > 0;
-    }, { timeoutMs: 30_000, message: () => `agentPolicy/access to answer for ${manifest.fsPath}; last answer: ${last?.error ?? last?.manifestUri}` });
+    ({ repo, manifest } = await openDiffFixture('widen'));
     await vscode.commands.executeCommand('agentPolicy.showAccess', manifest);
   });
 
