@@ -199,6 +199,15 @@ describe('change impact: recorded calls (decision log)', () => {
     for (const p of r.problems) assert.ok(!p.message.includes('not json {'));
   });
 
+  it('an agent removed from the manifest: its calls that were allowed are denied now (narrowing), found though it is only at the base', () => {
+    const { base, current } = sides([], (t) => t.replace(/  ops-agent:\n(    .*\n)+\n/, '\n').replace(/ops-agent/g, 'support-bot'));
+    assert.ok(!current.entry!.manifest!.agents.some((a) => a.id === 'ops-agent'), 'the edit removed ops-agent');
+    const r = diff(base, current, { maxCells: 0 });
+    const ops = r.calls.filter((c) => c.agent === 'ops-agent');
+    assert.ok(ops.length > 0 && ops.every((c) => c.from === 'allow' && c.to === 'deny' && !c.widening), JSON.stringify(ops.slice(0, 2)));
+    checkFlips(r, base, current);
+  });
+
   it('a manifest change compares every agent and tool, and recorded calls flip as the simulator decides', () => {
     // support-bot loses the support role: its support permits stop applying.
     const { base, current } = sides([], (t) => t.replace(/(support-bot:[\s\S]*?roles: \[)support\]/, '$1]'));

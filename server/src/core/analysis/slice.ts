@@ -91,11 +91,18 @@ export function diffSlice(base: DiffSide, current: DiffSide, options: { everythi
   if (manifestChanged && bm && cm) notes.push('the manifest changed in what decisions depend on (agents, roles, tools, schemas): every agent and tool is compared');
   if (unplaced && !manifestChanged) notes.push('a changed policy does not parse (or a policy file was not read): every agent and tool is compared');
   const m = cm ?? bm;
-  const tools = (m?.tools ?? []).filter((t) => everything || changedJson.some((p) => p?.json && mayMatchTool(p.json, t)));
-  const agentIds = new Set((m?.agents ?? []).filter((a) => everything || changedJson.some((p) => p?.json && mayMatchAgent(p.json, a))).map((a) => a.id));
+  // The tools and agents of both manifests (the current's first): one that is gone is denied now, a narrowing to report.
+  const unique = <T>(list: T[], key: (x: T) => string) => {
+    const seen = new Set<string>();
+    return list.filter((x) => !seen.has(key(x)) && !!seen.add(key(x)));
+  };
+  const allTools = unique([...(cm?.tools ?? []), ...(bm?.tools ?? [])], (t) => t.action);
+  const allAgents = unique([...(cm?.agents ?? []), ...(bm?.agents ?? [])], (a) => a.id);
+  const tools = allTools.filter((t) => everything || changedJson.some((p) => p?.json && mayMatchTool(p.json, t)));
+  const agentIds = new Set(allAgents.filter((a) => everything || changedJson.some((p) => p?.json && mayMatchAgent(p.json, a))).map((a) => a.id));
   // A delegated call A → B depends on B's cells: the agents that delegate to a compared agent are compared too.
-  for (const a of m?.agents ?? []) if (a.delegatesTo.some((d) => agentIds.has(d))) agentIds.add(a.id);
-  const agents = (m?.agents ?? []).filter((a) => agentIds.has(a.id));
+  for (const a of allAgents) if (a.delegatesTo.some((d) => agentIds.has(d))) agentIds.add(a.id);
+  const agents = allAgents.filter((a) => agentIds.has(a.id));
   return { changes, before, after, bm, cm, m, tools, agents, agentIds, toolSet: new Set(tools.map((t) => t.action)), everything, notes };
 }
 
