@@ -3,7 +3,7 @@
  * filters, the comparison with the map of the last save, and the three parts the webview swaps in — the filter bar,
  * the grid (tools × agents) and the details of the selected cell.
  */
-import type { AccessCellInfo, AccessResult, PolicyLocation, SimulationTarget } from '../../server/src/protocol';
+import type { AccessBase, AccessCallsResult, AccessCellInfo, AccessResult, BaseAccessCellInfo, DiffCellInfo, DiffPolicyRef, PolicyLocation, ProposedCallInfo, SimulationTarget } from '../../server/src/protocol';
 import { esc, fileOf, rich } from './webview';
 
 export interface AccessFilters {
@@ -13,9 +13,11 @@ export interface AccessFilters {
   server: string;
   destructiveOnly: boolean;
   changedOnly: boolean;
+  /** Only the rows with a cell that differs from the base (when a base is shown). */
+  changedVsBase: boolean;
 }
 
-export const NO_FILTERS: AccessFilters = { agent: '', server: '', destructiveOnly: false, changedOnly: false };
+export const NO_FILTERS: AccessFilters = { agent: '', server: '', destructiveOnly: false, changedOnly: false, changedVsBase: false };
 
 export type AccessViewState =
   | { kind: 'noServer' }
@@ -38,6 +40,11 @@ export interface AccessViewModel {
   target?: SimulationTarget;
   /** A request is under way (the webview shows "updating…" without redrawing the grid). */
   updating: boolean;
+  /** The git ref the map is compared with ("Compare with…"), and the server's map at it (once answered). */
+  baseRef?: string;
+  base?: AccessBase;
+  /** The calls proposed for the selected cell (agentPolicy/accessCalls): asked when a conditional cell is selected. */
+  calls?: { key: string; result?: AccessCallsResult };
 }
 
 export interface RenderedParts {
@@ -87,6 +94,23 @@ export function changedCells(before: AccessCellInfo[] | undefined, now: AccessCe
   return out;
 }
 
+/** The base is shown (a map at a ref, not an error). */
+export function shownBase(m: AccessViewModel): AccessBase | undefined {
+  return m.base && !m.base.error ? m.base : undefined;
+}
+
+/** The cells of the base and the cells that differ from it, by key. */
+function baseIndex(base: AccessBase): { cells: Map<string, BaseAccessCellInfo>; changes: Map<string, DiffCellInfo> } {
+  return { cells: new Map(base.cells.map((c) => [cellKey(c), c])), changes: new Map(base.changes.map((c) => [cellKey(c), c])) };
+}
+
+/** A cell's change in a few words: "widening: never → conditional", "narrowing: the condition changed". */
+function changeWords(c: DiffCellInfo): string {
+  const kind = c.widening && c.narrowing ? 'widening and narrowing' : c.widening ? 'widening' : 'narrowing';
+  const what = c.from === c.to ? 'the condition changed' : `${c.from} → ${c.to}`;
+  return `${kind}: ${what}${c.unproven ? ' (no sampled call shows that it only narrows: review it)' : ''}`;
+}
+
 function columnsOf(r: AccessResult): Column[] {
   const cols: Column[] = r.agents.map((a) => ({ agent: a.id, label: a.id, html: esc(a.id), title: `${a.id}: ${a.summary}` }));
   const seen = new Set<string>();
@@ -102,14 +126,17 @@ function columnsOf(r: AccessResult): Column[] {
 export function visibleMap(m: AccessViewModel, r: AccessResult) {
   const f = m.filters;
   const byKey = new Map(r.cells.map((c) => [cellKey(c), c]));
+  const b = shownBase(m);
+  const base = b ? baseIndex(b) : undefined;
   const columns = columnsOf(r).filter((c) => !f.agent || c.agent === f.agent || c.via === f.agent);
   const rows = r.tools.filter((t) => {
     if (f.server && t.server !== f.server) return false;
     if (f.destructiveOnly && !t.destructive) return false;
     if (f.changedOnly && !columns.some((c) => m.changed.has(cellKey({ agent: c.agent, via: c.via, tool: t.tool })))) return false;
+    if (f.changedVsBase && base && !columns.some((c) => base.changes.has(cellKey({ agent: c.agent, via: c.via, tool: t.tool })))) return false;
     return true;
   });
-  return { columns, rows, byKey };
+  return { columns, rows, byKey, base };
 }
 
 function option(value: string, label: string, selected: boolean): string {
@@ -132,7 +159,26 @@ function renderControls(m: AccessViewModel): string {
       `<label title="${m.hasBaseline ? 'Cells that differ from the map of the last save of the manifest and its policies' : 'No map of a saved state yet: save the manifest and its policies first'}"><input type="checkbox" id="filter-changed" data-filter="changedOnly"${m.filters.changedOnly ? ' checked' : ''}> Changed since last save${m.hasBaseline ? ` (${m.changed.size})` : ''}</label>`,
     );
   }
+  if (r || m.baseRef) parts.push(compareControls(m));
   return parts.length ? `<div class="controls">${parts.join('')}</div>` : '';
+}
+
+/** "Compare with…", and with a base: what it is, "changed vs base", "Clear" (or why there is no base). */
+function compareControls(m: AccessViewModel): string {
+  const out: string[] = [];
+  out.push(`<span class="compare"><button class="secondary" id="compare-with" title="Show the map of the manifest at a git ref (a branch, a tag, a commit) beside the current one">Compare with…</button>`);
+  if (m.baseRef) {
+    const b = m.base;
+    if (b?.error) out.push(` <span class="error" id="base-error" role="alert">${rich(b.error)}</span>`);
+    else if (b && b.ref === m.baseRef) {
+      const widening = b.changes.filter((c) => c.widening).length;
+      out.push(` <span id="base-label" title="The map at ${esc(b.label ?? b.ref)} → the current map">vs <b>${esc(b.label ?? b.ref)}</b></span>`);
+      out.push(` <label title="Rows with a cell that differs from the map at ${esc(b.label ?? b.ref)}"><input type="checkbox" id="filter-changed-base" data-filter="changedVsBase"${m.filters.changedVsBase ? ' checked' : ''}> Changed vs base (${b.changes.length}${widening ? `, <span class="widening-text">▲ ${widening} widening</span>` : ''})</label>`);
+    } else out.push(` <span class="muted" id="base-label">vs ${esc(m.baseRef)}…</span>`);
+    out.push(' <button class="secondary" id="compare-clear" title="Stop comparing: the current map only">Clear</button>');
+  }
+  out.push('</span>');
+  return out.join('');
 }
 
 function stateMessage(m: AccessViewModel): string | undefined {
@@ -152,7 +198,8 @@ function renderGrid(m: AccessViewModel): string {
   const msg = stateMessage(m);
   if (msg || m.state.kind !== 'map') return msg ?? '';
   const r = m.state.result;
-  const { columns, rows, byKey } = visibleMap(m, r);
+  const { columns, rows, byKey, base } = visibleMap(m, r);
+  const b = shownBase(m);
   const out: string[] = [];
   const name = r.manifestUri ? fileOf(r.manifestUri) : 'manifest';
   const counts = { always: 0, conditional: 0, never: 0 };
@@ -162,6 +209,17 @@ function renderGrid(m: AccessViewModel): string {
   );
   if (r.blocking.length) {
     out.push(`<div class="warning" role="alert" id="blocking"><b>Every call is denied:</b> the policy set cannot be evaluated.<ul>${r.blocking.map((b) => `<li>${rich(b)}</li>`).join('')}</ul></div>`);
+  }
+  if (b) {
+    const widening = b.changes.filter((c) => c.widening).length;
+    const narrowing = b.changes.filter((c) => c.narrowing).length;
+    out.push(
+      `<p class="base-summary" id="base-summary">Each cell: <span class="muted">at</span> <b>${esc(b.label ?? b.ref)}</b> → <span class="muted">now</span>. ${b.changes.length ? `${b.changes.length} cell${b.changes.length === 1 ? '' : 's'} differ${b.changes.length === 1 ? 's' : ''}: <span class="${widening ? 'widening-text' : ''}">▲ ${widening} widening</span>, ▼ ${narrowing} narrowing.` : 'No cell differs.'}</p>`,
+    );
+    if (b.blocking.length) out.push(`<div class="warning" id="base-blocking"><b>At ${esc(b.label ?? b.ref)} every call is denied:</b> the policy set cannot be evaluated there.<ul>${b.blocking.map((x) => `<li>${rich(x)}</li>`).join('')}</ul></div>`);
+    // The base's own notes (a note the current map has too is said once, below the grid).
+    const own = b.notes.filter((n) => !r.notes.includes(n));
+    if (own.length) out.push(`<ul class="notes muted" id="base-notes">${own.map((n) => `<li>at ${esc(b.label ?? b.ref)}: ${rich(n)}</li>`).join('')}</ul>`);
   }
   if (!rows.length || !columns.length) {
     out.push(`<p class="empty" id="no-match">${m.filters.changedOnly && !m.hasBaseline ? 'No map of a saved state to compare with yet: save the manifest and its policies.' : 'No tool matches the filters.'}</p>`);
@@ -173,16 +231,22 @@ function renderGrid(m: AccessViewModel): string {
         const c = byKey.get(key);
         if (!c) return '<td class="missing">·</td>';
         const changed = m.changed.get(key);
-        const cls = ['cell', c.access, c.destructive ? 'destructive' : '', c.failOpenRisk ? 'fail-open' : '', changed ? 'changed' : '', key === m.selected ? 'selected' : ''].filter(Boolean).join(' ');
-        const title = `${col.label} → ${t.tool}: ${c.access}${c.destructive ? ', destructive tool' : ''}${c.failOpenRisk ? ', fail-open risk' : ''}${changed ? `, changed since the last save (${changed})` : ''}`;
-        return `<td><button class="${cls}" data-key="${esc(key)}" data-access="${c.access}" title="${esc(title)}" aria-label="${esc(title)}">${ICON[c.access]}${c.failOpenRisk ? '<span class="flag" aria-hidden="true">!</span>' : ''}${changed ? '<span class="dot" aria-hidden="true">●</span>' : ''}</button></td>`;
+        const was = base?.cells.get(key);
+        const vs = base?.changes.get(key);
+        const cls = ['cell', c.access, c.destructive ? 'destructive' : '', c.failOpenRisk ? 'fail-open' : '', changed ? 'changed' : '', base ? 'compared' : '', vs ? 'differs' : '', vs?.widening ? 'widening' : '', vs?.narrowing && !vs.widening ? 'narrowing' : '', key === m.selected ? 'selected' : ''].filter(Boolean).join(' ');
+        const baseWords = base ? `; at ${b!.label ?? b!.ref}: ${was?.access ?? 'not in the map'}${vs ? ` (${changeWords(vs)})` : ', the same'}` : '';
+        const title = `${col.label} → ${t.tool}: ${c.access}${c.destructive ? ', destructive tool' : ''}${c.failOpenRisk ? ', fail-open risk' : ''}${changed ? `, changed since the last save (${changed})` : ''}${baseWords}`;
+        const icon = base
+          ? `<span class="was ${was?.access ?? 'absent'}">${was ? ICON[was.access] : '·'}</span><span class="arrow" aria-hidden="true">→</span><span class="now">${ICON[c.access]}</span>${vs ? `<span class="shift" aria-hidden="true">${vs.widening ? '▲' : '▼'}</span>` : ''}`
+          : ICON[c.access];
+        return `<td><button class="${cls}" data-key="${esc(key)}" data-access="${c.access}"${base ? ` data-base-access="${was?.access ?? ''}"` : ''} title="${esc(title)}" aria-label="${esc(title)}">${icon}${c.failOpenRisk ? '<span class="flag" aria-hidden="true">!</span>' : ''}${changed ? '<span class="dot" aria-hidden="true">●</span>' : ''}</button></td>`;
       });
       return `<tr data-tool="${esc(t.tool)}"><th scope="row" class="tool${t.destructive ? ' destructive' : ''}"><span class="name">${esc(t.tool)}</span> <span class="server">${esc(t.server)}</span>${t.destructive ? ' <span class="danger" title="destructive tool">⚠</span>' : ''}</th>${cells.join('')}</tr>`;
     });
     out.push(`<div class="scroll"><table class="map" id="map"><thead><tr><th scope="col" class="corner">tool \\ agent</th>${head}</tr></thead><tbody>${body.join('')}</tbody></table></div>`);
   }
   out.push(
-    '<p class="legend"><span class="always">✓ always</span> <span class="conditional">◐ conditional</span> <span class="never">✗ never</span> <span class="danger">⚠ destructive tool</span> <span class="flag">!</span> fail-open risk <span class="dot">●</span> changed since the last save · click a cell for its condition and policies</p>',
+    `<p class="legend"><span class="always">✓ always</span> <span class="conditional">◐ conditional</span> <span class="never">✗ never</span> <span class="danger">⚠ destructive tool</span> <span class="flag">!</span> fail-open risk <span class="dot">●</span> changed since the last save${b ? ' · base → now: <span class="widening-text">▲ widening</span> ▼ narrowing' : ''} · click a cell for its condition and policies</p>`,
   );
   if (r.notes.length) out.push(`<ul class="notes muted">${r.notes.map((n) => `<li>${rich(n)}</li>`).join('')}</ul>`);
   return out.join('');
@@ -216,12 +280,57 @@ function renderDetails(m: AccessViewModel): string {
   if (c.redacted) out.push('<p class="muted">Sensitive literals are shown as "[redacted]".</p>');
   const changed = m.changed.get(key);
   if (changed) out.push(`<p class="changed-note" id="detail-changed">● Changed since the last save: ${esc(changed)}.</p>`);
+  // Beside the condition: the cell at the base; then the calls that go either way; then the policies.
+  const b = shownBase(m);
+  if (b) out.push(baseDetails(b, c));
+  if (c.access === 'conditional') out.push(proposedCalls(m, key));
   out.push(`<h3>Policies</h3>${c.permits.length || c.forbids.length ? `<ul class="policies">${[...c.permits.map((p) => policyItem(p, 'permit')), ...c.forbids.map((p) => policyItem(p, 'forbid'))].join('')}</ul>` : '<p class="muted">No policy applies to this agent and tool: Cedar denies by default.</p>'}`);
   const call = sampleCall(m.target, c.tool);
   out.push(
-    `<h3>Simulate</h3><p class="muted">A sample call from the tool's schema; it may or may not satisfy the condition. Edit it, then simulate.</p><textarea id="call" data-key="${esc(key)}" rows="6" spellcheck="false" aria-label="The call to simulate: args and context, as JSON">${esc(JSON.stringify(call, null, 2))}</textarea><div class="actions"><button id="simulate" data-key="${esc(key)}">Simulate</button> <span id="call-error" class="error" role="alert"></span></div>`,
+    `<h3>${c.access === 'conditional' ? 'Simulate another call' : 'Simulate'}</h3><p class="muted">A sample call from the tool's schema; it may or may not satisfy the condition. Edit it, then simulate.</p><textarea id="call" data-key="${esc(key)}" rows="6" spellcheck="false" aria-label="The call to simulate: args and context, as JSON">${esc(JSON.stringify(call, null, 2))}</textarea><div class="actions"><button id="simulate" data-key="${esc(key)}">Simulate</button> <span id="call-error" class="error" role="alert"></span></div>`,
   );
   return `<section class="details" data-key="${esc(key)}">${out.join('')}</section>`;
+}
+
+/** The cell at the base: its access, condition and policies (in the base's files: not links), and how it changed. */
+function baseDetails(b: AccessBase, c: AccessCellInfo): string {
+  const key = cellKey(c);
+  const was = b.cells.find((x) => cellKey(x) === key);
+  const vs = b.changes.find((x) => cellKey(x) === key);
+  const name = esc(b.label ?? b.ref);
+  const out: string[] = [`<h3>At ${name} <span class="access ${was?.access ?? 'never'}" id="detail-base-access">${was?.access ?? 'not in the map'}</span></h3>`];
+  if (vs) out.push(`<p class="${vs.widening ? 'widening-note' : 'narrowing-note'}" id="detail-base-change">${vs.widening ? '▲' : '▼'} ${esc(changeWords(vs))}.</p>`);
+  else out.push(`<p class="muted" id="detail-base-change">The same at ${name}.</p>`);
+  if (was?.access === 'conditional') out.push(`<pre class="condition base" id="detail-base-condition">${esc(was.condition ?? '')}</pre>`);
+  else if (was) out.push(`<p class="muted" id="detail-base-condition">${was.access === 'always' ? 'Allowed for every call.' : `No call could be allowed${was.reason ? `: ${rich(was.reason)}` : '.'}`}</p>`);
+  const refs = was ? [...was.permits.map((p) => basePolicyItem(p, 'permit')), ...was.forbids.map((p) => basePolicyItem(p, 'forbid'))] : [];
+  const ids = (x: { permits: { id: string }[]; forbids: { id: string }[] }) => JSON.stringify([x.permits.map((p) => p.id).sort(), x.forbids.map((p) => p.id).sort()]);
+  const where = (p: DiffPolicyRef) => `${p.id} (${p.file}${p.range ? `:${p.range.start.line + 1}` : ''})`;
+  if (was && refs.length && ids(was) === ids(c)) out.push(`<p class="muted" id="base-policies" title="At ${name}: ${esc([...was.permits, ...was.forbids].map(where).join(', '))}">The same policies take part at ${name}.</p>`);
+  else if (refs.length) out.push(`<p class="muted">Policies at ${name}:</p><ul class="policies" id="base-policies">${refs.join('')}</ul>`);
+  return out.join('');
+}
+
+function basePolicyItem(p: DiffPolicyRef, effect: 'permit' | 'forbid'): string {
+  return `<li><span class="effect ${effect}">${effect}</span> <code>${esc(p.id)}</code> <span class="where">${esc(p.file)}${p.range ? `:${p.range.start.line + 1}` : ''} at the base</span></li>`;
+}
+
+/** The server's allowed and denied calls for a conditional cell, each with its "Simulate" button. */
+function proposedCalls(m: AccessViewModel, key: string): string {
+  const out = ['<h3>Simulate</h3>'];
+  const r = m.calls?.key === key ? m.calls.result : undefined;
+  if (!r) out.push('<p class="muted" id="proposed-state">Finding a call that is allowed and one that is denied…</p>');
+  else if (r.error) out.push(`<p class="error" id="proposed-state">${rich(r.error)}</p>`);
+  else {
+    const one = (p: ProposedCallInfo | undefined, id: string, which: 'satisfying' | 'failing', label: string) =>
+      p
+        ? `<div class="proposed ${p.decision}"><div class="actions"><button id="${id}" data-key="${esc(key)}" data-which="${which}">${label}</button> <span class="muted why">${esc(p.why)}</span></div><pre class="call" id="${id}-call">args: ${esc(JSON.stringify(p.args))}\ncontext: ${esc(JSON.stringify(p.context))}</pre></div>`
+        : '';
+    out.push(one(r.satisfying, 'simulate-allow', 'satisfying', '✓ Simulate a call that is allowed'));
+    out.push(one(r.failing, 'simulate-deny', 'failing', '✗ Simulate a call that is denied'));
+    if (r.notes.length) out.push(`<ul class="notes muted" id="proposed-notes">${r.notes.map((n) => `<li>${rich(n)}</li>`).join('')}</ul>`);
+  }
+  return out.join('');
 }
 
 export function renderParts(m: AccessViewModel): RenderedParts {
@@ -284,6 +393,30 @@ export const ACCESS_CSS = `
   .actions button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 4px 14px; border-radius: 2px; cursor: pointer; font: inherit; }
   .actions button:hover { background: var(--vscode-button-hoverBackground); }
   .error { color: var(--vscode-errorForeground); }
+  .compare { display: inline-flex; gap: 6px; align-items: center; flex-wrap: wrap; }
+  button.secondary { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); border: none; padding: 2px 10px; border-radius: 2px; cursor: pointer; font: inherit; }
+  button.secondary:hover { background: var(--vscode-button-secondaryHoverBackground); }
+  .base-summary { margin: 2px 0 6px; }
+  button.cell.compared { min-width: 64px; white-space: nowrap; }
+  button.cell .was { opacity: 0.75; }
+  button.cell .was.always { color: var(--vscode-charts-green, #388a34); }
+  button.cell .was.conditional { color: var(--vscode-charts-orange, #d18616); }
+  button.cell .was.never, button.cell .was.absent { color: var(--vscode-disabledForeground, #888); }
+  button.cell .arrow { color: var(--vscode-descriptionForeground); font-size: 0.8em; margin: 0 2px; }
+  button.cell.compared:not(.differs) .was, button.cell.compared:not(.differs) .arrow { opacity: 0.45; }
+  button.cell.differs { outline: 1px dashed var(--vscode-gitDecoration-modifiedResourceForeground, #e2c08d); outline-offset: -3px; }
+  button.cell.widening { background: var(--vscode-inputValidation-warningBackground, rgba(255,200,0,.18)); outline: 1px solid var(--vscode-editorWarning-foreground, #cca700); }
+  button.cell.narrowing { outline-color: var(--vscode-descriptionForeground); }
+  button.cell.selected.compared { background: var(--vscode-list-activeSelectionBackground); outline: 2px solid var(--vscode-focusBorder); outline-offset: -2px; }
+  button.cell.selected.widening { outline-color: var(--vscode-editorWarning-foreground, #cca700); }
+  button.cell.selected .was, button.cell.selected .arrow, button.cell.selected .shift { color: var(--vscode-list-activeSelectionForeground); opacity: 0.8; }
+  .shift { font-size: 0.65em; vertical-align: super; margin-left: 1px; }
+  button.cell.widening .shift, .widening-text, .widening-note { color: var(--vscode-editorWarning-foreground, #cca700); font-weight: 600; }
+  .narrowing-note { color: var(--vscode-descriptionForeground); }
+  pre.condition.base { opacity: 0.9; border-left: 3px solid var(--vscode-descriptionForeground); }
+  .proposed { margin: 6px 0 10px; }
+  .proposed .actions { margin: 0 0 4px; }
+  pre.call { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); background: var(--vscode-textCodeBlock-background); padding: 4px 8px; border-radius: 4px; margin: 0; white-space: pre-wrap; word-break: break-all; max-height: 9em; overflow: auto; }
   /* Wide (the panel): the grid and the details side by side, each scrolling on its own, so that a click in one never
      scrolls the other away. Narrow (a side bar): one below the other, the page scrolls. */
   @media (min-width: 700px) {
@@ -326,6 +459,10 @@ export const ACCESS_SCRIPT = `
     if (link) { event.preventDefault(); vscode.postMessage({ type: 'openPolicy', uri: link.dataset.uri, range: JSON.parse(link.dataset.range) }); return; }
     const cell = target.closest('button.cell');
     if (cell) { vscode.postMessage({ type: 'select', key: cell.dataset.key }); return; }
+    if (target.id === 'compare-with') { vscode.postMessage({ type: 'compareWith' }); return; }
+    if (target.id === 'compare-clear') { vscode.postMessage({ type: 'clearBase' }); return; }
+    const proposed = target.closest('button[data-which]');
+    if (proposed) { vscode.postMessage({ type: 'simulateProposed', key: proposed.dataset.key, which: proposed.dataset.which }); return; }
     if (target.id === 'simulate') {
       const text = document.getElementById('call').value;
       const error = document.getElementById('call-error');

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { Methods, type AccessCellInfo, type AccessParams, type AccessResult, type Range, type SimulateParams, type SimulationTargetsResult, type StatusParams } from '../../server/src/protocol';
+import { Methods, type AccessBase, type AccessCallsParams, type AccessCallsResult, type AccessCellInfo, type AccessParams, type AccessResult, type Range, type SimulateParams, type SimulationTargetsResult, type StatusParams } from '../../server/src/protocol';
+import { pickGitRef } from './gitRefPick';
 import { ACCESS_BODY, ACCESS_CSS, ACCESS_SCRIPT, NO_FILTERS, cellKey, changedCells, renderParts, type AccessFilters, type AccessViewModel, type RenderedParts } from './accessRender';
 import { isObject, isRange, nonce, page } from './webview';
 
@@ -33,6 +34,11 @@ export interface AccessViewSnapshot {
   parts: RenderedParts;
   /** How many answers of the server the view has drawn (tests wait for the next one). */
   updates: number;
+  /** The git ref the map is compared with, and the server's map at it ("Compare with…"). */
+  baseRef?: string;
+  base?: AccessBase;
+  /** The calls proposed for the selected (conditional) cell, once the server answered. */
+  calls?: { key: string; result?: AccessCallsResult };
 }
 
 type ViewMessage =
@@ -41,7 +47,10 @@ type ViewMessage =
   | { type: 'filter'; name: keyof AccessFilters; value: string | boolean }
   | { type: 'manifest'; uri: string }
   | { type: 'openPolicy'; uri: string; range: Range }
-  | { type: 'simulate'; key: string; call: { args?: unknown; context?: unknown } };
+  | { type: 'simulate'; key: string; call: { args?: unknown; context?: unknown } }
+  | { type: 'simulateProposed'; key: string; which: 'satisfying' | 'failing' }
+  | { type: 'compareWith'; ref?: string }
+  | { type: 'clearBase' };
 
 /** A message from the webview, checked: anything else is ignored. */
 function parseMessage(m: unknown): ViewMessage | undefined {
@@ -61,6 +70,13 @@ function parseMessage(m: unknown): ViewMessage | undefined {
       return typeof m.uri === 'string' && isRange(m.range) ? { type: 'openPolicy', uri: m.uri, range: m.range } : undefined;
     case 'simulate':
       return typeof m.key === 'string' && isObject(m.call) ? { type: 'simulate', key: m.key, call: m.call } : undefined;
+    case 'simulateProposed':
+      return typeof m.key === 'string' && (m.which === 'satisfying' || m.which === 'failing') ? { type: 'simulateProposed', key: m.key, which: m.which } : undefined;
+    case 'compareWith':
+      // From the webview's button (no ref: the picker asks), or from a test or a command with the ref.
+      return m.ref === undefined || typeof m.ref === 'string' ? { type: 'compareWith', ...(typeof m.ref === 'string' ? { ref: m.ref } : {}) } : undefined;
+    case 'clearBase':
+      return { type: 'clearBase' };
     default:
       return undefined;
   }
@@ -164,6 +180,9 @@ export class AccessView implements vscode.WebviewViewProvider, vscode.Disposable
       changed: [...this.model.changed.keys()],
       parts: { ...this.parts },
       updates: this.updates,
+      ...(this.model.baseRef ? { baseRef: this.model.baseRef } : {}),
+      ...(this.model.base ? { base: this.model.base } : {}),
+      ...(this.model.calls ? { calls: this.model.calls } : {}),
     };
   }
 
@@ -179,7 +198,8 @@ export class AccessView implements vscode.WebviewViewProvider, vscode.Disposable
         return;
       case 'select':
         this.model.selected = this.model.selected === m.key ? undefined : m.key;
-        return this.draw();
+        this.draw();
+        return this.proposeCalls();
       case 'filter': {
         const f = this.model.filters;
         if (m.name === 'agent' || m.name === 'server') f[m.name] = String(m.value);
@@ -189,11 +209,36 @@ export class AccessView implements vscode.WebviewViewProvider, vscode.Disposable
       case 'manifest':
         this.target = m.uri;
         this.model.selected = undefined;
+        this.model.calls = undefined;
         this.model.filters = { ...NO_FILTERS };
         return this.schedule(0);
       case 'openPolicy':
         await this.openPolicy(m.uri, m.range);
         return;
+      case 'compareWith': {
+        const client = this.client();
+        if (!client || !client.isRunning()) return void vscode.window.showErrorMessage('Agent Policy: the language server is not running.');
+        const ref = m.ref?.trim() || (await pickGitRef(client, this.model.manifestUri ?? this.target, 'Compare the Agent Access map with…'));
+        if (!ref) return;
+        this.model.baseRef = ref;
+        this.model.base = undefined;
+        this.draw();
+        return this.schedule(0);
+      }
+      case 'clearBase':
+        this.model.baseRef = undefined;
+        this.model.base = undefined;
+        this.model.filters.changedVsBase = false;
+        this.draw();
+        return this.schedule(0);
+      case 'simulateProposed': {
+        const s = this.model.state;
+        const cell = s.kind === 'map' ? s.result.cells.find((c) => cellKey(c) === m.key) : undefined;
+        const call = this.model.calls?.key === m.key ? this.model.calls.result?.[m.which] : undefined;
+        if (!cell || !call) return void vscode.window.showWarningMessage('Agent Policy: that call is no longer proposed; pick the cell again.');
+        await this.simulate({ manifestUri: this.model.manifestUri, agent: cell.agent, tool: cell.tool, args: call.args, context: call.context, ...(cell.via ? { via: [cell.via] } : {}) });
+        return;
+      }
       case 'simulate': {
         const s = this.model.state;
         const cell = s.kind === 'map' ? s.result.cells.find((c) => cellKey(c) === m.key) : undefined;
@@ -239,7 +284,8 @@ export class AccessView implements vscode.WebviewViewProvider, vscode.Disposable
     this.pending = cts;
     this.model.updating = true;
     this.post();
-    const params: AccessParams = this.target ? { uri: this.target } : {};
+    const baseRef = this.model.baseRef;
+    const params: AccessParams = { ...(this.target ? { uri: this.target } : {}), ...(baseRef ? { baseRef } : {}) };
     let result: AccessResult;
     let targets: SimulationTargetsResult | undefined;
     try {
@@ -267,6 +313,8 @@ export class AccessView implements vscode.WebviewViewProvider, vscode.Disposable
       return this.draw();
     }
     this.model.state = { kind: 'map', result };
+    // A base asked before "Clear" (or another ref) is not shown.
+    this.model.base = baseRef && baseRef === this.model.baseRef && isObject(result.base) && Array.isArray(result.base.cells) && Array.isArray(result.base.changes) ? result.base : undefined;
     if (this.view && result.manifestUri) this.view.description = vscode.workspace.asRelativePath(vscode.Uri.parse(result.manifestUri), false);
     this.model.target = targets?.manifests.find((m) => m.uri === result.manifestUri);
     const manifest = result.manifestUri ?? '';
@@ -278,6 +326,34 @@ export class AccessView implements vscode.WebviewViewProvider, vscode.Disposable
     const f = this.model.filters;
     if (f.agent && !result.agents.some((a) => a.id === f.agent)) f.agent = '';
     if (f.server && !result.tools.some((t) => t.server === f.server)) f.server = '';
+    this.draw();
+    // The proposed calls were for the map before: asked again for the selected cell.
+    this.model.calls = undefined;
+    void this.proposeCalls();
+  }
+
+  /**
+   * For a selected conditional cell, asks the server for a call that is allowed and one that is denied (the details'
+   * two "Simulate" buttons); drawn when the answer comes, if the cell is still the one selected.
+   */
+  private async proposeCalls(): Promise<void> {
+    const s = this.model.state;
+    const key = this.model.selected;
+    const cell = s.kind === 'map' && key ? s.result.cells.find((c) => cellKey(c) === key) : undefined;
+    const client = this.client();
+    if (!cell || cell.access !== 'conditional' || !client?.isRunning()) return;
+    if (this.model.calls?.key === key) return;
+    const updates = this.updates;
+    this.model.calls = { key: key! };
+    const params: AccessCallsParams = { ...(this.model.manifestUri ? { uri: this.model.manifestUri } : {}), agent: cell.agent, tool: cell.tool, ...(cell.via ? { via: cell.via } : {}) };
+    let result: AccessCallsResult;
+    try {
+      result = await client.sendRequest<AccessCallsResult>(Methods.accessCalls, params);
+    } catch (e) {
+      result = { notes: [], error: `the server could not propose calls: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (this.model.selected !== key || this.model.calls?.key !== key || this.updates !== updates) return;
+    this.model.calls = { key: key!, result: isObject(result) ? result : { notes: [], error: 'the server answered with something that is not a pair of calls' } };
     this.draw();
   }
 

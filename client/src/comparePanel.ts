@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { Methods, type DiffCallInfo, type DiffCellInfo, type DiffParams, type DiffPolicyRef, type DiffResponse, type GitRefsParams, type GitRefsResult, type Range, type SimulateParams } from '../../server/src/protocol';
+import { Methods, type DiffCallInfo, type DiffCellInfo, type DiffParams, type DiffPolicyRef, type DiffResponse, type Range, type SimulateParams } from '../../server/src/protocol';
+import { pickGitRef } from './gitRefPick';
 import { esc, isObject, isRange, nonce, page, rich } from './webview';
 
 /** What the command accepts: a ref (skips the picker), or a ref and the manifest to compare. */
@@ -63,44 +64,9 @@ export class ComparePanel implements vscode.Disposable {
     const given = typeof args === 'string' ? { ref: args } : isObject(args) ? args : {};
     const active = vscode.window.activeTextEditor?.document.uri;
     const manifestUri = typeof given.manifestUri === 'string' ? given.manifestUri : active?.scheme === 'file' ? active.toString() : undefined;
-    const ref = typeof given.ref === 'string' && given.ref.trim() ? given.ref.trim() : await this.pickRef(client, manifestUri);
+    const ref = typeof given.ref === 'string' && given.ref.trim() ? given.ref.trim() : await pickGitRef(client, manifestUri, 'Compare Policies with…');
     if (!ref) return undefined;
     return this.compare({ ref, ...(manifestUri ? { manifestUri } : {}) });
-  }
-
-  /** HEAD, the branches and the tags; the user may type any other ref (a commit, `HEAD~3`, `origin/main`). */
-  private async pickRef(client: LanguageClient, uri: string | undefined): Promise<string | undefined> {
-    let refs: GitRefsResult;
-    try {
-      refs = await client.sendRequest<GitRefsResult>(Methods.gitRefs, { ...(uri ? { uri } : {}) } satisfies GitRefsParams);
-    } catch (e) {
-      refs = { refs: [], error: e instanceof Error ? e.message : String(e) };
-    }
-    if (refs.error && !refs.refs.length) return void vscode.window.showErrorMessage(`Agent Policy: cannot compare policies: ${refs.error}.`);
-    const known = refs.refs.length ? refs.refs : ['HEAD'];
-    const item = (r: string): vscode.QuickPickItem => ({ label: r, description: r === 'HEAD' ? 'the last commit' : undefined });
-    const pick = vscode.window.createQuickPick();
-    pick.title = 'Compare Policies with…';
-    pick.placeholder = 'A git branch, tag or commit (Enter: HEAD, the last commit)';
-    pick.items = known.map(item);
-    pick.matchOnDescription = true;
-    pick.onDidChangeValue((v) => {
-      const typed = v.trim();
-      pick.items = typed && !known.includes(typed) ? [{ label: typed, description: 'the ref typed' }, ...known.map(item)] : known.map(item);
-    });
-    return new Promise<string | undefined>((resolve) => {
-      let done = false;
-      pick.onDidAccept(() => {
-        done = true;
-        resolve(pick.selectedItems[0]?.label ?? (pick.value.trim() || undefined));
-        pick.hide();
-      });
-      pick.onDidHide(() => {
-        if (!done) resolve(undefined);
-        pick.dispose();
-      });
-      pick.show();
-    });
   }
 
   /** Asks the server and shows the answer (a newer comparison cancels an older one). */

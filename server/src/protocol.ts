@@ -14,6 +14,8 @@ export const Methods = {
   scenarioEdit: 'agentPolicy/scenarioEdit',
   /** Request: the access map of a manifest (every agent x tool: always / conditional / never), for the Agent Access view. */
   access: 'agentPolicy/access',
+  /** Request: for a conditional cell of the access map, a call the policies allow and the nearest one they deny. */
+  accessCalls: 'agentPolicy/accessCalls',
   /** Notification (server → client): one decision-log record per simulation, as a JSON-ready object. */
   decisionLog: 'agentPolicy/decisionLog',
   /** Request: what a change does to decisions — a manifest and its policies compared with a git ref (Compare Policies with…). */
@@ -128,6 +130,8 @@ export interface AccessParams {
   agents?: string[];
   servers?: string[];
   destructiveOnly?: boolean;
+  /** Also the map of the same manifest at this git ref (a branch, a tag, a commit), as `base` in the answer. */
+  baseRef?: string;
 }
 
 /** One agent x tool (or delegated A → B x tool) of the access map; policies as locations a view can link to. */
@@ -157,6 +161,53 @@ export interface AccessResult {
   cells: AccessCellInfo[];
   /** Why every call is denied (the policy set cannot be evaluated), if so. */
   blocking: string[];
+  notes: string[];
+  error?: string;
+  /** With `baseRef`: the map of the manifest at that ref. */
+  base?: AccessBase;
+}
+
+/** A cell at the base: as the current ones, its policies located in the base's files (they may not exist any more). */
+export type BaseAccessCellInfo = Omit<AccessCellInfo, 'permits' | 'forbids'> & { permits: DiffPolicyRef[]; forbids: DiffPolicyRef[] };
+
+/** The access map of a manifest at a git ref, beside the current one (the same filters applied). */
+export interface AccessBase {
+  ref: string;
+  /** How the base is named for people: "HEAD (3f2a1b9c4d5e)". */
+  label?: string;
+  commit?: string;
+  cells: BaseAccessCellInfo[];
+  /** The cells that differ between the base and the current map, each widening or narrowing (as `diff` judges them). */
+  changes: DiffCellInfo[];
+  /** Why every call is denied at the base, if so. */
+  blocking: string[];
+  notes: string[];
+  /** Why there is no base map (not a git repository, no such ref, a shallow clone…). */
+  error?: string;
+}
+
+export interface AccessCallsParams {
+  /** The manifest (or a file it covers), as for `agentPolicy/access`. */
+  uri?: string;
+  agent: string;
+  tool: string;
+  via?: string;
+}
+
+/** A call proposed for a cell, decided by the simulator (`decision`, by `policies`). */
+export interface ProposedCallInfo {
+  args: Record<string, unknown>;
+  context: Record<string, unknown>;
+  why: string;
+  decision: 'allow' | 'deny';
+  policies: string[];
+}
+
+export interface AccessCallsResult {
+  /** A call the policies allow (it satisfies the cell's condition). */
+  satisfying?: ProposedCallInfo;
+  /** The nearest call found that the policies deny. */
+  failing?: ProposedCallInfo;
   notes: string[];
   error?: string;
 }

@@ -10,7 +10,7 @@ import { ValueConverter } from '../../server/src/core/cedar/values';
 import type { ManifestEntry } from '../../server/src/core/project';
 import { sampleValue } from '../../server/src/core/sampleValues';
 import { schemaProblems, simulate, type PolicySetInput } from '../../server/src/core/simulate';
-import { conjuncts, printCondition } from '../../server/src/core/analysis/condition';
+import { cellCalls } from '../../server/src/core/analysis/cellCalls';
 
 type Json = Record<string, unknown>;
 
@@ -89,8 +89,8 @@ function variants(cell: AccessCell, inputSchema: unknown, sessionSchema: unknown
   return out;
 }
 
-/** The call samples for a cell: the base call, each variant alone, seeded random combinations, and a call that satisfies the condition with its neighbours. */
-export function sampleCalls(entry: ManifestEntry, cell: AccessCell, inputSchema: unknown, sessionSchema: unknown, seed: number, combos = 24): { args: Json; context: Json }[] {
+/** The call samples for a cell: the base call, each variant alone, seeded random combinations, and the core's allowed and denied calls with their neighbours. */
+export function sampleCalls(entry: ManifestEntry, set: PolicySetInput, cell: AccessCell, inputSchema: unknown, sessionSchema: unknown, seed: number, combos = 24): { args: Json; context: Json }[] {
   const baseArgs = (sampleValue(inputSchema) ?? {}) as Json;
   const baseCtx = (sampleValue(sessionSchema) ?? {}) as Json;
   const vs = variants(cell, inputSchema, sessionSchema);
@@ -122,13 +122,18 @@ export function sampleCalls(entry: ManifestEntry, cell: AccessCell, inputSchema:
     out.push(base);
   }
   const valid = (c: { args: Json; context: Json }) => schemaProblems(inputSchema, c.args, 'args').length === 0 && schemaProblems(sessionSchema, c.context, 'context').length === 0;
+  // The calls the core proposes for the cell (cellCalls.ts: one the simulator allows, the nearest one it denies), and
+  // the neighbours of each (one value changed) to probe the condition's boundary.
   if (cell.access === 'conditional' && cell.expr) {
-    const w = witness(entry, cell, shared, vs, valid);
-    out.push(w);
-    for (const v of vs) {
-      const c = clone(w);
-      setPath(v.root === 'input' ? c.args : c.context, v.path, v.value);
-      out.push(c);
+    const proposed = cellCalls(entry, set, cell);
+    for (const w of [proposed.satisfying, proposed.failing]) {
+      if (!w) continue;
+      out.push({ args: w.args, context: w.context });
+      for (const v of vs) {
+        const c = clone({ args: w.args, context: w.context });
+        setPath(v.root === 'input' ? c.args : c.context, v.path, v.value);
+        out.push(c);
+      }
     }
   }
   return out.filter(valid);
@@ -158,33 +163,6 @@ export function conditionHolds(entry: ManifestEntry, cell: AccessCell, args: Jso
   return r.decision.decision === 'allow';
 }
 
-/**
- * A call that satisfies as many of the condition's conjuncts as it can (all, for a satisfiable condition): greedy,
- * one path at a time over the candidate values. Its neighbours (one value changed) probe the condition's boundary.
- */
-function witness(entry: ManifestEntry, cell: AccessCell, start: { args: Json; context: Json }, vs: Variant[], valid: (c: { args: Json; context: Json }) => boolean): { args: Json; context: Json } {
-  const parts = (cell.expr ? conjuncts(cell.expr) : []).map((c) => printCondition(c)).flatMap((p) => ('text' in p ? [p.text] : []));
-  const score = (c: { args: Json; context: Json }) => parts.filter((t) => conditionHolds(entry, cell, c.args, c.context, t) === true).length;
-  let best = start;
-  let bestScore = score(best);
-  const paths = [...new Set(vs.map((v) => `${v.root}\u0000${v.path.join('\u0000')}`))];
-  for (let pass = 0; pass < 2 && bestScore < parts.length; pass++) {
-    for (const p of paths) {
-      for (const v of vs.filter((x) => `${x.root}\u0000${x.path.join('\u0000')}` === p)) {
-        const c = clone(best);
-        setPath(v.root === 'input' ? c.args : c.context, v.path, v.value);
-        if (!valid(c)) continue;
-        const sc = score(c);
-        if (sc > bestScore) {
-          best = c;
-          bestScore = sc;
-        }
-      }
-    }
-  }
-  return best;
-}
-
 /** Every sampled call of the cell decides as the cell says (see the module comment). */
 export function checkCell(entry: ManifestEntry, set: PolicySetInput, cell: AccessCell, seed = 1): CellCheck {
   const m = entry.manifest!;
@@ -192,7 +170,7 @@ export function checkCell(entry: ManifestEntry, set: PolicySetInput, cell: Acces
   const sessionSchema = m.context ?? { type: 'object' };
   const res: CellCheck = { samples: 0, allowed: 0, denied: 0, mismatches: [], conditionErrors: 0 };
   const label = `${cell.via ? `${cell.via} → ` : ''}${cell.agent} × ${cell.tool} (${cell.access})`;
-  for (const call of sampleCalls(entry, cell, tool.inputSchema, sessionSchema, seed)) {
+  for (const call of sampleCalls(entry, set, cell, tool.inputSchema, sessionSchema, seed)) {
     res.samples++;
     const sim = simulate(entry, set, { agent: cell.agent, tool: cell.tool, args: call.args, context: call.context, via: cell.via ? [cell.via] : [] });
     if (sim.decision === 'allow') res.allowed++;

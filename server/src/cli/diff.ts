@@ -8,13 +8,12 @@ import { parseArgs } from 'node:util';
 import { diff, parseRecordedCalls, type CallFlip, type DiffResult, type DiffSide, type RecordedCall } from '../core/analysis/diff';
 import { runToEnd } from '../core/cedar/policyCheck';
 import { refusalMessage } from '../core/manifest/load';
-import { isManifestFile } from '../core/manifest/model';
-import { Project, type ManifestEntry } from '../core/project';
+import type { Project, ManifestEntry } from '../core/project';
 import { simulate } from '../core/simulate';
 import { LineIndex } from '../core/text';
 import { escapeData, escapeProperty } from '../report';
 import { readRegularFile, toCorePath } from '../node/fsHost';
-import { gitBase } from '../node/gitBase';
+import { baseManifestNote, baseManifestOf, gitBaseProject } from '../node/baseSide';
 import { projectFor, resolveTargets } from '../node/workspace';
 import { oneManifestOrReport } from './targets';
 
@@ -74,13 +73,13 @@ function load(values: { manifest?: string; base?: string; 'base-dir'?: string },
   let baseProject: Project;
   let label: string;
   if (values.base !== undefined) {
-    const g = gitBase(target.root, values.base);
+    const g = gitBaseProject(target.root, values.base);
     if ('error' in g) {
       io.err(`agent-policy: ${g.error}`);
       return 2;
     }
-    baseProject = new Project(g.host);
-    label = `${values.base} (${g.commit.slice(0, 12)})`;
+    baseProject = g.project;
+    label = g.label;
   } else {
     const dir = values['base-dir']!;
     const r = resolveTargets([dir], io.cwd);
@@ -94,13 +93,11 @@ function load(values: { manifest?: string; base?: string; 'base-dir'?: string },
     label = `the folder ${dir}`;
   }
   // The manifest at the same place in the base; else the base's only manifest; else none (every call was denied).
-  const sameName = `${baseProject.host.root}/${manifestRel}`;
-  const baseManifests = baseProject.host.listFiles().filter(isManifestFile);
-  const baseFile = baseManifests.includes(sameName) ? sameName : baseManifests.length === 1 ? baseManifests[0] : undefined;
-  const baseEntry = baseFile ? baseProject.manifest(baseFile) : undefined;
+  const atBase = baseManifestOf(baseProject, manifestRel);
+  const baseEntry = atBase.entry;
   const base: Side = { project: baseProject, entry: baseEntry, side: { entry: baseEntry, set: baseEntry ? runToEnd(baseProject.policySetSteps(baseEntry)) : { files: [] }, root: baseProject.host.root }, label };
-  if (!baseEntry) io.err(`agent-policy: note: ${label} has no manifest at ${manifestRel}: every call counts as denied there`);
-  else if (!baseEntry.manifest || !baseEntry.model) io.err(`agent-policy: note: the manifest at ${label} has errors that prevent deciding calls: every call counts as denied there`);
+  const note = atBase.problem === 'elsewhere' ? undefined : baseManifestNote(label, manifestRel, atBase, (f) => f);
+  if (note) io.err(`agent-policy: note: ${note}`);
   return { current, base, rel, where: whereFn };
 }
 

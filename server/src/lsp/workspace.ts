@@ -14,6 +14,7 @@ import type { RulesSetting } from '../core/configFile';
 import { LineIndex } from '../core/text';
 import type { SchemaJson } from '../core/cedar/engine';
 import { ServerHost } from '../node/serverHost';
+import { BaseProjects } from '../node/baseSide';
 import { SNAPSHOT_METHOD, type AssistSnapshot } from './snapshot';
 import { uriToPath } from './uris';
 
@@ -47,6 +48,8 @@ export class WorkerState {
   readonly client: ClientAbilities = { pullConfiguration: false, refreshCodeLens: false, refreshInlayHints: false };
   /** One project per workspace folder, then one per orphan folder. */
   readonly projects: ProjectSlot[] = [];
+  /** The projects of git commits that comparisons read (the Access view's base, Compare Policies with…). */
+  readonly bases = new BaseProjects();
   /** Rule pages shipped with the extension open offline; otherwise link to the public pages. */
   readonly docsBase: string;
   /** The last manifest each manifest file loaded to: completion goes on while the text being typed does not load. */

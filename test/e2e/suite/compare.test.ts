@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DiffResponse } from '../../../server/src/protocol';
 import type { CompareSnapshot } from '../../../client/src/comparePanel';
-import { DIFF_MANIFEST, makeDiffRepo } from '../../helpers/gitFixture';
-import { activateExtension, check, exampleUri, resetEditors, waitFor } from './helpers';
+import type { makeDiffRepo } from '../../helpers/gitFixture';
+import { activateExtension, check, exampleUri, openDiffFixture, resetEditors, waitFor } from './helpers';
 
 const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
@@ -22,17 +22,7 @@ describe('Compare Policies with… (agentPolicy.comparePolicies)', () => {
   let manifest: vscode.Uri;
 
   before(async () => {
-    repo = makeDiffRepo('widen');
-    manifest = vscode.Uri.file(path.join(repo.dir, DIFF_MANIFEST));
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(manifest), { preview: false });
-    // The server makes a project for a loose file when it is opened: until then it does not know the manifest.
-    const client = (await activateExtension()).client();
-    check(client, 'no language client');
-    let last: DiffResponse | undefined;
-    await waitFor(async () => {
-      last = await client.sendRequest<DiffResponse>('agentPolicy/diff', { manifestUri: manifest.toString(), ref: 'base' });
-      return !last.error && last.manifestUri === manifest.toString();
-    }, { timeoutMs: 30_000, message: () => `agentPolicy/diff to answer for ${manifest.fsPath}; last answer: ${last?.error ?? last?.manifestUri}` });
+    ({ repo, manifest } = await openDiffFixture('widen'));
   });
 
   after(async () => {

@@ -3,6 +3,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentPolicyApi } from '../../../client/src/extension';
+import type { AccessResult } from '../../../server/src/protocol';
+import { DIFF_MANIFEST, makeDiffRepo, type DiffTag } from '../../helpers/gitFixture';
 import { derivePlainFix, parsePlainRange, readMistakesFile, type MistakeRow, type PlainRange, type Severity } from '../support/mistakes';
 
 export type { Severity };
@@ -281,4 +283,23 @@ export function startEachTestFromDocumentedState(rows: Mistake[]): void {
     await resetEditors();
     await waitForTableState(rows);
   });
+}
+
+/**
+ * The git fixture (test/helpers/gitFixture.ts) checked out at `tag`, outside the workspace: its manifest opened as a
+ * loose file, once the server knows it (it makes a project for a loose file when it is opened). `repo.cleanup()`
+ * removes it.
+ */
+export async function openDiffFixture(tag: DiffTag = 'widen'): Promise<{ repo: ReturnType<typeof makeDiffRepo>; manifest: vscode.Uri }> {
+  const repo = makeDiffRepo(tag);
+  const manifest = vscode.Uri.file(path.join(repo.dir, DIFF_MANIFEST));
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(manifest), { preview: false });
+  const client = (await activateExtension()).client();
+  check(client, 'no language client');
+  let last: AccessResult | undefined;
+  await waitFor(async () => {
+    last = await client.sendRequest<AccessResult>('agentPolicy/access', { uri: manifest.toString() });
+    return !last.error && last.manifestUri === manifest.toString() && last.cells.length > 0;
+  }, { timeoutMs: 30_000, message: () => `agentPolicy/access to answer for ${manifest.fsPath}; last answer: ${last?.error ?? last?.manifestUri}` });
+  return { repo, manifest };
 }

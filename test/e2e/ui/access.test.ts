@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
-  activeTab, openFromExplorer, openWorkbenchWithServer, revertDirtyEditors, runCommand, screenshot, screenshotIfFailed, setSideBar, until, waitForText, webviewContent, webviewViewContent, type UiEnv,
+  activeTab, openFromExplorer, openWorkbenchWithServer, panelAtLeast, revertDirtyEditors, runCommand, screenshot, screenshotIfFailed, setSideBar, until, waitForText, webviewContent, webviewViewContent, type UiEnv,
 } from './workbench';
 
 const MANIFEST = 'acme.agents.yaml';
@@ -35,22 +35,6 @@ describe(`the Agent Access view in the UI (${process.env.AGENT_POLICY_E2E_MODE =
   let page: Page;
   let cells: CliCell[];
 
-  /** Drags the sash above the panel until the panel is at least `px` high (the grid and the details get the room). */
-  const panelHeight = async (px: number) => {
-    const panel = page.locator('.part.panel');
-    await panel.waitFor({ state: 'visible', timeout: 10_000 });
-    const box = await panel.boundingBox();
-    check(box, 'the panel has no size');
-    if (box.height >= px) return;
-    const x = box.x + box.width / 2;
-    await page.mouse.move(x, box.y - 1);
-    await page.mouse.down();
-    await page.mouse.move(x, box.y - 1 - (px - box.height), { steps: 8 });
-    await page.mouse.up();
-    let height = box.height;
-    await until(async () => (height = (await panel.boundingBox())?.height ?? 0) >= px - 10, () => `the panel to be ${px} px high after dragging its sash (it is ${height})`);
-  };
-
   before(async () => {
     ({ env, ctx, page } = await openWorkbenchWithServer('access'));
     const out = execFileSync(process.execPath, [path.resolve('dist/cli.js'), 'access', '--manifest', path.join(env.workspace, MANIFEST), '--format', 'json'], { encoding: 'utf8' });
@@ -73,7 +57,7 @@ describe(`the Agent Access view in the UI (${process.env.AGENT_POLICY_E2E_MODE =
     await openFromExplorer(page, MANIFEST);
     await setSideBar(page, false);
     await runCommand(page, 'Agent Policy: Show Agent Access');
-    await panelHeight(Math.round(900 * 0.5));
+    await panelAtLeast(page, Math.round(900 * 0.5));
     const view = webviewViewContent(page);
     await view.locator('#state[data-state="map"]').waitFor({ timeout: 30_000 });
     const buttons = view.locator('button.cell');

@@ -475,3 +475,19 @@ export async function screenshotIfFailed(test: Mocha.Test | undefined, page: Pag
   await page.screenshot({ path: path.join(env.shots, `${env.tag}-FAILED-${name}.png`) }).catch(() => undefined);
   return true;
 }
+
+/** Drags the sash above the panel until the panel is at least `px` high (a webview view in it gets the room). */
+export async function panelAtLeast(page: Page, px: number): Promise<void> {
+  const panel = page.locator('.part.panel');
+  await panel.waitFor({ state: 'visible', timeout: 10_000 });
+  const box = await panel.boundingBox();
+  if (!box) throw new Error('the panel has no size');
+  if (box.height >= px) return;
+  const x = box.x + box.width / 2;
+  await page.mouse.move(x, box.y - 1);
+  await page.mouse.down();
+  await page.mouse.move(x, box.y - 1 - (px - box.height), { steps: 8 });
+  await page.mouse.up();
+  let height = box.height;
+  await until(async () => (height = (await panel.boundingBox())?.height ?? 0) >= px - 10, () => `the panel to be ${px} px high after dragging its sash (it is ${height})`);
+}

@@ -15,14 +15,15 @@
  * only narrows (fail closed: a change that cannot be shown to narrow is reviewed as a widening, `unproven`).
  */
 import { simulate, type SimulationInput, type SimulationResult } from '../simulate';
-import { accessMapSteps, type Access, type AccessCell } from './access';
+import { accessMapSteps, type Access, type AccessCell, type AccessMap } from './access';
 import { diffSlice, type DiffSide, type PolicyChange } from './slice';
 import { mayMatchTool } from './scope';
 
 export type { DiffSide, PolicyChange } from './slice';
 export { diffSlice } from './slice';
-import { boundaryCalls, policyAnchors, policyComparisons } from './boundary';
-import type { Manifest } from '../manifest/model';
+import { boundaryCalls, policyAnchors, policyComparisons, type BoundaryCall } from './boundary';
+import type { PolicyJson } from '../cedar/engine';
+import type { Manifest, ToolDef } from '../manifest/model';
 
 export type Decision = 'allow' | 'deny';
 export type CallSource = 'scenario' | 'boundary' | 'recorded';
@@ -104,6 +105,106 @@ export interface DiffOptions {
 
 const RANK: Record<Access, number> = { never: 0, conditional: 1, always: 2 };
 
+/** A cell's key in the maps and in the flips (`via`, agent, tool). */
+const cellKeyOf = (c: { via?: string; agent: string; tool: string }) => `${c.via ?? ''}\u0000${c.agent}\u0000${c.tool}`;
+
+/**
+ * The boundary calls of a tool for a comparison: from the tool's schemas in each manifest that has it and the
+ * comparisons of the policies (of both sides) that can match it; deduplicated, at most `limit` per manifest.
+ */
+export function toolBoundaryCalls(manifests: (Manifest | undefined)[], tool: ToolDef, policies: PolicyJson[], limit: number): BoundaryCall[] {
+  const matching = policies.filter((p) => mayMatchTool(p, tool));
+  const cmp = policyComparisons(matching);
+  const anchors = policyAnchors(matching);
+  const generated = new Map<string, BoundaryCall>();
+  for (const mm of manifests) {
+    const tt = mm?.tools.find((t) => t.action === tool.action);
+    if (!tt || !mm) continue;
+    for (const call of boundaryCalls(tt.inputSchema, mm.context ?? { type: 'object' }, cmp, limit, anchors)) {
+      const k = JSON.stringify([call.args, call.context]);
+      if (!generated.has(k)) generated.set(k, call);
+    }
+  }
+  return [...generated.values()];
+}
+
+/**
+ * The cells that differ between two access maps, each with whether it widens or narrows. A rank change (never →
+ * conditional → always) says so by itself; a condition that changed is judged by the calls of the cell that flip
+ * (`flips`): none at all is an unproven widening (fail closed: review it).
+ */
+export function mapChanges(bMap: AccessMap, cMap: AccessMap, flips: (c: AccessCell) => { widen: number; narrow: number } | undefined): CellChange[] {
+  const out: CellChange[] = [];
+  const old = new Map(bMap.cells.map((c) => [cellKeyOf(c), c]));
+  for (const c of cMap.cells) {
+    const b = old.get(cellKeyOf(c));
+    const from = b?.access ?? 'never';
+    if (from === c.access && (b?.condition ?? '') === (c.condition ?? '')) continue;
+    const f = flips(c) ?? { widen: 0, narrow: 0 };
+    const rankUp = RANK[c.access] > RANK[from];
+    const rankDown = RANK[c.access] < RANK[from];
+    const conditionOnly = !rankUp && !rankDown;
+    const unproven = conditionOnly && f.widen === 0 && f.narrow === 0;
+    out.push({
+      agent: c.agent,
+      ...(c.via ? { via: c.via } : {}),
+      tool: c.tool,
+      server: c.server,
+      from,
+      to: c.access,
+      ...(b?.condition !== undefined ? { fromCondition: b.condition } : {}),
+      ...(c.condition !== undefined ? { toCondition: c.condition } : {}),
+      widening: rankUp || f.widen > 0 || unproven,
+      narrowing: rankDown || f.narrow > 0,
+      ...(unproven ? { unproven: true } : {}),
+      destructive: c.destructive,
+    });
+  }
+  const now = new Set(cMap.cells.map(cellKeyOf));
+  for (const b of bMap.cells) {
+    if (now.has(cellKeyOf(b)) || b.access === 'never') continue;
+    out.push({ agent: b.agent, ...(b.via ? { via: b.via } : {}), tool: b.tool, server: b.server, from: b.access, to: 'never', ...(b.condition !== undefined ? { fromCondition: b.condition } : {}), widening: false, narrowing: true, destructive: b.destructive });
+  }
+  return out;
+}
+
+/**
+ * The cells that differ between the access maps of two sides (the Access view's comparison with a base), judged as
+ * in `diff`: for a cell whose condition changed (and not its access), the boundary calls of its tool are decided on
+ * both sides for its agent (and the agent that delegates). In steps, like the maps.
+ */
+export function* mapChangesSteps(base: DiffSide, current: DiffSide, bMap: AccessMap, cMap: AccessMap, options: { boundaryPerTool?: number } = {}): Generator<void, CellChange[]> {
+  const old = new Map(bMap.cells.map((c) => [cellKeyOf(c), c]));
+  const json = [...base.set.files, ...current.set.files].flatMap((f) => f.policies.flatMap((p) => (p.json ? [p.json] : [])));
+  const bm = base.entry?.manifest;
+  const cm = current.entry?.manifest;
+  const flips = new Map<string, { widen: number; narrow: number }>();
+  const byTool = new Map<string, BoundaryCall[]>();
+  let last = Date.now();
+  for (const c of cMap.cells) {
+    const b = old.get(cellKeyOf(c));
+    if (!b || b.access !== c.access || (b.condition ?? '') === (c.condition ?? '')) continue;
+    const tool = cm?.tools.find((t) => t.action === c.tool);
+    if (!tool) continue;
+    let calls = byTool.get(c.tool);
+    if (!calls) byTool.set(c.tool, (calls = toolBoundaryCalls([cm, bm], tool, json, options.boundaryPerTool ?? 400)));
+    const f = { widen: 0, narrow: 0 };
+    for (const call of calls) {
+      if (Date.now() - last > 20) {
+        yield;
+        last = Date.now();
+      }
+      const input: SimulationInput = { agent: c.agent, tool: c.tool, args: call.args, context: call.context, via: c.via ? [c.via] : [] };
+      const from = simulate(base.entry, base.set, input).decision;
+      const to = simulate(current.entry, current.set, input).decision;
+      if (from === 'deny' && to === 'allow') f.widen++;
+      else if (from === 'allow' && to === 'deny') f.narrow++;
+    }
+    flips.set(cellKeyOf(c), f);
+  }
+  return mapChanges(bMap, cMap, (c) => flips.get(cellKeyOf(c)));
+}
+
 /** Compares the sides (see the module comment). A generator: it yields between decisions so that a server stays responsive. */
 export function* diffSteps(base: DiffSide, current: DiffSide, options: DiffOptions = {}): Generator<void, DiffResult> {
   const { changes, before, after, bm, cm, m, tools, agents, agentIds, toolSet, everything, notes } = diffSlice(base, current, options);
@@ -115,7 +216,7 @@ export function* diffSteps(base: DiffSide, current: DiffSide, options: DiffOptio
   const flip = (input: SimulationInput, source: CallSource, label: string, b: SimulationResult, c: SimulationResult) => {
     if (b.decision === c.decision) return;
     const widening = b.decision === 'deny' && c.decision === 'allow';
-    const key = `${input.via?.[input.via.length - 1] ?? ''}\u0000${input.agent}\u0000${input.tool}`;
+    const key = cellKeyOf({ via: input.via?.[input.via.length - 1], agent: input.agent, tool: input.tool });
     const f = cellFlips.get(key) ?? { widen: 0, narrow: 0 };
     if (widening) f.widen++;
     else f.narrow++;
@@ -163,22 +264,11 @@ export function* diffSteps(base: DiffSide, current: DiffSide, options: DiffOptio
 
   // Boundary calls: per compared tool, from both sides' schemas and the comparisons of the policies that can match it.
   let boundary = 0;
-  const toolOf = (mm: Manifest | undefined, action: string) => mm?.tools.find((t) => t.action === action);
+  const matchingJson = [...before.values(), ...after.values()].flatMap((p) => (p.json ? [p.json] : []));
   for (const t of tools) {
-    const matching = [...before.values(), ...after.values()].flatMap((p) => (p.json && mayMatchTool(p.json, t) ? [p.json] : []));
-    const cmp = policyComparisons(matching);
-    const anchors = policyAnchors(matching);
-    const generated = new Map<string, ReturnType<typeof boundaryCalls>[number]>();
-    for (const mm of [cm, bm]) {
-      const tt = toolOf(mm, t.action);
-      if (!tt || !mm) continue;
-      for (const call of boundaryCalls(tt.inputSchema, mm.context ?? { type: 'object' }, cmp, options.boundaryPerTool ?? 400, anchors)) {
-        const k = JSON.stringify([call.args, call.context]);
-        if (!generated.has(k)) generated.set(k, call);
-      }
-    }
+    const generated = toolBoundaryCalls([cm, bm], t, matchingJson, options.boundaryPerTool ?? 400);
     for (const a of agents) {
-      for (const call of generated.values()) {
+      for (const call of generated) {
         yield* pause();
         const input = { agent: a.id, tool: t.action, args: call.args, context: call.context, via: [] };
         boundary++;
@@ -210,36 +300,7 @@ export function* diffSteps(base: DiffSide, current: DiffSide, options: DiffOptio
     const opts = { tools: toolSet, agents: agentIds };
     const bMap = yield* accessMapSteps(base.entry, base.set, opts);
     const cMap = yield* accessMapSteps(current.entry, current.set, opts);
-    const cellKey = (c: AccessCell) => `${c.via ?? ''}\u0000${c.agent}\u0000${c.tool}`;
-    const old = new Map(bMap.cells.map((c) => [cellKey(c), c]));
-    for (const c of cMap.cells) {
-      const b = old.get(cellKey(c));
-      const from = b?.access ?? 'never';
-      if (from === c.access && (b?.condition ?? '') === (c.condition ?? '')) continue;
-      const f = cellFlips.get(cellKey(c)) ?? { widen: 0, narrow: 0 };
-      const rankUp = RANK[c.access] > RANK[from];
-      const rankDown = RANK[c.access] < RANK[from];
-      const conditionOnly = !rankUp && !rankDown;
-      const unproven = conditionOnly && f.widen === 0 && f.narrow === 0;
-      cells.push({
-        agent: c.agent,
-        ...(c.via ? { via: c.via } : {}),
-        tool: c.tool,
-        server: c.server,
-        from,
-        to: c.access,
-        ...(b?.condition !== undefined ? { fromCondition: b.condition } : {}),
-        ...(c.condition !== undefined ? { toCondition: c.condition } : {}),
-        widening: rankUp || f.widen > 0 || unproven,
-        narrowing: rankDown || f.narrow > 0,
-        ...(unproven ? { unproven: true } : {}),
-        destructive: c.destructive,
-      });
-    }
-    for (const b of bMap.cells) {
-      if (cMap.cells.some((c) => cellKey(c) === cellKey(b)) || b.access === 'never') continue;
-      cells.push({ agent: b.agent, ...(b.via ? { via: b.via } : {}), tool: b.tool, server: b.server, from: b.access, to: 'never', ...(b.condition !== undefined ? { fromCondition: b.condition } : {}), widening: false, narrowing: true, destructive: b.destructive });
-    }
+    cells.push(...mapChanges(bMap, cMap, (c) => cellFlips.get(cellKeyOf(c))));
   }
 
   const order = (x: { widening: boolean; agent: string; tool: string }, y: { widening: boolean; agent: string; tool: string }) => Number(y.widening) - Number(x.widening) || x.agent.localeCompare(y.agent) || x.tool.localeCompare(y.tool);

@@ -6,25 +6,18 @@
  * map: diagnostics, completion and hover go on meanwhile, and a request the client cancels stops.
  */
 import { diffSteps, type DiffResult, type DiffSide } from '../../core/analysis/diff';
-import { isManifestFile } from '../../core/manifest/model';
-import { Project, type ManifestEntry } from '../../core/project';
+import type { Project, ManifestEntry } from '../../core/project';
 import type { PolicySetInput } from '../../core/simulate';
 import { LineIndex } from '../../core/text';
 import type { Span } from '../../core/types';
-import { gitBase, gitRefs } from '../../node/gitBase';
+import { baseManifestNote, baseManifestOf } from '../../node/baseSide';
+import { gitRefs } from '../../node/gitBase';
 import { Methods, type DiffParams, type DiffPolicyRef, type DiffResponse, type GitRefsParams, type GitRefsResult, type Range } from '../../protocol';
 import { pathToUri, uriToPath } from '../uris';
 import type { ProjectSlot, WorkerState } from '../workspace';
 import type { Feature } from './feature';
 
 const NO_RESULT = { policies: [], cells: [], scenarios: [], calls: [], summary: { widening: 0, narrowing: 0, changes: 0 }, notes: [] };
-
-/** The manifest of the base: at the same place; else the base's only manifest; else none (every call denied there). */
-function baseManifestFile(base: Project, manifestRel: string): string | undefined {
-  const manifests = base.host.listFiles().filter(isManifestFile);
-  const same = `${base.host.root}/${manifestRel}`;
-  return manifests.includes(same) ? same : manifests.length === 1 ? manifests[0] : undefined;
-}
 
 /** Where a side's policies are, by id (the first of an id wins, as in the simulator's results). */
 function policiesById(set: PolicySetInput): Map<string, { file: string; span: Span; effect?: 'permit' | 'forbid' }> {
@@ -92,23 +85,20 @@ function* compareSteps(state: WorkerState, pr: ProjectSlot, entry: ManifestEntry
   const manifestUri = pathToUri(entry.file);
   if (!entry.manifest || !entry.model) return { ...NO_RESULT, manifestUri, ref, error: 'the manifest has errors that prevent deciding calls; fix them first' };
   const root = pr.host.root;
-  const g = gitBase(root, ref);
+  // The base's texts are mostly the current ones: the engine results cached by content are shared.
+  const g = state.bases.open(root, ref, pr.project.cache);
   // The CLI's hint (--base-dir) is not something the editor offers.
   if ('error' in g) return { ...NO_RESULT, manifestUri, ref, error: g.error.replace(/ \(use --base-dir [^)]*\)$/, '') };
-  const label = `${ref} (${g.commit.slice(0, 12)})`;
-  // The base's texts are mostly the current ones: the engine results cached by content are shared.
-  const base = new Project(g.host, pr.project.cache);
+  const { project: base, label } = g;
   const manifestRel = entry.file.slice(root.length + 1);
-  const baseFile = baseManifestFile(base, manifestRel);
-  const baseEntry = baseFile ? base.manifest(baseFile) : undefined;
-  const notes: string[] = [];
-  if (!baseEntry) notes.push(`${label} has no manifest at ${manifestRel}: every call counts as denied there`);
-  else if (!baseEntry.manifest || !baseEntry.model) notes.push(`the manifest at ${label} has errors that prevent deciding calls: every call counts as denied there`);
-  else if (baseFile !== `${g.host.root}/${manifestRel}`) notes.push(`${label} has no manifest at ${manifestRel}: compared with its only manifest, ${g.rel(baseFile!)}`);
+  const found = baseManifestOf(base, manifestRel);
+  const baseEntry = found.entry;
+  const note = baseManifestNote(label, manifestRel, found, g.rel);
+  const notes: string[] = note ? [note] : [];
   yield;
   const baseSet: PolicySetInput = baseEntry ? yield* base.policySetSteps(baseEntry) : { files: [] };
   const currentSet = yield* pr.project.policySetSteps(entry);
-  const baseSide: DiffSide = { entry: baseEntry, set: baseSet, root: g.host.root };
+  const baseSide: DiffSide = { entry: baseEntry, set: baseSet, root: base.host.root };
   const current: DiffSide = { entry, set: currentSet, root };
   const r = yield* diffSteps(baseSide, current);
   return toResponse({ state, pr, base, baseSide, current }, r, { manifestUri, ref, base: label, commit: g.commit }, notes);
