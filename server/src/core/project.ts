@@ -165,6 +165,8 @@ export class Project {
   private accessRuleMemo = new Map<string, { map: AccessMap; key: string; byFile: Map<string, Finding[]>; texts: Map<string, string | undefined> }>();
   /** Files whose access findings changed since `takeAccessChanges` was last asked. */
   private accessChanged = new Set<string>();
+  /** Files last checked without some of their access findings (out of date, and not placeable): see accessFindingsFor. */
+  private readonly droppedAccess = new Set<string>();
   private scenarioMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; outcomes: ScenarioOutcome[] }>();
   /** Coverage by the outcomes it was computed from (the outcomes are the same array while the manifest and its policies are). */
   private coverageMemo = new WeakMap<ScenarioOutcome[], ScenarioCoverage>();
@@ -623,6 +625,8 @@ export class Project {
     for (const f of new Set([...(before?.keys() ?? []), ...byFile.keys()])) {
       if (JSON.stringify(before?.get(f) ?? []) !== JSON.stringify(byFile.get(f) ?? [])) this.accessChanged.add(f);
     }
+    for (const f of this.droppedAccess) this.accessChanged.add(f);
+    this.droppedAccess.clear();
     this.accessRuleMemo.set(entry.file, { map, key, byFile, texts: new Map([...byFile.keys()].map((f) => [f, this.host.readFile(f)])) });
     return byFile;
   }
@@ -694,6 +698,9 @@ export class Project {
       const p = f.policyId === undefined ? undefined : byId.get(f.policyId);
       return p ? [{ ...f, span: p.slice.headSpan ?? p.slice.bodySpan }] : [];
     });
+    // Findings were dropped (a manifest's own, or those of a policy gone): the file is checked again once the map is
+    // computed, even if the findings then come out as before (else they would stay dropped until the next edit).
+    if (moved.length < old.length) this.droppedAccess.add(file);
     return { findings: moved, fresh: false };
   }
 
