@@ -24,6 +24,7 @@ import {
   type RegistrationParams,
 } from 'vscode-languageserver-protocol/node';
 import { REPO } from './memoryHost';
+import { makeDiffRepo, type DiffTag } from './gitFixture';
 
 export const SERVER = path.join(REPO, 'dist', 'server.js');
 
@@ -165,4 +166,17 @@ export class TestClient {
     this.conn.dispose();
     if (this.proc.exitCode === null) this.proc.kill();
   }
+}
+
+/** The server over a fresh git fixture repository (gitFixture.ts) checked out at `checkout`; `stopOnDiffRepo` ends both. */
+export async function startOnDiffRepo(checkout: DiffTag): Promise<{ repo: ReturnType<typeof makeDiffRepo>; client: TestClient }> {
+  const repo = makeDiffRepo(checkout);
+  const client = new TestClient(repo.dir);
+  await client.start();
+  return { repo, client };
+}
+
+export async function stopOnDiffRepo(repo: ReturnType<typeof makeDiffRepo> | undefined, client: TestClient | undefined): Promise<void> {
+  await client?.stop();
+  repo?.cleanup();
 }

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DIFF_MANIFEST, makeDiffRepo } from '../helpers/gitFixture';
 import { FIXTURES } from '../helpers/memoryHost';
-import { TestClient, uriOf } from '../helpers/lspClient';
+import { startOnDiffRepo, stopOnDiffRepo, TestClient, uriOf } from '../helpers/lspClient';
 import type { AccessCallsResult, AccessResult } from '../../server/src/protocol';
 
 describe('language server: the access map beside the map at a git ref (agentPolicy/access with baseRef)', function () {
@@ -14,16 +14,8 @@ describe('language server: the access map beside the map at a git ref (agentPoli
   const manifest = () => uriOf(path.join(repo.dir, DIFF_MANIFEST));
   const access = (baseRef?: unknown, extra: Record<string, unknown> = {}) => client.conn.sendRequest('agentPolicy/access', { uri: manifest(), ...(baseRef !== undefined ? { baseRef } : {}), ...extra }) as Promise<AccessResult>;
 
-  before(async () => {
-    repo = makeDiffRepo('widen');
-    client = new TestClient(repo.dir);
-    await client.start();
-  });
-
-  after(async () => {
-    await client.stop();
-    repo.cleanup();
-  });
+  before(async () => ({ repo, client } = await startOnDiffRepo('widen')));
+  after(() => stopOnDiffRepo(repo, client));
 
   it('on the widening commit, with baseRef=base: the refund cell is `amount <= 100` at the base and `<= 500` now, a widening', async () => {
     const r = await access('base');

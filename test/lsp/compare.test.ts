@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DIFF_MANIFEST, makeDiffRepo } from '../helpers/gitFixture';
 import { FIXTURES } from '../helpers/memoryHost';
-import { TestClient, uriOf } from '../helpers/lspClient';
+import { startOnDiffRepo, stopOnDiffRepo, TestClient, uriOf } from '../helpers/lspClient';
 import type { DiffResponse, GitRefsResult } from '../../server/src/protocol';
 
 /** The line of `file` (in the repository) where a range starts. */
@@ -17,16 +17,8 @@ describe('language server: Compare Policies with a git ref (agentPolicy/diff, ag
   let client: TestClient;
   const diff = (ref: string, manifest = path.join(repo.dir, DIFF_MANIFEST)) => client.conn.sendRequest('agentPolicy/diff', { manifestUri: uriOf(manifest), ref }) as Promise<DiffResponse>;
 
-  before(async () => {
-    repo = makeDiffRepo('widen');
-    client = new TestClient(repo.dir);
-    await client.start();
-  });
-
-  after(async () => {
-    await client.stop();
-    repo.cleanup();
-  });
+  before(async () => ({ repo, client } = await startOnDiffRepo('widen')));
+  after(() => stopOnDiffRepo(repo, client));
 
   it('on the widening commit, compared with `base`: the widening calls name the changed policy, which links to its place', async () => {
     const r = await diff('base');

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DIFF_MANIFEST, makeDiffRepo } from '../helpers/gitFixture';
 import { CodeActionRequest, DidChangeWatchedFilesNotification, FileChangeType, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { copyToTemp, documentedMistakes, rangeText } from '../helpers/examples';
 import { TestClient, uriOf } from '../helpers/lspClient';
@@ -21,6 +22,24 @@ describe('language server over stdio', function () {
   afterEach(async () => {
     await client.stop();
     fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('a file outside the workspace: its folder is checked while it is open, and every diagnostic of that folder goes when it is closed', async () => {
+    const loose = makeDiffRepo('narrow');
+    try {
+      const manifest = path.join(loose.dir, DIFF_MANIFEST);
+      client.open(manifest, fs.readFileSync(manifest, 'utf8'));
+      // The narrowing commit breaks the scenario "small goodwill refund" on purpose (test/fixtures/diff/README.md).
+      await client.waitForPublish(manifest, (p) => p.diagnostics.some((d) => d.code === 'scenario-failed'), 0, 30000);
+      const mark = client.published.length;
+      await client.close(manifest);
+      await client.waitForPublish(manifest, (p) => p.diagnostics.length === 0, mark, 30000);
+      // Nothing publishes it again afterwards (a re-check from disk would bring the failed scenario back).
+      await client.waitFor('the server to be idle', () => client.notifications.filter((n) => n.method === 'agentPolicy/status').slice(-1).some((n) => (n.params as { state: string }).state === 'idle'), 30000);
+      assert.equal(client.latest(manifest)?.diagnostics.length, 0);
+    } finally {
+      loose.cleanup();
+    }
   });
 
   it('publishes the documented diagnostics of every workspace file at startup, open or not', async () => {

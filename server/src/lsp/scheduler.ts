@@ -112,6 +112,18 @@ export class Scheduler {
     void this.state.connection.sendDiagnostics({ uri: pathToUri(file), diagnostics: [] });
   }
 
+  /** Stops checking a file (its project is gone) and clears its diagnostics: nothing queued or running publishes it again. */
+  forget(file: string) {
+    const t = this.timers.get(file);
+    if (t) clearTimeout(t);
+    this.timers.delete(file);
+    this.queued.delete(file);
+    this.pending = this.pending.filter((f) => f !== file);
+    this.active.delete(file);
+    this.accessPending.delete(file);
+    this.clear(file);
+  }
+
   private async run() {
     if (this.running) return;
     this.running = true;

@@ -77,6 +77,12 @@ export class WorkerState {
     return slot;
   }
 
+  /** Forgets a project (an orphan folder whose last open file was closed). */
+  dropProject(slot: ProjectSlot) {
+    const i = this.projects.indexOf(slot);
+    if (i >= 0) this.projects.splice(i, 1);
+  }
+
   /** The innermost project whose folder holds the path. */
   projectOf(p: string): ProjectSlot | undefined {
     return this.projects.filter((x) => x.host.contains(p)).sort((a, b) => b.host.root.length - a.host.root.length)[0];

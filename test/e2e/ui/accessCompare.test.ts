@@ -6,11 +6,8 @@
 // (gitWorkspace.ts; `.git` removed at the end); the expected cells come from `agent-policy diff --format json` (the
 // same core as the server), not from the view.
 // Run by scripts/e2e/run.mjs once with the extension from the source folder and once installed from the .vsix.
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { commitOlderPolicies } from './gitWorkspace';
+import { cliDiffAtHead, commitOlderPolicies, removeRepository } from './gitWorkspace';
 import {
   openFromExplorer, openWorkbenchWithServer, panelAtLeast, revertDirtyEditors, runCommand, screenshot, screenshotIfFailed, setSideBar, uiEnv, until, waitForText, webviewContent, webviewViewContent, type UiEnv,
 } from './workbench';
@@ -41,8 +38,7 @@ describe(`the Agent Access view compared with a git ref in the UI (${process.env
   before(async () => {
     ws = uiEnv().workspace;
     commitOlderPolicies(ws);
-    const out = execFileSync(process.execPath, [path.resolve('dist/cli.js'), 'diff', '--base', 'HEAD', '--manifest', MANIFEST, '--format', 'json'], { cwd: ws, encoding: 'utf8' });
-    changes = (JSON.parse(out) as { cells: CliCellChange[] }).cells;
+    changes = (cliDiffAtHead(ws, MANIFEST) as { cells: CliCellChange[] }).cells;
     check(changes.some((c) => c.widening && !c.via), `agent-policy diff finds no widening cell: ${JSON.stringify(changes)}`);
     ({ env, ctx, page } = await openWorkbenchWithServer('access-compare'));
   });
@@ -54,8 +50,7 @@ describe(`the Agent Access view compared with a git ref in the UI (${process.env
 
   after(async () => {
     await ctx?.close();
-    // The suites after this one see the workspace as the harness made it.
-    if (ws) fs.rmSync(path.join(ws, '.git'), { recursive: true, force: true });
+    removeRepository(ws);
   });
 
   it('"Compare with…" HEAD: base → current in every cell, the widening cell highlighted, its base condition and two calls to simulate', async () => {

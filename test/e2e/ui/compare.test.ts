@@ -6,10 +6,8 @@
 // numbers come from `agent-policy diff --format json` (the same core as the server), not from the panel. The .git
 // folder is removed at the end.
 // Run by scripts/e2e/run.mjs once with the extension from the source folder and once installed from the .vsix.
-import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { commitOlderPolicies } from './gitWorkspace';
+import { cliDiffAtHead, commitOlderPolicies, removeRepository } from './gitWorkspace';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   activeTab, openFromExplorer, openWorkbenchWithServer, revertDirtyEditors, screenshot, screenshotIfFailed, setSideBar, startCommand, until, uiEnv, waitForText, webviewContent, type UiEnv,
@@ -38,8 +36,7 @@ describe(`Compare Policies with… in the UI (${process.env.AGENT_POLICY_E2E_MOD
   before(async () => {
     ws = uiEnv().workspace;
     commitOlderPolicies(ws);
-    const out = execFileSync(process.execPath, [path.resolve('dist/cli.js'), 'diff', '--base', 'HEAD', '--manifest', MANIFEST, '--format', 'json'], { cwd: ws, encoding: 'utf8' });
-    expected = JSON.parse(out) as CliDiff;
+    expected = cliDiffAtHead(ws, MANIFEST) as CliDiff;
     check(expected.summary.widening > 0 && expected.summary.narrowing > 0, `agent-policy diff: ${JSON.stringify(expected.summary)}`);
     ({ env, ctx, page } = await openWorkbenchWithServer('compare'));
   });
@@ -51,8 +48,7 @@ describe(`Compare Policies with… in the UI (${process.env.AGENT_POLICY_E2E_MOD
 
   after(async () => {
     await ctx?.close();
-    // The suites after this one see the workspace as the harness made it.
-    if (ws) fs.rmSync(path.join(ws, '.git'), { recursive: true, force: true });
+    removeRepository(ws);
   });
 
   it('F1, HEAD (the first item), Enter: the panel shows the summary, widening first by agent; a link opens the policy; "Simulate" simulates the call', async () => {

@@ -31,3 +31,13 @@ export function commitOlderPolicies(ws: string) {
   git(ws, ['commit', '--quiet', '--no-verify', '-m', 'older policies']);
 }
 
+
+/** What `agent-policy diff --base HEAD --format json` says of the workspace: what the views must show. */
+export function cliDiffAtHead(ws: string, manifest: string): unknown {
+  return JSON.parse(execFileSync(process.execPath, [path.resolve('dist/cli.js'), 'diff', '--base', 'HEAD', '--manifest', manifest, '--format', 'json'], { cwd: ws, encoding: 'utf8' })) as unknown;
+}
+
+/** Removes the repository, so that the suites after this one see the workspace as the harness made it. */
+export function removeRepository(ws: string | undefined): void {
+  if (ws) fs.rmSync(path.join(ws, '.git'), { recursive: true, force: true });
+}

@@ -51,6 +51,13 @@ export const documentSyncFeature: Feature = {
       const pr = state.projectOf(p);
       if (!pr) return;
       pr.host.setOpen(p, undefined);
+      // The last open file of a folder outside the workspace: that folder is no longer the user's concern, so its
+      // project goes, and with it every diagnostic it published (as editors do for loose files).
+      if (pr.host.orphan && !documents.all().some((d) => d.uri !== e.document.uri && pr.host.contains(uriToPath(d.uri) ?? ''))) {
+        for (const f of new Set([...pr.host.listFiles(), p])) scheduler.forget(f);
+        state.dropProject(pr);
+        return;
+      }
       // The disk version is what counts now (an unsaved edit was discarded).
       pr.host.diskChanged(p, 'changed');
       if (pr.host.readFile(p) === undefined) scheduler.clear(p);
