@@ -204,7 +204,9 @@ export function diffWithTable(rows: Mistake[]): string | undefined {
   const serious = (s: Severity) => s === 'error' || s === 'warning';
   const expected = rows.filter((r) => serious(r.severity)).map((r) => keyOf(r.file, r.range, r.severity, r.code));
   const actual: string[] = [];
-  const all = agentDiagnostics();
+  // The workspace's files only: suites that open a loose file outside it (the git fixture of the Compare suites) leave
+  // its diagnostics behind until VS Code disposes the document (it sends didClose then, minutes after the editor closed).
+  const all = agentDiagnostics().filter(([uri]) => vscode.workspace.getWorkspaceFolder(uri) !== undefined);
   for (const [uri, ds] of all) {
     for (const d of ds.filter(atLeastWarning)) actual.push(keyOf(relPath(uri), d.range, severityName(d.severity), codeOf(d)) + ` — ${d.message.split('\n')[0]}`);
   }
