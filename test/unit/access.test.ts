@@ -222,6 +222,16 @@ describe('access map: an edit evaluates again only the cells it can affect', fun
     assert.ok(evaluated < total / 3, `${evaluated} of ${total} cells evaluated`);
   });
 
+  it('with duplicate policy ids (the sandbox example): an edit above them keeps each at its own place', () => {
+    const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
+    const project = new Project(host);
+    const manifest = '/ws/sandbox/lab.agents.yaml';
+    project.accessMap(project.manifest(manifest)!);
+    const file = '/ws/sandbox/drafts.cedar';
+    editAndCompare(host, project, manifest, file, (t) => `// Suppress nothing: a comment that moves every policy down.\n${t}`);
+    editAndCompare(host, project, manifest, file, (t) => t.replace('// Suppress nothing: a comment that moves every policy down.\n', ''));
+  });
+
   it('on generated sets: random one-policy edits give the map from scratch', () => {
     for (const seed of [11, 12, 13]) {
       const ws = generateWorkspace({ policies: 40, files: 1, seed });

@@ -497,13 +497,27 @@ export function* updatedAccessMapSteps(entry: ManifestEntry, before: { set: Poli
   if (part.blocking.length) return yield* full();
   const key = (c: AccessCell) => `${c.via ?? ''}\u0000${c.agent}\u0000${c.tool}`;
   const fresh = new Map(part.cells.map((c) => [key(c), c]));
-  // Unchanged cells keep their verdict; their policies are where the new set has them (an edit above moves them).
-  const where = new Map<string, PolicyRef>();
-  for (const r of part.policies) {
+  // Unchanged cells keep their verdict; their policies are where the new set has them (an edit above moves them): the
+  // n-th policy of an id in a file is the n-th one still (ids may repeat: duplicate-policy-id is a finding, not a stop).
+  const byId = (refs: PolicyRef[]) => {
+    const m = new Map<string, PolicyRef[]>();
+    for (const r of refs) {
+      const k = `${r.file}\u0000${r.id}`;
+      const l = m.get(k);
+      if (l) l.push(r);
+      else m.set(k, [r]);
+    }
+    return m;
+  };
+  const was = byId(before.map.policies);
+  const now = byId(part.policies);
+  for (const [k, l] of was) if (l.length > 1 && now.get(k)?.length !== l.length) return yield* full();
+  const moved = (r: PolicyRef) => {
     const k = `${r.file}\u0000${r.id}`;
-    if (!where.has(k)) where.set(k, r);
-  }
-  const move = (refs: PolicyRef[]) => refs.map((r) => where.get(`${r.file}\u0000${r.id}`) ?? r);
+    const i = was.get(k)?.findIndex((x) => x.span.start === r.span.start) ?? -1;
+    return (i >= 0 ? now.get(k)?.[i] : undefined) ?? r;
+  };
+  const move = (refs: PolicyRef[]) => refs.map(moved);
   const cells = before.map.cells.map((c) => fresh.get(key(c)) ?? { ...c, permits: move(c.permits), forbids: move(c.forbids) });
   return { map: { ...part, agents: before.map.agents, tools: before.map.tools, cells }, recomputed: part.cells.length };
 }
