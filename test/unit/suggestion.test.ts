@@ -27,3 +27,25 @@ describe('"did you mean" for an unrecognized action', () => {
     assert.deepEqual([...seen], ['did you mean `Shop::Action::"read_logs"`?']);
   });
 });
+
+describe('"did you mean" for an unrecognized entity type', () => {
+  it('is the same on every validation, and the closest type of the schema (ties in alphabetical order)', () => {
+    const project = new Project(MemoryHost.of({ 'shop.agents.yaml': MANIFEST }));
+    const schema = project.manifest('/ws/shop.agents.yaml')!.model!.schema;
+    for (const [wrong, want] of [
+      ['Shop::Agen', 'Shop::Agent'],
+      ['Shop::Rol', 'Shop::Role'],
+    ] as const) {
+      const seen = new Set<string | undefined>();
+      for (let i = 0; i < 40; i++) {
+        const r = validatePolicies(schema, { p: `permit (principal in ${wrong}::"x", action, resource);` }, {});
+        seen.add(r.errors.get('p')?.[0]?.help);
+      }
+      assert.deepEqual([...seen], [`did you mean \`${want}\`?`], wrong);
+    }
+    // Equally far from several types: always the same one.
+    const far = new Set<string | undefined>();
+    for (let i = 0; i < 40; i++) far.add(validatePolicies(schema, { p: 'permit (principal in Shop::Qq::"x", action, resource);' }, {}).errors.get('p')?.[0]?.help);
+    assert.equal(far.size, 1, [...far].join(' | '));
+  });
+});

@@ -123,18 +123,34 @@ export function validatePolicies(schema: SchemaJson, policies: Record<string, st
  * is chosen again, the same way each time — the closest action id by edit distance, ties in alphabetical order.
  */
 function steadySuggestion(e: EngineError, schema: SchemaJson): EngineError {
+  if (!e.help || !/^did you mean `.+`\?$/.test(e.help)) return e;
+  // The same for an unrecognized entity type (`Acme::Rol`): the closest type of the schema's namespaces.
+  const t = /unrecognized entity type `([^`]+)`$/.exec(e.message);
+  if (t) {
+    const types = Object.entries(schema as Record<string, { entityTypes?: Record<string, unknown> }>)
+      .flatMap(([ns, def]) => Object.keys(def?.entityTypes ?? {}).map((n) => (ns ? `${ns}::${n}` : n)))
+      .sort();
+    const best = closest(t[1]!, types);
+    return best === undefined ? e : { ...e, help: `did you mean \`${best}\`?` };
+  }
   const m = /unrecognized action `([^`]+?)::Action::"((?:[^"\\]|\\.)*)"`$/.exec(e.message);
-  if (!m || !e.help || !/^did you mean `.+`\?$/.test(e.help)) return e;
+  if (!m) return e;
   const ns = m[1]!;
   const wanted = JSON.parse(`"${m[2]!}"`) as string;
   const actions = Object.keys((schema as Record<string, { actions?: Record<string, unknown> }>)[ns]?.actions ?? {}).sort();
+  const best = closest(wanted, actions);
+  return best === undefined ? e : { ...e, help: `did you mean \`${ns}::Action::${JSON.stringify(best)}\`?` };
+}
+
+/** The candidate closest to `wanted` by edit distance, the first in `sorted` order among equals. */
+function closest(wanted: string, sorted: string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
-  for (const a of actions) {
+  for (const a of sorted) {
     const d = editDistance(wanted, a);
     if (d < bestD) [best, bestD] = [a, d];
   }
-  return best === undefined ? e : { ...e, help: `did you mean \`${ns}::Action::${JSON.stringify(best)}\`?` };
+  return best;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, values: V[]) {
