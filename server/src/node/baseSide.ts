@@ -7,7 +7,7 @@
 import { isManifestFile } from '../core/manifest/model';
 import { Project, type ManifestEntry } from '../core/project';
 import type { PolicyCache } from '../core/cedar/policyCheck';
-import { gitBase } from './gitBase';
+import { gitBase, resolveCommit } from './gitBase';
 
 /** The base's manifest for the working tree's `manifestRel`: at the same place; else the base's only manifest; else none. */
 export interface BaseManifest {
@@ -56,10 +56,15 @@ export interface GitBaseProject {
  * before for the same commit (its analyses and access maps are kept: a commit never changes).
  */
 export function gitBaseProject(root: string, ref: string, cache?: PolicyCache, reuse?: (commit: string) => Project | undefined): GitBaseProject | { error: string } {
-  const g = gitBase(root, ref);
+  // The commit first: a base kept for it needs no listing of the commit's files (the Access view asks on every edit).
+  const resolved = resolveCommit(root, ref);
+  if ('error' in resolved) return resolved;
+  const label = `${ref} (${resolved.commit.slice(0, 12)})`;
+  const kept = reuse?.(resolved.commit);
+  if (kept) return { project: kept, commit: resolved.commit, label, rel: (f) => (f.startsWith(`${kept.host.root}/`) ? f.slice(kept.host.root.length + 1) : f) };
+  const g = gitBase(root, ref, resolved);
   if ('error' in g) return g;
-  const project = reuse?.(g.commit) ?? new Project(g.host, cache);
-  return { project, commit: g.commit, label: `${ref} (${g.commit.slice(0, 12)})`, rel: g.rel };
+  return { project: new Project(g.host, cache), commit: g.commit, label, rel: g.rel };
 }
 
 /**

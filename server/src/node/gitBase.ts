@@ -36,8 +36,8 @@ function plausibleRef(ref: string): boolean {
   return ref.length > 0 && ref.length < 256 && !ref.startsWith('-') && !/[\s\u0000-\u001f~^:?*[\\]/.test(ref.replace(/[~^]\d*$/, ''));
 }
 
-/** The base side at `ref` for the workspace `root` (core path): its host, or why there is none (for the user). */
-export function gitBase(root: string, ref: string): GitBase | { error: string } {
+/** The commit `ref` names in the repository holding the workspace `root`, or why there is none (for the user). */
+export function resolveCommit(root: string, ref: string): { commit: string; top: string; native: string } | { error: string } {
   const native = toNativePath(root);
   if (!plausibleRef(ref)) return { error: `\`${ref}\` is not a git ref (a branch, a tag or a commit)` };
   const top = gitOk(native, ['rev-parse', '--show-toplevel']);
@@ -51,6 +51,17 @@ export function gitBase(root: string, ref: string): GitBase | { error: string } 
         : `the ref \`${ref}\` does not name a commit of this repository (git branch -a and git tag list what it has)`,
     };
   }
+  return { commit, top, native };
+}
+
+/**
+ * The base side at `ref` for the workspace `root` (core path): its host, or why there is none (for the user).
+ * `resolved`: the commit already resolved (resolveCommit), so that a caller that keeps bases asks git once.
+ */
+export function gitBase(root: string, ref: string, resolved?: { commit: string; top: string; native: string }): GitBase | { error: string } {
+  const r = resolved ?? resolveCommit(root, ref);
+  if ('error' in r) return r;
+  const { commit, top, native } = r;
   const prefix = path.relative(top, native).split(path.sep).join('/');
   let listing: string;
   try {
