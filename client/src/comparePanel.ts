@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { Methods, type DiffCallInfo, type DiffCellInfo, type DiffParams, type DiffPolicyRef, type DiffResponse, type Range, type SimulateParams } from '../../server/src/protocol';
+import { keepEditorFocus } from './focus';
 import { pickGitRef } from './gitRefPick';
 import { esc, isObject, isRange, nonce, page, rich } from './webview';
 
@@ -44,7 +45,7 @@ export class ComparePanel implements vscode.Disposable {
   constructor(
     private readonly client: () => LanguageClient | undefined,
     private readonly simulate: (params: SimulateParams) => Thenable<unknown>,
-    private readonly openPolicy: (uri: string, range: Range, column: vscode.ViewColumn) => Thenable<unknown>,
+    private readonly openPolicy: (uri: string, range: Range, column: vscode.ViewColumn) => Thenable<vscode.TextEditor | undefined>,
   ) {}
 
   dispose() {
@@ -127,7 +128,9 @@ export class ComparePanel implements vscode.Disposable {
     if (m.type === 'openPolicy') {
       // Never in the panel's own group, and never as a preview tab that would replace the panel.
       const column = this.panel?.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One;
-      await this.openPolicy(m.uri, m.range, column);
+      const editor = await this.openPolicy(m.uri, m.range, column);
+      // The policy keeps the focus the link gave it, even if the panel reports its click late.
+      if (editor) keepEditorFocus(this.panel, editor);
       return;
     }
     const r = this.snap.result;

@@ -137,7 +137,7 @@ export class Simulator implements vscode.Disposable {
       const editor = await this.revealPolicy(m.uri, m.range, column);
       if (!editor) return;
       // The policy keeps the focus the link gave it, even if the panel reports its click late.
-      this.panel.giveBackFocus(() => void vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, preserveFocus: false }), 1000);
+      this.panel.keepEditorFocus(editor);
     } else if (m.type === 'saveScenario') {
       await this.saveAsScenario(shown);
     }

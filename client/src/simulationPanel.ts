@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { SimulateResponse } from '../../server/src/protocol';
+import { keepEditorFocus } from './focus';
 import { esc, fileOf, nonce, page, rich } from './webview';
 
 /** What the panel asks of the extension: open a policy, or save the call as a scenario. */
@@ -24,18 +25,9 @@ export class SimulationPanel {
     return this.panel?.viewColumn;
   }
 
-  /**
-   * Calls `refocus` if the panel becomes the active editor within `ms`. A click in the webview focuses it, and the
-   * webview may report that focus only after the extension has answered the click by focusing an editor.
-   */
-  giveBackFocus(refocus: () => void, ms: number) {
-    if (!this.panel) return;
-    const sub = this.panel.onDidChangeViewState((e) => {
-      if (!e.webviewPanel.active) return;
-      sub.dispose();
-      refocus();
-    });
-    setTimeout(() => sub.dispose(), ms);
+  /** Gives the focus back to `editor`, opened by a click in the panel, if the panel takes it late. */
+  keepEditorFocus(editor: vscode.TextEditor) {
+    keepEditorFocus(this.panel, editor);
   }
 
   show(result: SimulateResponse) {
