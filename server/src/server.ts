@@ -17,18 +17,22 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { FEATURES, type FeatureContext } from './lsp/features';
+import { fullCollection, IdleCollector } from './node/idleCollector';
 import { Navigation } from './lsp/navigation';
 import { Scheduler } from './lsp/scheduler';
 import { uriToPath } from './lsp/uris';
 import { WorkerState } from './lsp/workspace';
 
-// In the analysis worker the connection is the worker's port; run directly, stdio or IPC.
-const connection = parentPort
-  ? createConnection(ProposedFeatures.all, new PortMessageReader(parentPort), new PortMessageWriter(parentPort))
-  : createConnection(ProposedFeatures.all);
+// In the analysis worker the connection is the worker's port, watched by the idle collector; run directly, stdio or IPC.
+let scheduler: Scheduler | undefined;
+const collector = parentPort ? new IdleCollector(fullCollection(), () => scheduler?.busy ?? false) : undefined;
+const port = parentPort && collector?.watch(new PortMessageReader(parentPort), new PortMessageWriter(parentPort));
+const connection = port ? createConnection(ProposedFeatures.all, port.reader, port.writer) : createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const state = new WorkerState(connection, documents, !!parentPort);
-const ctx: FeatureContext = { state, scheduler: new Scheduler(state), navigation: new Navigation(state) };
+scheduler = new Scheduler(state);
+scheduler.onQuiet = () => collector?.touch();
+const ctx: FeatureContext = { state, scheduler, navigation: new Navigation(state) };
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);

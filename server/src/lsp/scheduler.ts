@@ -61,8 +61,17 @@ export class Scheduler {
   private static readonly PARALLEL = 4;
   /** Bumped by any new work: a warm-up in flight (see warm) stops at its next step. */
   private warmGen = 0;
+  /** Warm-ups in progress (a stopped one ends at its next step). */
+  private warming = 0;
+  /** Called when the scheduler has nothing more to do for now (the checks and the warm-up are over). */
+  onQuiet: (() => void) | undefined;
 
   constructor(private readonly state: WorkerState) {}
+
+  /** True while a check, the access job or the warm-up is in progress. */
+  get busy(): boolean {
+    return this.running || this.warming > 0 || this.accessJob !== undefined;
+  }
 
   debounce(file: string, lint: boolean) {
     this.warmGen++;
@@ -183,6 +192,16 @@ export class Scheduler {
    */
   private async warm() {
     const gen = ++this.warmGen;
+    this.warming++;
+    try {
+      await this.warmProjects(gen);
+    } finally {
+      this.warming--;
+      if (!this.busy) this.onQuiet?.();
+    }
+  }
+
+  private async warmProjects(gen: number) {
     for (const pr of this.state.projects) {
       for (const entry of pr.project.allManifests()) {
         const steps = pr.project.warmSimulationSteps(entry);
