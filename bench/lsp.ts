@@ -146,6 +146,7 @@ async function main() {
   const rawJs = path.join(__dirname, 'raw.js');
   const ours: ReturnType<typeof timed>[] = [];
   const raws: ReturnType<typeof timed>[] = [];
+  const floors: ReturnType<typeof timed>[] = [];
   await phase(`CLI check and raw parse + validate processes (${RUNS} runs each)`, () => {
     for (let i = 0; i < RUNS; i++) {
       const c = timed([process.execPath, cli, 'check', '.', '--format', 'json'], ws);
@@ -157,13 +158,19 @@ async function main() {
       const out = JSON.parse(r.stdout) as { parsed: string; errors: number };
       if (out.parsed !== 'success' || out.errors !== 0) throw new Error(`the raw check disagrees: ${r.stdout}`);
       raws.push(r);
+      const f = timed([process.execPath, rawJs, 'check-json', schemaFile, ...policyFiles], ws);
+      const fo = JSON.parse(f.stdout) as { json: number };
+      if (fo.json !== N) throw new Error(`the raw check with JSON converted ${fo.json} policies of ${N}`);
+      floors.push(f);
     }
   });
+  const floorCpu = median(floors.map((x) => x.cpu));
   const cliCpu = median(ours.map((x) => x.cpu));
   const rawCpu = median(raws.map((x) => x.cpu));
   const rawWall = median(raws.map((x) => x.wall));
   console.log(`  CLI check: CPU ${fmtMs(cliCpu)}, wall ${fmtMs(median(ours.map((x) => x.wall)))}, peak RSS ${fmtMB(median(ours.map((x) => x.maxRss)))}`);
   console.log(`  raw parse + validate process: CPU ${fmtMs(rawCpu)}, wall ${fmtMs(rawWall)}, peak RSS ${fmtMB(median(raws.map((x) => x.maxRss)))}`);
+  console.log(`  raw parse + validate + policyToJson of each policy (what reading every policy's structure adds): CPU ${fmtMs(floorCpu)}, ${(floorCpu / rawCpu).toFixed(2)}x the raw check`);
   const hold = JSON.parse(timed([process.execPath, rawJs, 'hold', schemaFile, ...policyFiles], ws).stdout) as { rss: number; preparsed: string };
   if (hold.preparsed !== 'success') throw new Error('the raw process could not preparse the set');
   console.log(`  raw process holding the preparsed set: VmRSS ${fmtMB(hold.rss)}`);
@@ -355,6 +362,7 @@ async function main() {
   const later = [...rss].filter(([i]) => i >= Math.min(100, EDITS)).map(([, v]) => (v - rss100) / rss100);
   row(`memory growth, edit ${Math.min(100, EDITS)} → ${EDITS} (sample range)`, `${pctOf(growth)} (${pctOf(Math.min(...later))}…${pctOf(Math.max(...later))})`, '—', undefined, '±10%', later.every((g) => Math.abs(g) <= 0.1));
   row('CLI check CPU', fmtMs(cliCpu), fmtMs(rawCpu), cliCpu / rawCpu, '≤ 1.2×', cliCpu / rawCpu <= 1.2);
+  row('  raw check + policyToJson of each policy', fmtMs(floorCpu), fmtMs(rawCpu), floorCpu / rawCpu, '—', undefined);
   row('cold start (spawn → every file checked)', fmtMs(cold.all), `process ${fmtMs(rawWall)}`, cold.all / rawWall, '—', undefined);
   printTable();
   console.log(`(total ${((now() - started) / 1000).toFixed(0)} s; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);

@@ -136,7 +136,8 @@ export class ComparePanel implements vscode.Disposable {
     const r = this.snap.result;
     const call = r?.calls[m.index];
     if (!r || !call) return void vscode.window.showWarningMessage('Agent Policy: that call is no longer in the comparison; compare again.');
-    await this.simulate({ ...(r.manifestUri ? { manifestUri: r.manifestUri } : {}), agent: call.agent, tool: call.tool, args: call.args, context: call.context, ...(call.via?.length ? { via: call.via } : {}) });
+    // The server decides the call as it was compared (its sensitive values, which the panel shows redacted, stayed there).
+    await this.simulate({ ...(r.manifestUri ? { manifestUri: r.manifestUri } : {}), agent: call.agent, tool: call.tool, args: call.args, context: call.context, ...(call.via?.length ? { via: call.via } : {}), ...(r.callsId ? { diffCall: { id: r.callsId, index: m.index } } : {}) });
   }
 }
 
@@ -167,8 +168,8 @@ function callHtml(c: DiffCallInfo, index: number, ref: string): string {
   const args = showJson(c.args);
   const context = showJson(c.context);
   return `<li class="call ${c.widening ? 'widening' : 'narrowing'}" data-index="${index}">
-  <div class="head"><span class="mark">${c.widening ? '▲' : '▼'}</span> ${c.via?.length ? `${c.via.map(esc).join(' → ')} → ` : ''}<b class="tool">${esc(c.tool)}</b> <span class="source">${c.source}:</span> <span class="label">${esc(c.label)}</span> <button class="simulate" data-index="${index}" title="Simulate this call against the policies as they are now">Simulate</button></div>
-  <div class="detail"><code class="args">${esc(args || '{}')}</code>${context ? ` <details class="context"><summary>context</summary><code>${esc(context)}</code></details>` : ''}</div>
+  <div class="head"><span class="mark">${c.widening ? '▲' : '▼'}</span> ${c.via?.length ? `${c.via.map(esc).join(' → ')} → ` : ''}<b class="tool">${esc(c.tool)}</b> <span class="source">${c.source}:</span> <span class="label">${esc(c.label)}</span> <button class="simulate" data-index="${index}" title="Simulate this call against the policies as they are now${c.redacted ? ' (with its sensitive values, which the server kept)' : ''}">Simulate</button></div>
+  <div class="detail"><code class="args">${esc(args || '{}')}</code>${c.redacted ? ' <span class="muted redacted">sensitive values redacted</span>' : ''}${context ? ` <details class="context"><summary>context</summary><code>${esc(context)}</code></details>` : ''}</div>
   <div class="detail">now <span class="${c.to}">${c.to}</span>: ${decided(c.policies, c.reasons?.current, ref)} · before <span class="${c.from}">${c.from}</span>: ${decided(c.basePolicies, c.reasons?.base, ref)}</div>
 </li>`;
 }

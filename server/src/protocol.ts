@@ -43,6 +43,11 @@ export interface SimulateParams {
   via?: string[];
   /** Explain the decision clause by clause (`explanation` in the response). */
   explain?: boolean;
+  /**
+   * Or: call `index` of an `agentPolicy/diff` answer (its `callsId`), as it was decided — the server kept its
+   * sensitive values, which the answer showed redacted. The server keeps the calls of its last few comparisons.
+   */
+  diffCall?: { id: string; index: number };
 }
 
 export interface PolicyLocation {
@@ -264,6 +269,8 @@ export interface DiffCallInfo {
   widening: boolean;
   /** Why a side denied when no policy decided. */
   reasons?: { base?: string; current?: string };
+  /** `args`/`context` show "[redacted]" for sensitive values: simulate it with `diffCall`, the server has the values. */
+  redacted?: boolean;
 }
 
 export interface DiffResponse {
@@ -276,6 +283,8 @@ export interface DiffResponse {
   cells: DiffCellInfo[];
   scenarios: DiffScenarioInfo[];
   calls: DiffCallInfo[];
+  /** The server keeps these calls as decided (sensitive values included) under this id: see SimulateParams.diffCall. */
+  callsId?: string;
   compared?: DiffResult['compared'];
   summary: { widening: number; narrowing: number; changes: number };
   notes: string[];

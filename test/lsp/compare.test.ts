@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { DIFF_MANIFEST, makeDiffRepo } from '../helpers/gitFixture';
 import { FIXTURES } from '../helpers/memoryHost';
 import { startOnDiffRepo, stopOnDiffRepo, TestClient, uriOf } from '../helpers/lspClient';
-import type { DiffResponse, GitRefsResult } from '../../server/src/protocol';
+import type { DiffResponse, GitRefsResult, SimulateResponse } from '../../server/src/protocol';
 
 /** The line of `file` (in the repository) where a range starts. */
 const lineAt = (dir: string, file: string, line: number) => fs.readFileSync(path.join(dir, file), 'utf8').split('\n')[line];
@@ -74,6 +74,40 @@ describe('language server: Compare Policies with a git ref (agentPolicy/diff, ag
       await client.close(file);
     }
     assert.ok((await diff('base')).summary.widening > 0, 'closing the edited document does not bring back the file on disk');
+  });
+
+  it('a call with a sensitive value is shown redacted, and "Simulate" (diffCall) decides it as it was compared', async () => {
+    // Unsaved: the order id becomes sensitive in the manifest the editor holds, and at most 8 characters long, so that
+    // "[redacted]" (10) is not a valid order id: decided as shown, the call would be denied.
+    const manifest = path.join(repo.dir, DIFF_MANIFEST);
+    const text = fs.readFileSync(manifest, 'utf8');
+    const sensitive = text.replace('order_id: { type: string }', 'order_id: { type: string, maxLength: 8, writeOnly: true }');
+    assert.notEqual(sensitive, text);
+    await client.open(manifest, sensitive);
+    try {
+      const r = await diff('base');
+      assert.equal(r.error, undefined);
+      assert.ok(r.callsId, 'no id for the calls');
+      const i = r.calls.findIndex((c) => c.widening && c.tool === 'issue_refund' && c.redacted);
+      assert.ok(i >= 0, `no redacted widening call: ${JSON.stringify(r.calls.slice(0, 2))}`);
+      const call = r.calls[i]!;
+      assert.equal((call.args as Record<string, unknown>).order_id, '[redacted]');
+      const simulate = (extra: object) => client.conn.sendRequest('agentPolicy/simulate', { manifestUri: uriOf(manifest), agent: call.agent, tool: call.tool, args: call.args, context: call.context, ...extra }) as Promise<SimulateResponse>;
+      const shown = await simulate({});
+      assert.equal(shown.decision, 'deny', 'as shown, the call should break the schema');
+      // Decided by the server with the value it kept, the call is decided as compared.
+      const held = await simulate({ diffCall: { id: r.callsId, index: i } });
+      assert.equal(held.decision, call.to, JSON.stringify(held.notes));
+      assert.deepEqual(held.determining.map((d) => d.id), call.policies.map((p) => p.id));
+      assert.equal((held.args as Record<string, unknown>).order_id, '[redacted]', 'the response showed the sensitive value');
+      assert.ok(!held.notes.some((n) => /no longer held/.test(n)));
+      // An id the server does not hold: decided as shown, and it says so.
+      const gone = await simulate({ diffCall: { id: 'calls-999999', index: 0 } });
+      assert.ok(gone.notes.some((n) => /no longer held by the server/.test(n)), JSON.stringify(gone.notes));
+      assert.equal(gone.decision, 'deny');
+    } finally {
+      await client.close(manifest);
+    }
   });
 
   it('a ref that names nothing, or is not a ref, is a clear error (never a crash)', async () => {

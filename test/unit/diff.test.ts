@@ -208,6 +208,33 @@ describe('change impact: recorded calls (decision log)', () => {
     checkFlips(r, base, current);
   });
 
+  it('a flip whose call holds a sensitive value shows it redacted, says so, and keeps the call as decided only when asked', () => {
+    // The refund limit rises, and the order id becomes sensitive (x-sensitive): the flips of issue_refund hold it.
+    const edits = [{ file: 'policies/support.cedar', replace: 'context.input.amount <= 50', with: 'context.input.amount <= 500' }];
+    const sensitive = (t: string) => t.replace('        order_id: { type: string }\n        amount', '        order_id: { type: string, x-sensitive: true }\n        amount');
+    const { base, current } = sides(edits, sensitive);
+    const shown = diff(base, current, { maxCells: 0 });
+    const refunds = shown.calls.filter((c) => c.tool === 'issue_refund' && c.widening);
+    assert.ok(refunds.length > 0, 'no widening refund call');
+    for (const c of refunds) {
+      assert.equal((c.args as Record<string, unknown>).order_id, '[redacted]', JSON.stringify(c.args));
+      assert.equal(c.redacted, true);
+      assert.equal(c.input, undefined, 'the call as decided is kept only with keepInputs');
+    }
+    assert.ok(!JSON.stringify(shown).includes('"o-1"'), 'a sensitive value left the core');
+    const kept = diff(base, current, { maxCells: 0, keepInputs: true });
+    assert.equal(kept.calls.length, shown.calls.length);
+    for (const c of kept.calls.filter((x) => x.redacted)) {
+      const input = c.input!;
+      assert.notEqual((input.args as Record<string, unknown>).order_id, '[redacted]');
+      // The call as decided decides as the flip says, on each side.
+      assert.equal(simulate(base.entry, base.set, input).decision, c.from);
+      assert.equal(simulate(current.entry, current.set, input).decision, c.to);
+    }
+    // A call without a sensitive value is not marked.
+    assert.ok(kept.calls.filter((c) => c.tool !== 'issue_refund').every((c) => !c.redacted));
+  });
+
   it('a manifest change compares every agent and tool, and recorded calls flip as the simulator decides', () => {
     // support-bot loses the support role: its support permits stop applying.
     const { base, current } = sides([], (t) => t.replace(/(support-bot:[\s\S]*?roles: \[)support\]/, '$1]'));

@@ -167,7 +167,7 @@ export function diffCommand(args: string[], io: DiffIo): number {
 type At = (side: 'base' | 'current', file: string, offset: number) => { line: number; character: number };
 
 function callJson(c: CallFlip) {
-  return { agent: c.agent, tool: c.tool, ...(c.via ? { via: c.via } : {}), args: c.args, context: c.context, from: c.from, to: c.to, source: c.source, label: c.label, policies: c.policies, basePolicies: c.basePolicies, widening: c.widening, ...(c.reasons ? { reasons: c.reasons } : {}) };
+  return { agent: c.agent, tool: c.tool, ...(c.via ? { via: c.via } : {}), args: c.args, context: c.context, from: c.from, to: c.to, source: c.source, label: c.label, policies: c.policies, basePolicies: c.basePolicies, widening: c.widening, ...(c.reasons ? { reasons: c.reasons } : {}), ...(c.redacted ? { redacted: true } : {}) };
 }
 
 export function diffJson(r: DiffResult, base: string, manifest: string, at: At) {

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Project, type ManifestEntry } from '../core/project';
+import { HeldCalls } from './heldCalls';
 import { isManifestFile, isPolicyFile, isToolListFile, type Manifest } from '../core/manifest/model';
 import { DOCS_BASE_URL } from '../core/rules';
 import type { RulesSetting } from '../core/configFile';
@@ -50,6 +51,8 @@ export class WorkerState {
   readonly projects: ProjectSlot[] = [];
   /** The projects of git commits that comparisons read (the Access view's base, Compare Policies with…). */
   readonly bases = new BaseProjects();
+  /** The calls of the last comparisons, as decided (see heldCalls.ts). */
+  readonly heldCalls = new HeldCalls();
   /** Rule pages shipped with the extension open offline; otherwise link to the public pages. */
   readonly docsBase: string;
   /** The last manifest each manifest file loaded to: completion goes on while the text being typed does not load. */

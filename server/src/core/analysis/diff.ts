@@ -80,6 +80,10 @@ export interface CallFlip {
   widening: boolean;
   /** Why a side denied when no policy decided (a schema error, the set cannot be evaluated). */
   reasons?: { base?: string; current?: string };
+  /** The call shown holds "[redacted]" where the call decided held a sensitive value. */
+  redacted?: true;
+  /** The call as decided, unredacted: only with `keepInputs`, for a caller that never shows it (the language server). */
+  input?: SimulationInput;
 }
 
 export interface DiffResult {
@@ -101,6 +105,8 @@ export interface DiffOptions {
   boundaryPerTool?: number;
   /** Compare every tool and agent, not only the slice the change can affect (the tests prove the slice loses nothing). */
   everything?: boolean;
+  /** Keep each flip's unredacted call in `input` (never to be shown: for deciding it again later). */
+  keepInputs?: boolean;
 }
 
 const RANK: Record<Access, number> = { never: 0, conditional: 1, always: 2 };
@@ -239,6 +245,8 @@ export function* diffSteps(base: DiffSide, current: DiffSide, options: DiffOptio
       basePolicies: b.determining.map((d) => d.id),
       widening,
       ...(Object.keys(reasons).length ? { reasons } : {}),
+      ...(JSON.stringify([c.call.args, c.call.context]) !== JSON.stringify([input.args ?? {}, input.context ?? {}]) ? { redacted: true as const } : {}),
+      ...(options.keepInputs ? { input } : {}),
     });
   };
   let last = Date.now();

@@ -73,7 +73,10 @@ function toResponse(s: Sides, r: DiffResult, head: Pick<DiffResponse, 'manifestU
       basePolicies: c.basePolicies.map((id) => ref('base', id)),
       widening: c.widening,
       ...(c.reasons ? { reasons: c.reasons } : {}),
+      ...(c.redacted ? { redacted: true } : {}),
     })),
+    // The calls as decided stay here (the answer shows them redacted): "Simulate" in the panel asks for them by index.
+    callsId: s.state.heldCalls.hold(r.calls.map((c) => ({ agent: c.agent, tool: c.tool, args: c.input?.args ?? c.args, context: c.input?.context ?? c.context, via: c.input?.via ?? c.via ?? [] }))),
     compared: r.compared,
     summary: r.summary,
     notes: [...notes, ...r.notes],
@@ -100,7 +103,7 @@ function* compareSteps(state: WorkerState, pr: ProjectSlot, entry: ManifestEntry
   const currentSet = yield* pr.project.policySetSteps(entry);
   const baseSide: DiffSide = { entry: baseEntry, set: baseSet, root: base.host.root };
   const current: DiffSide = { entry, set: currentSet, root };
-  const r = yield* diffSteps(baseSide, current);
+  const r = yield* diffSteps(baseSide, current, { keepInputs: true });
   return toResponse({ state, pr, base, baseSide, current }, r, { manifestUri, ref, base: label, commit: g.commit }, notes);
 }
 

@@ -69,9 +69,11 @@ export const simulateFeature: Feature = {
       }
       const { pr, entry } = found;
       const scenario = params.scenarioIndex !== undefined ? entry.manifest?.scenarios.find((s) => s.index === params.scenarioIndex) : undefined;
-      const input = scenario ? { agent: scenario.agent, tool: scenario.tool, args: scenario.args, context: scenario.context, via: scenario.via } : empty;
+      const held = params.diffCall ? state.heldCalls.get(params.diffCall.id, params.diffCall.index) : undefined;
+      const input = scenario ? { agent: scenario.agent, tool: scenario.tool, args: scenario.args, context: scenario.context, via: scenario.via } : (held ?? empty);
       const result = pr.project.simulate(entry.file, { ...input, explain: params.explain === true });
       const response = toResponse(state, pr, entry, result, input);
+      if (params.diffCall && !held) response.notes = [...response.notes, 'that comparison is no longer held by the server: the call was decided as it was shown, with "[redacted]" for its sensitive values; compare again to simulate it as it was decided'];
       if (scenario) {
         const o = judgeScenario(scenario, result);
         response.scenario = { name: scenario.name, expect: scenario.expect, passed: o.passed, summary: o.summary };
