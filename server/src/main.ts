@@ -48,6 +48,11 @@ import { LineIndex } from './core/text';
 import type { SchemaJson } from './core/cedar/engine';
 import { pathToUri, uriToPath } from './lsp/uris';
 import { fullCollection, IdleCollector } from './node/idleCollector';
+import { setHeadReader, tokenHead } from './core/cedar/headScope';
+
+// The router answers completion and hover without the engine: it reads a policy's scope from Cedar's tokens
+// (core/cedar/headScope.ts); loading the engine here would cost about 40 MB for that one question.
+setHeadReader(tokenHead);
 
 /** How long completion and hover wait for the worker before the router answers them itself. */
 const ASSIST_DEADLINE_MS = 20;

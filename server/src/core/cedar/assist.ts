@@ -11,7 +11,7 @@ import { CALL_TOOL_GROUP } from './ast';
 import { nullableMember, resolveRef, type CType, type Unexpressible } from './ctype';
 import { reach, toolsInScope as scopeTools } from './inCedar';
 import { mapSession, mapToolInput } from './schemaGen';
-import { parsePolicy } from './engine';
+import { readHead } from './headScope';
 import { splitPolicies, tokenize, unescapeCedarString, type Token } from './split';
 
 export type AssistKind = 'property' | 'value' | 'tool' | 'agent' | 'role' | 'server';
@@ -298,10 +298,10 @@ function agentAttributes(manifest: Manifest): Attr[] {
 function toolsInScope(text: string, offset: number, manifest: Manifest): ToolDef[] {
   const policy = splitPolicies(text).find((p) => p.span.start <= offset && offset <= p.span.end + 1);
   if (policy?.effectSpan && policy.headSpan) {
-    const parsed = parsePolicy(`${text.slice(policy.effectSpan.start, policy.headSpan.end)};`, policy.isTemplate);
-    if ('json' in parsed) {
+    const scope = readHead(text.slice(policy.effectSpan.start, policy.headSpan.end), policy.isTemplate);
+    if (scope) {
       // Named tools, or every tool of one server (`resource == McpServer::"crm"`); when they name nothing known, every tool.
-      const tools = scopeTools(parsed.json, manifest);
+      const tools = scopeTools(scope, manifest);
       if (tools.length) return tools;
     }
   }

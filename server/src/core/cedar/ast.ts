@@ -48,7 +48,7 @@ function entityScope(uid: Uid): PrincipalScope {
 }
 
 /** The server a resource scope names (`resource == McpServer::"s"` or `resource in McpServer::"s"`), if any. */
-export function resourceServer(p: PolicyJson): string | undefined {
+export function resourceServer(p: Pick<PolicyJson, 'resource'>): string | undefined {
   const c = p.resource;
   const uid = (c.op === '==' || c.op === 'in') && !('slot' in c) ? uidOf(c.entity) : c.op === 'is' && c.in && !('slot' in c.in) ? uidOf(c.in.entity) : undefined;
   return uid && localType(uid.type) === 'McpServer' ? uid.id : undefined;
@@ -61,7 +61,7 @@ export type ActionScope =
 
 export const CALL_TOOL_GROUP = 'call_tool';
 
-export function actionScope(p: PolicyJson): ActionScope {
+export function actionScope(p: Pick<PolicyJson, 'action'>): ActionScope {
   const c = p.action;
   if (c.op === 'All') return { kind: 'any' };
   if (c.op === '==') return 'slot' in c ? { kind: 'any' } : { kind: 'tools', tools: [uidOf(c.entity)!.id] };

@@ -44,7 +44,7 @@ export function reach(type: CType, leftOut: readonly Unexpressible[], names: rea
  * The tools a policy is about: those its action scope names (of the server its resource scope names, if it does), or
  * every tool (of that server).
  */
-export function toolsInScope(json: PolicyJson, manifest: Pick<Manifest, 'tools'>): ToolDef[] {
+export function toolsInScope(json: Pick<PolicyJson, 'action' | 'resource'>, manifest: Pick<Manifest, 'tools'>): ToolDef[] {
   const scope = actionScope(json);
   const server = resourceServer(json);
   const named = scope.kind === 'tools' ? manifest.tools.filter((t) => scope.tools.includes(t.action)) : manifest.tools;

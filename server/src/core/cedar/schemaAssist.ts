@@ -7,7 +7,8 @@
 import type { Span } from '../types';
 import { own, ownObject } from '../own';
 import { entityTypeBefore, pathBefore, tokenIndexAt, windowAround, wordSpan, type CompletionEntry, type HoverEntry } from './assist';
-import { parsePolicy, type SchemaJson } from './engine';
+import type { SchemaJson } from './engine';
+import { readHead } from './headScope';
 import { splitPolicies, tokenize, unescapeCedarString, type Token } from './split';
 
 interface Attr {
@@ -139,9 +140,9 @@ function scopeOf(text: string, offset: number, index: SchemaIndex): { actions: A
   let resource: string | undefined;
   const policy = splitPolicies(text).find((p) => p.span.start <= offset && offset <= p.span.end + 1);
   if (policy?.effectSpan && policy.headSpan) {
-    const parsed = parsePolicy(`${text.slice(policy.effectSpan.start, policy.headSpan.end)};`, policy.isTemplate);
-    if ('json' in parsed) {
-      const a = parsed.json.action as { op?: string; entity?: { type?: string; id?: string }; entities?: { type?: string; id?: string }[] };
+    const parsed = readHead(text.slice(policy.effectSpan.start, policy.headSpan.end), policy.isTemplate);
+    if (parsed) {
+      const a = parsed.action as { op?: string; entity?: { type?: string; id?: string }; entities?: { type?: string; id?: string }[] };
       const named = a.op === '==' || (a.op === 'in' && a.entity) ? [a.entity] : a.op === 'in' && Array.isArray(a.entities) ? a.entities : undefined;
       if (named) {
         const refs = new Set(named.map((e) => `${e?.type}::${JSON.stringify(e?.id)}`));
@@ -155,8 +156,8 @@ function scopeOf(text: string, offset: number, index: SchemaIndex): { actions: A
         if (op === '==') return String(own(own(c, 'entity'), 'type') ?? '') || undefined;
         return undefined;
       };
-      principal = typeOf(parsed.json.principal);
-      resource = typeOf(parsed.json.resource);
+      principal = typeOf(parsed.principal);
+      resource = typeOf(parsed.resource);
     }
   }
   const union = (f: (a: Action) => string[], fixed?: string) => (fixed && index.entities.has(fixed) ? [fixed] : [...new Set(actions.flatMap(f))]);
