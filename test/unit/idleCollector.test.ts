@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as v8 from 'node:v8';
 import type { Message } from 'vscode-languageserver/node';
 import { fullCollection, IdleCollector } from '../../server/src/node/idleCollector';
 
@@ -18,6 +19,22 @@ function fake(busy = () => false, quietMs = QUIET) {
     () => heap.used,
   );
   return { heap, collector };
+}
+
+/**
+ * Survivors spread over every page (one object in five kept), as a keystroke's replaced analyses leave them. Built in
+ * a function of its own: with TurboFan off (Node 20 here) the caller's frame would keep its temporaries, the garbage
+ * among them, alive.
+ */
+function fragmentedHeap(): { kept: unknown[]; held: { junk?: unknown[] } } {
+  const kept: unknown[] = [];
+  const junk: unknown[] = [];
+  for (let i = 0; i < 600_000; i++) {
+    const o = { i, s: `value ${i}`, list: [i] };
+    if (i % 5 === 0) kept.push(o);
+    else junk.push(o);
+  }
+  return { kept, held: { junk } };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -135,5 +152,32 @@ describe('the idle collector (the server gives its garbage back once quiet)', ()
     gc();
     assert.ok(process.memoryUsage().heapUsed < held - 5 * MB, `the collection freed ${((held - process.memoryUsage().heapUsed) / MB).toFixed(1)} MB of about 20`);
     assert.equal(typeof (globalThis as { gc?: unknown }).gc, before);
+  });
+
+  it('compacts: the old-generation pages that held the garbage are given back, not kept committed', () => {
+    const gc = fullCollection();
+    assert.ok(gc, 'no full collection');
+    // The old generation (the young one keeps its semispaces committed whatever the collection).
+    const old = () => {
+      let size = 0;
+      let used = 0;
+      for (const s of v8.getHeapSpaceStatistics()) {
+        if (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') continue;
+        size += s.space_size;
+        used += s.space_used_size;
+      }
+      return { size, used };
+    };
+    const { kept, held } = fragmentedHeap();
+    gc();
+    const full = old();
+    held.junk = undefined;
+    gc();
+    const after = old();
+    const freed = full.used - after.used;
+    const slack = after.size - after.used;
+    assert.ok(kept.length === 120_000 && freed > 40 * MB, `the test's garbage was ${(freed / MB).toFixed(0)} MB`);
+    // Measured: a plain full collection keeps 0.44 (Node 20) to 0.83 (Node 24) of what it freed committed; this one 0.02.
+    assert.ok(slack < freed / 4, `${(slack / MB).toFixed(0)} MB committed and unused after freeing ${(freed / MB).toFixed(0)} MB`);
   });
 });

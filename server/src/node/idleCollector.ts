@@ -14,19 +14,38 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import type { Disposable, Message, MessageReader, MessageWriter } from 'vscode-languageserver/node';
 
-/** V8's full collection, or undefined where it cannot be had (the collector then does nothing). */
+/**
+ * V8's full collection, compacting, or undefined where it cannot be had (the collector then does nothing).
+ *
+ * A plain full collection frees objects but keeps the pages they were on: V8 compacts only the pages it picks, so at
+ * 10,000 policies the worker's heap stayed committed at ~170 MB for ~105 MB live, and the process kept that resident.
+ * With compaction forced for this one collection the live objects move to fewer pages and the rest are given back
+ * (a probe: 224 → 104 MB committed, RSS 275 → 153 MB; about twice the collection's time). The flag is V8's and
+ * process-wide; it is set for this collection only.
+ */
 export function fullCollection(): (() => void) | undefined {
   const own = (globalThis as { gc?: unknown }).gc;
-  if (typeof own === 'function') return () => void own();
+  let gc: unknown = own;
   try {
-    // The flag exposes `gc` to contexts created while it is set: one new context, then the flag is reset.
-    v8.setFlagsFromString('--expose-gc');
-    const gc: unknown = vm.runInNewContext('gc');
-    v8.setFlagsFromString('--no-expose-gc');
-    return typeof gc === 'function' ? () => void gc() : undefined;
+    if (typeof gc !== 'function') {
+      // The flag exposes `gc` to contexts created while it is set: one new context, then the flag is reset.
+      v8.setFlagsFromString('--expose-gc');
+      gc = vm.runInNewContext('gc');
+      v8.setFlagsFromString('--no-expose-gc');
+    }
   } catch {
     return undefined;
   }
+  if (typeof gc !== 'function') return undefined;
+  const collect = gc as () => void;
+  return () => {
+    v8.setFlagsFromString('--compact-on-every-full-gc');
+    try {
+      collect();
+    } finally {
+      v8.setFlagsFromString('--no-compact-on-every-full-gc');
+    }
+  };
 }
 
 export interface IdleCollectorOptions {
