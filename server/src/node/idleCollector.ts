@@ -5,8 +5,8 @@
  * next edit, so they are promoted to V8's old generation before they die. V8 collects that generation only when it
  * reaches a limit it raises with the heap, and Node runs no idle-time collection: at 10,000 policies the worker's
  * heap swung between 130 and 450 MB over a few hundred edits while what it held stayed at about 105 MB. So once the
- * worker has had no message and no work of its own for `quietMs`, and its heap has grown well past what the last
- * collection left, it runs one full collection (as tsserver does when it may). A collection takes a few tens of
+ * worker has had no message and no work of its own for `quietMs`, and its heap (what it has committed, used or not)
+ * has grown well past what the last collection left, it runs one full collection (as tsserver does when it may). A collection takes a few tens of
  * milliseconds at 1,000 policies and a few hundred at 10,000; it never runs while a check, a warm-up or a request is
  * in progress, and a message that arrives restarts the wait.
  */
@@ -73,7 +73,11 @@ export class IdleCollector {
     /** True while the worker has work of its own in progress (a check, a warm-up, an access map). */
     private readonly busy: () => boolean,
     private readonly options: IdleCollectorOptions = DEFAULT_IDLE_COLLECTOR,
-    private readonly heapUsed: () => number = () => v8.getHeapStatistics().used_heap_size,
+    /**
+     * What the heap holds from the process: its committed size. Not the used size: V8's own collections during the
+     * edits free the garbage but keep its pages, so the used size can look settled while the process holds far more.
+     */
+    private readonly heapSize: () => number = () => v8.getHeapStatistics().total_heap_size,
   ) {}
 
   /** Something happened (a message, the end of some work): the quiet period starts again. */
@@ -102,14 +106,14 @@ export class IdleCollector {
     this.timer = undefined;
     if (!this.collect || this.disposed) return;
     if (this.inflight.size > 0 || this.busy()) return this.touch();
-    const used = this.heapUsed();
+    const used = this.heapSize();
     if (used - this.liveAfter < this.options.minGrowthBytes || used < this.liveAfter * (1 + this.options.minGrowthRatio)) return;
     const t = performance.now();
     this.collect();
     this.stats.lastMs = performance.now() - t;
     this.stats.totalMs += this.stats.lastMs;
     this.stats.collections++;
-    this.liveAfter = this.heapUsed();
+    this.liveAfter = this.heapSize();
   }
 
   dispose(): void {
