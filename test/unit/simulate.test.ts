@@ -77,6 +77,40 @@ describe('simulation helpers', () => {
     assert.deepEqual(redactValue({ card: '4111', note: 'hi', auth: { token: 'abc' } }, schema).value, { card: '[redacted]', note: 'hi', auth: { token: '[redacted]' } });
   });
 
+  it("shows an agent's sensitive attributes redacted in every simulation's entities, the first and the next", () => {
+    const manifest = [
+      'version: 1',
+      'namespace: S',
+      'agent_attributes:',
+      '  type: object',
+      '  properties:',
+      '    team: { type: string }',
+      '    api_key: { type: string, x-sensitive: true }',
+      'agents:',
+      '  a: { attributes: { team: red, api_key: sk-live-0000aaaa } }',
+      '  b: { attributes: { team: blue, api_key: sk-live-1111bbbb } }',
+      'tools:',
+      '  - name: t',
+      '    inputSchema: { type: object }',
+      '',
+    ].join('\n');
+    const p = new Project(MemoryHost.of({ 's.agents.yaml': manifest, 'p.cedar': 'permit (principal, action, resource) when { principal.team == "red" };\n' }));
+    for (const [agent, decision] of [['a', 'allow'], ['b', 'deny'], ['a', 'allow'], ['b', 'deny']] as const) {
+      const r = p.simulate('/ws/s.agents.yaml', { agent, tool: 't', args: {} });
+      assert.equal(r.decision, decision, `${agent}: ${r.reason}`);
+      const shown = JSON.stringify(r);
+      assert.doesNotMatch(shown, /sk-live/, `${agent}: a secret attribute left the core`);
+      const agents = (r.entities ?? []).filter((e) => (e.uid as { type: string }).type === 'S::Agent');
+      assert.deepEqual(
+        agents.map((e) => [(e.uid as { id: string }).id, e.attrs]),
+        [
+          ['a', { team: 'red', api_key: '[redacted]' }],
+          ['b', { team: 'blue', api_key: '[redacted]' }],
+        ],
+      );
+    }
+  });
+
   it('converts numbers to Cedar decimals only when exact', () => {
     assert.equal(decimalText(1.5), '1.5');
     assert.equal(decimalText(2), '2.0');

@@ -71,6 +71,17 @@ const MAX_CACHED = 2000;
  * Returns the validator, or the problems found in the schema itself. Never throws.
  */
 export function compileSchema(schema: unknown): CompiledSchema {
+  // The same schema object (a manifest's tool, read once per parse) is not serialised and hashed again on every call.
+  const same = typeof schema === 'object' && schema !== null ? byObject.get(schema) : undefined;
+  if (same) return same;
+  const result = compileByContent(schema);
+  if (typeof schema === 'object' && schema !== null) byObject.set(schema, result);
+  return result;
+}
+
+const byObject = new WeakMap<object, CompiledSchema>();
+
+function compileByContent(schema: unknown): CompiledSchema {
   let key: string;
   try {
     key = hashText(JSON.stringify(schema) ?? 'undefined');

@@ -693,9 +693,12 @@ function redactResult(r: SimulationResult, shown: RedactedCall, entry: ManifestE
   const context = r.request.context;
   const shownContext = jsonObject(Object.entries(context).map(([k, v]) => [k, mirror(v, k === 'input' ? shown.args : k === 'session' ? shown.context : undefined)] as const));
   // Agents: their attributes as the manifest's agent_attributes schema would show them.
-  for (const a of m?.agents ?? []) {
-    const e = [...byKey.values()].find((x) => String(own(x.uid, 'type')).endsWith('::Agent') && own(x.uid, 'id') === a.id);
-    if (e && m?.agentAttributes) see(key(e.uid), redactValue(a.attributes, m.agentAttributes).value);
+  if (m?.agentAttributes) {
+    for (const e of r.entities ?? []) {
+      const id = own(e.uid, 'id');
+      const a = typeof id === 'string' && String(own(e.uid, 'type')).endsWith('::Agent') ? agentsById(m).get(id) : undefined;
+      if (a) see(key(e.uid), shownAttributes(m, a));
+    }
   }
   const shownEntities = new Map<string, EntityJson>();
   while (pending.length) {
@@ -709,6 +712,30 @@ function redactResult(r: SimulationResult, shown: RedactedCall, entry: ManifestE
   out.request = { ...r.request, context: shownContext };
   out.entities = (r.entities ?? []).map((e) => shownEntities.get(key(e.uid)) ?? e);
   return out;
+}
+
+type Agent = Manifest['agents'][number];
+const agentIndex = new WeakMap<Manifest, Map<string, Agent>>();
+const attributeViews = new WeakMap<Agent, unknown>();
+
+/** A manifest's agents by id (the first of an id, as the manifest's own lookups take it). */
+function agentsById(m: Manifest): Map<string, Agent> {
+  let byId = agentIndex.get(m);
+  if (!byId) {
+    byId = new Map();
+    for (const a of m.agents) if (!byId.has(a.id)) byId.set(a.id, a);
+    agentIndex.set(m, byId);
+  }
+  return byId;
+}
+
+/**
+ * An agent's attributes as the manifest's `agent_attributes` schema shows them, computed once per parsed manifest: a
+ * simulation runs it for the agents it sends, and the manifest's agents do not change under it.
+ */
+function shownAttributes(m: Manifest, a: Agent): unknown {
+  if (!attributeViews.has(a)) attributeViews.set(a, redactValue(a.attributes, m.agentAttributes).value);
+  return attributeViews.get(a);
 }
 
 /** An entity's uid, in either JSON form (`{type, id}` or `{__entity: {type, id}}`). */
