@@ -71,7 +71,8 @@ const MAX_CACHED = 2000;
  * Returns the validator, or the problems found in the schema itself. Never throws.
  */
 export function compileSchema(schema: unknown): CompiledSchema {
-  // The same schema object (a manifest's tool, read once per parse) is not serialised and hashed again on every call.
+  // The same schema object (a manifest's tool, read once per parse and never changed after) is not serialised and
+  // hashed again on every call; a schema built anew goes through the content cache below.
   const same = typeof schema === 'object' && schema !== null ? byObject.get(schema) : undefined;
   if (same) return same;
   const result = compileByContent(schema);

@@ -5,7 +5,7 @@ import { conditionLiterals } from './cedar/ast';
 import { explainDecision, fillValues, type Explanation } from './explain';
 import { describeBlocking, type PolicyInfo } from './cedar/policyCheck';
 import { compileSchema, validateValue } from './jsonSchema';
-import { toolSuggestions, type JsonObject, type Manifest } from './manifest/model';
+import { toolSuggestions, type AgentDef, type JsonObject, type Manifest } from './manifest/model';
 import type { ManifestEntry } from './project';
 import { hasOwn, jsonObject, own } from './own';
 import { REDACTED, redactCall, redactValue, scrub, type RedactedCall } from './redact';
@@ -568,7 +568,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     const tool = m.tools.find((t) => t.action === input.tool);
     if (!tool || tool.action === CALL_TOOL) problems.push(unknownTool(m, input.tool));
     for (let i = 0; i + 1 < chainIds.length; i++) {
-      const from = m.agents.find((x) => x.id === chainIds[i]);
+      const from = agentsById(m).get(chainIds[i]!);
       if (from && !from.delegatesTo.includes(chainIds[i + 1]!)) problems.push(`\`${chainIds[i]}\` may not hand tasks to \`${chainIds[i + 1]}\` (it is not in its delegates_to)`);
     }
     if (problems.length || !tool) return deny(problems);
@@ -610,7 +610,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
         return (uid.type === agentType && uid.id === agentId) || (uid.type === resource.type && uid.id === resource.id) || named.has(uidKey(uid.type, uid.id));
       });
       // Only the policies whose scope can match this agent, tool and server take part (decisions are those of the whole set).
-      const agent = m.agents.find((a) => a.id === agentId);
+      const agent = agentsById(m).get(agentId);
       const principals = [`agent:${agentId}`, ...(agent?.roles ?? []).filter((r) => m.roles.some((x) => x.name === r)).map((r) => `role:${r}`)];
       const slice = engineGroups(prepared, entry, tool.action, tool.server, principals);
       if ('errors' in slice) return cannotEvaluate(slice.errors.map((e) => `the engine refused the policy set: ${e.message}`));
@@ -714,12 +714,11 @@ function redactResult(r: SimulationResult, shown: RedactedCall, entry: ManifestE
   return out;
 }
 
-type Agent = Manifest['agents'][number];
-const agentIndex = new WeakMap<Manifest, Map<string, Agent>>();
-const attributeViews = new WeakMap<Agent, unknown>();
+const agentIndex = new WeakMap<Manifest, Map<string, AgentDef>>();
+const attributeViews = new WeakMap<AgentDef, unknown>();
 
 /** A manifest's agents by id (the first of an id, as the manifest's own lookups take it). */
-function agentsById(m: Manifest): Map<string, Agent> {
+function agentsById(m: Manifest): Map<string, AgentDef> {
   let byId = agentIndex.get(m);
   if (!byId) {
     byId = new Map();
@@ -733,7 +732,7 @@ function agentsById(m: Manifest): Map<string, Agent> {
  * An agent's attributes as the manifest's `agent_attributes` schema shows them, computed once per parsed manifest: a
  * simulation runs it for the agents it sends, and the manifest's agents do not change under it.
  */
-function shownAttributes(m: Manifest, a: Agent): unknown {
+function shownAttributes(m: Manifest, a: AgentDef): unknown {
   if (!attributeViews.has(a)) attributeViews.set(a, redactValue(a.attributes, m.agentAttributes).value);
   return attributeViews.get(a);
 }

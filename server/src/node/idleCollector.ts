@@ -5,10 +5,10 @@
  * next edit, so they are promoted to V8's old generation before they die. V8 collects that generation only when it
  * reaches a limit it raises with the heap, and Node runs no idle-time collection: at 10,000 policies the worker's
  * heap swung between 130 and 450 MB over a few hundred edits while what it held stayed at about 105 MB. So once the
- * worker has had no message and no work of its own for `quietMs`, and its heap (what it has committed, used or not)
- * has grown well past what the last collection left, it runs one full collection (as tsserver does when it may). A collection takes a few tens of
- * milliseconds at 1,000 policies and a few hundred at 10,000; it never runs while a check, a warm-up or a request is
- * in progress, and a message that arrives restarts the wait.
+ * worker has had no message and no work of its own for `quietMs`, and its heap (what it has committed, used or
+ * not) has grown well past what the last collection left, it runs one full collection (as tsserver does when it may).
+ * A collection takes a few tens of milliseconds at 1,000 policies and a few hundred at 10,000; it never runs while a
+ * check, a warm-up or a request is in progress, and a message that arrives restarts the wait.
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
@@ -62,8 +62,8 @@ export const DEFAULT_IDLE_COLLECTOR: IdleCollectorOptions = { quietMs: 1000, min
 export class IdleCollector {
   private timer: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<number | string>();
-  /** What the heap held after the last collection (0 before the first). */
-  private liveAfter = 0;
+  /** The heap's committed size after the last collection (0 before the first). */
+  private sizeAfter = 0;
   private disposed = false;
   /** Collections run, and the time they took (for the bench and the tests). */
   readonly stats = { collections: 0, totalMs: 0, lastMs: 0 };
@@ -106,14 +106,14 @@ export class IdleCollector {
     this.timer = undefined;
     if (!this.collect || this.disposed) return;
     if (this.inflight.size > 0 || this.busy()) return this.touch();
-    const used = this.heapSize();
-    if (used - this.liveAfter < this.options.minGrowthBytes || used < this.liveAfter * (1 + this.options.minGrowthRatio)) return;
+    const size = this.heapSize();
+    if (size - this.sizeAfter < this.options.minGrowthBytes || size < this.sizeAfter * (1 + this.options.minGrowthRatio)) return;
     const t = performance.now();
     this.collect();
     this.stats.lastMs = performance.now() - t;
     this.stats.totalMs += this.stats.lastMs;
     this.stats.collections++;
-    this.liveAfter = this.heapSize();
+    this.sizeAfter = this.heapSize();
   }
 
   dispose(): void {
