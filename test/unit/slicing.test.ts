@@ -78,6 +78,44 @@ describe('simulation evaluates only the slice of policies that can apply to the 
     }
   });
 
+  it('reads an argument named like a Cedar escape (`__extn`) by its schema in every engine call, not by its shape', () => {
+    // The engine calls after a simulation's first go without the schema when that reads the same; here it would not:
+    // without the schema `{"__extn": {fn, arg}}` is a decimal, not the record the tool declares.
+    const host = MemoryHost.of({
+      'm.agents.yaml': [
+        'version: 1',
+        'namespace: N',
+        'policies: [p.cedar]',
+        'roles: [r]',
+        'agents:',
+        '  a: { roles: [r] }',
+        'servers:',
+        '  s:',
+        '    tools:',
+        '      - name: wrap',
+        '        inputSchema:',
+        '          type: object',
+        '          properties:',
+        '            __extn: { type: object, properties: { fn: { type: string }, arg: { type: string } }, required: [fn, arg] }',
+        '          required: [__extn]',
+        '',
+      ].join('\n'),
+      'p.cedar': [
+        '@id("wrap-decimal")',
+        'permit (principal, action == N::Action::"wrap", resource) when { context.input["__extn"].fn == "decimal" };',
+        '@id("role-no-two")',
+        'forbid (principal in N::Role::"r", action, resource) when { context.input["__extn"].arg == "2.0" };',
+        '',
+      ].join('\n'),
+    });
+    const project = new Project(host);
+    const call = (arg: string) => project.simulate('/ws/m.agents.yaml', { agent: 'a', tool: 'wrap', args: { __extn: { fn: 'decimal', arg } }, context: {} });
+    const one = call('1.0');
+    assert.deepEqual([one.decision, one.determining.map((d) => d.id), one.errors.length], ['allow', ['wrap-decimal'], 0], one.reason);
+    const two = call('2.0');
+    assert.deepEqual([two.decision, two.determining.map((d) => d.id), two.errors.length], ['deny', ['role-no-two'], 0], two.reason);
+  });
+
   it('keeps a bounded set of engine ids over hundreds of edits and simulations (memory stays flat)', () => {
     const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
     const project = new Project(host);

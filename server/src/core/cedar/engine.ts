@@ -232,10 +232,21 @@ export function preparsedSetCount(): number {
   return preparseCalls;
 }
 
-/** One authorization against a preparsed policy set; the request is validated against the preparsed schema. */
-export function authorizePrepared(policySetId: string, schemaId: string, req: AuthorizationRequest, validateRequest = true): { decision: EngineDecision } | { errors: EngineError[] } {
+/**
+ * One authorization against a preparsed policy set; the request is validated against the preparsed schema. Without a
+ * schema (`schemaId` undefined) the entities and context are read as plain Cedar JSON and the request is not validated:
+ * the caller then passes what the schema would have given (the action's entity and its ancestors).
+ */
+export function authorizePrepared(policySetId: string, schemaId: string | undefined, req: AuthorizationRequest, validateRequest = true): { decision: EngineDecision } | { errors: EngineError[] } {
   return guard(
-    () => answer(engine().statefulIsAuthorized({ ...req, preparsedPolicySetId: policySetId, preparsedSchemaName: schemaId, validateRequest })),
+    () =>
+      answer(
+        engine().statefulIsAuthorized(
+          schemaId === undefined
+            ? { ...req, preparsedPolicySetId: policySetId, validateRequest: false }
+            : { ...req, preparsedPolicySetId: policySetId, preparsedSchemaName: schemaId, validateRequest },
+        ),
+      ),
     (message) => ({ errors: [{ message, spans: [] }] }),
   );
 }
