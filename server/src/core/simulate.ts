@@ -549,7 +549,11 @@ function schemaFreeEntities(model: CedarModel, ns: string, action: string): Enti
     while (todo.length) {
       const p = parentsOf(todo.pop()!);
       if (!p) return undefined;
-      for (const x of p) if (!seen.has(x)) todo.push(seen.add(x) && x);
+      for (const x of p) {
+        if (seen.has(x)) continue;
+        seen.add(x);
+        todo.push(x);
+      }
     }
     seen.delete(id);
     return [...seen];
