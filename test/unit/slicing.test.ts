@@ -116,6 +116,23 @@ describe('simulation evaluates only the slice of policies that can apply to the 
     assert.deepEqual([two.decision, two.determining.map((d) => d.id), two.errors.length], ['deny', ['role-no-two'], 0], two.reason);
   });
 
+  it('gives the engine calls made without the schema the actions the policies name as literals, with their groups', () => {
+    // The role's group goes first (with the schema); the tool's group goes without it, and its permit asks whether
+    // another action is in `call_tool`: true with the schema, false if that action's entity were not sent.
+    const host = MemoryHost.of({
+      'm.agents.yaml': ['version: 1', 'namespace: N', 'policies: [p.cedar]', 'roles: [r]', 'agents:', '  a: { roles: [r] }', '  b: {}', 'servers:', '  s:', '    tools:', '      - { name: wrap }', '      - { name: other }', ''].join('\n'),
+      'p.cedar': [
+        '@id("other-in-group")',
+        'permit (principal, action == N::Action::"wrap", resource) when { N::Action::"other" in N::Action::"call_tool" };',
+        '@id("role-never")',
+        'forbid (principal in N::Role::"r", action, resource) when { principal == N::Agent::"b" };',
+        '',
+      ].join('\n'),
+    });
+    const r = new Project(host).simulate('/ws/m.agents.yaml', { agent: 'a', tool: 'wrap', args: {}, context: {} });
+    assert.deepEqual([r.decision, r.determining.map((d) => d.id), r.errors.length], ['allow', ['other-in-group'], 0], r.reason);
+  });
+
   it('keeps a bounded set of engine ids over hundreds of edits and simulations (memory stays flat)', () => {
     const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
     const project = new Project(host);

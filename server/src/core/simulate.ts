@@ -513,21 +513,43 @@ function authorizeGroups(groups: { id: string; members: Member[] }[], schemaId: 
 }
 
 /**
- * What the schema gives a request besides validating it, as plain entities: the action's entity with each of its
- * ancestors as a parent, and the ancestors' own (`action in Action::"call_tool"` reads them). Undefined when the
- * request could read differently without the schema: an attribute key of the model starting with `__` (Cedar's
- * escapes, `__entity` and `__extn`, are read by their shape when no schema gives the type), or an action group of
- * another type. Every value the converter makes is otherwise plain JSON (decimals and entities as explicit escapes).
+ * What the schema gives a request besides validating it, as plain entities: the entity of each action the request can
+ * read (the call's, and those the policies name as literals, as in `Action::"a" in Action::"call_tool"`) with each of
+ * its ancestors as a parent, and the ancestors' own. Undefined when the request could read differently without the
+ * schema: an attribute key of the model starting with `__` (Cedar's escapes, `__entity` and `__extn`, are read by their
+ * shape when no schema gives the type), or an action group of another type. Every value the converter makes is
+ * otherwise plain JSON (decimals and entities as explicit escapes).
  */
-function schemaFreeEntities(model: CedarModel, ns: string, action: string): EntityJson[] | undefined {
-  let byAction = schemaFree.get(model);
-  if (byAction === undefined) {
+function schemaFreeEntities(model: CedarModel, ns: string, actions: Iterable<string>): EntityJson[] | undefined {
+  let known = schemaFree.get(model);
+  if (known === undefined) {
     const types = [...model.inputTypes.values(), ...model.taggedTypes.values(), model.sessionType, { kind: 'Record', attrs: model.agentType } as CType];
-    byAction = types.some(escapeLike) ? null : new Map();
-    schemaFree.set(model, byAction);
+    known = types.some(escapeLike) ? null : new Map();
+    schemaFree.set(model, known);
   }
-  if (byAction === null) return undefined;
-  if (byAction.has(action)) return byAction.get(action) ?? undefined;
+  if (known === null) return undefined;
+  const out = new Map<string, EntityJson>();
+  for (const id of actions) {
+    if (out.has(id)) continue;
+    const e = actionEntity(model, ns, id, known);
+    if (e === 'refused') return undefined;
+    if (e === 'undeclared') continue;
+    out.set(id, e.entity);
+    for (const a of e.ancestors) {
+      const up = actionEntity(model, ns, a, known);
+      if (typeof up === 'string') return undefined;
+      out.set(a, up.entity);
+    }
+  }
+  return [...out.values()];
+}
+type ActionEntity = { entity: EntityJson; ancestors: string[] } | 'undeclared' | 'refused';
+const schemaFree = new WeakMap<CedarModel, Map<string, ActionEntity> | null>();
+
+/** An action's entity as the schema declares it, with every ancestor as a parent (cached per model). */
+function actionEntity(model: CedarModel, ns: string, action: string, known: Map<string, ActionEntity>): ActionEntity {
+  const hit = known.get(action);
+  if (hit) return hit;
   const actionType = `${ns}::Action`;
   const actions = own(own(model.schema, ns), 'actions');
   const parentsOf = (id: string): string[] | undefined => {
@@ -543,34 +565,29 @@ function schemaFreeEntities(model: CedarModel, ns: string, action: string): Enti
     }
     return out;
   };
-  const ancestors = (id: string): string[] | undefined => {
+  let e: ActionEntity;
+  if (own(actions, action) === undefined) e = 'undeclared';
+  else {
     const seen = new Set<string>();
-    const todo = [id];
-    while (todo.length) {
+    const todo = [action];
+    let ok = true;
+    while (ok && todo.length) {
       const p = parentsOf(todo.pop()!);
-      if (!p) return undefined;
-      for (const x of p) {
-        if (seen.has(x)) continue;
-        seen.add(x);
-        todo.push(x);
-      }
+      if (!p) ok = false;
+      else
+        for (const x of p) {
+          if (seen.has(x)) continue;
+          seen.add(x);
+          todo.push(x);
+        }
     }
-    seen.delete(id);
-    return [...seen];
-  };
-  const entities: EntityJson[] = [];
-  for (const id of [action, ...(ancestors(action) ?? [])]) {
-    const up = ancestors(id);
-    if (!up) {
-      byAction.set(action, undefined);
-      return undefined;
-    }
-    entities.push({ uid: { type: actionType, id }, attrs: {}, parents: up.map((x) => ({ type: actionType, id: x })) });
+    seen.delete(action);
+    const ancestors = [...seen];
+    e = ok ? { entity: { uid: { type: actionType, id: action }, attrs: {}, parents: ancestors.map((x) => ({ type: actionType, id: x })) }, ancestors } : 'refused';
   }
-  byAction.set(action, entities);
-  return entities;
+  known.set(action, e);
+  return e;
 }
-const schemaFree = new WeakMap<CedarModel, Map<string, EntityJson[] | undefined> | null>();
 
 function escapeLike(t: CType): boolean {
   switch (t.kind) {
@@ -680,6 +697,8 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     // entities name (see entitiesNamed): converting every agent's attributes was most of a call's cost. The result
     // still shows every entity.
     const named = entitiesNamed(prepared, entities, ctx);
+    // Actions named as literals in the policies' conditions: the engine calls made without the schema get their entities.
+    const namedActions = [...named].filter((k) => k.startsWith(`${action.type}\u0000`)).map((k) => k.slice(action.type.length + 1));
     const steps: { agent: string; decision: 'allow' | 'deny'; members: Member[]; req: AuthorizationRequest }[] = [];
     for (const agentId of chainIds) {
       const sent = entities.filter((e) => {
@@ -693,7 +712,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
       const slice = engineGroups(prepared, entry, tool.action, tool.server, principals);
       if ('errors' in slice) return cannotEvaluate(slice.errors.map((e) => `the engine refused the policy set: ${e.message}`));
       const req: AuthorizationRequest = { principal: { type: agentType, id: agentId }, action, resource, context: ctx, entities: sent };
-      const d = authorizeGroups(slice.groups, slice.schemaId, req, schemaFreeEntities(model, ns, tool.action));
+      const d = authorizeGroups(slice.groups, slice.schemaId, req, schemaFreeEntities(model, ns, [tool.action, ...namedActions]));
       if ('refused' in d) {
         const why = d.errors.map((e) => `the engine refused the request: ${e.message}`);
         result.chain.push({ agent: agentId, decision: 'deny', determining: [], errors: [], failOpenRisk: false, reason: why[0] ?? 'refused' });
