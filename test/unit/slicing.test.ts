@@ -133,6 +133,24 @@ describe('simulation evaluates only the slice of policies that can apply to the 
     assert.deepEqual([r.decision, r.determining.map((d) => d.id), r.errors.length], ['allow', ['other-in-group'], 0], r.reason);
   });
 
+  it('keeps the schema on every engine call when a policy names an action of another namespace (a hand-written schema)', () => {
+    const host = MemoryHost.of({
+      'm.agents.yaml': ['version: 1', 'namespace: N', 'schema: [ext.cedarschema]', 'policies: [p.cedar]', 'roles: [r]', 'agents:', '  a: { roles: [r] }', '  b: {}', 'servers:', '  s:', '    tools:', '      - { name: wrap }', ''].join('\n'),
+      'ext.cedarschema': 'namespace Ext {\n  action "grp";\n  action "y" in ["grp"];\n}\n',
+      'p.cedar': [
+        '@id("ext-in-group")',
+        'permit (principal, action == N::Action::"wrap", resource) when { Ext::Action::"y" in Ext::Action::"grp" };',
+        '@id("role-never")',
+        'forbid (principal in N::Role::"r", action, resource) when { principal == N::Agent::"b" };',
+        '',
+      ].join('\n'),
+    });
+    const project = new Project(host);
+    assert.ok(project.manifest('/ws/m.agents.yaml')?.model, 'the manifest and its hand-written schema make a model');
+    const r = project.simulate('/ws/m.agents.yaml', { agent: 'a', tool: 'wrap', args: {}, context: {} });
+    assert.deepEqual([r.decision, r.determining.map((d) => d.id), r.errors.length], ['allow', ['ext-in-group'], 0], r.reason);
+  });
+
   it('keeps a bounded set of engine ids over hundreds of edits and simulations (memory stays flat)', () => {
     const host = MemoryHost.fromDir(path.join(REPO, 'examples'));
     const project = new Project(host);

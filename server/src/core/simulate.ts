@@ -697,8 +697,15 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
     // entities name (see entitiesNamed): converting every agent's attributes was most of a call's cost. The result
     // still shows every entity.
     const named = entitiesNamed(prepared, entities, ctx);
-    // Actions named as literals in the policies' conditions: the engine calls made without the schema get their entities.
-    const namedActions = [...named].filter((k) => k.startsWith(`${action.type}\u0000`)).map((k) => k.slice(action.type.length + 1));
+    // Actions named as literals in the policies' conditions: the engine calls made without the schema get their
+    // entities. An action type of another namespace (a hand-written schema's) keeps the schema on every call.
+    const namedActions: string[] = [];
+    let foreignAction = false;
+    for (const k of named) {
+      const type = k.slice(0, k.indexOf('\u0000'));
+      if (type === action.type) namedActions.push(k.slice(type.length + 1));
+      else if (/(^|::)Action$/.test(type)) foreignAction = true;
+    }
     const steps: { agent: string; decision: 'allow' | 'deny'; members: Member[]; req: AuthorizationRequest }[] = [];
     for (const agentId of chainIds) {
       const sent = entities.filter((e) => {
@@ -712,7 +719,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
       const slice = engineGroups(prepared, entry, tool.action, tool.server, principals);
       if ('errors' in slice) return cannotEvaluate(slice.errors.map((e) => `the engine refused the policy set: ${e.message}`));
       const req: AuthorizationRequest = { principal: { type: agentType, id: agentId }, action, resource, context: ctx, entities: sent };
-      const d = authorizeGroups(slice.groups, slice.schemaId, req, schemaFreeEntities(model, ns, [tool.action, ...namedActions]));
+      const d = authorizeGroups(slice.groups, slice.schemaId, req, foreignAction ? undefined : schemaFreeEntities(model, ns, [tool.action, ...namedActions]));
       if ('refused' in d) {
         const why = d.errors.map((e) => `the engine refused the request: ${e.message}`);
         result.chain.push({ agent: agentId, decision: 'deny', determining: [], errors: [], failOpenRisk: false, reason: why[0] ?? 'refused' });
