@@ -706,6 +706,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
       if (type === action.type) namedActions.push(k.slice(type.length + 1));
       else if (/(^|::)Action$/.test(type)) foreignAction = true;
     }
+    const actionEntities = foreignAction ? undefined : schemaFreeEntities(model, ns, [tool.action, ...namedActions]);
     const steps: { agent: string; decision: 'allow' | 'deny'; members: Member[]; req: AuthorizationRequest }[] = [];
     for (const agentId of chainIds) {
       const sent = entities.filter((e) => {
@@ -719,7 +720,7 @@ function evaluate(entry: ManifestEntry | undefined, set: PolicySetInput, input: 
       const slice = engineGroups(prepared, entry, tool.action, tool.server, principals);
       if ('errors' in slice) return cannotEvaluate(slice.errors.map((e) => `the engine refused the policy set: ${e.message}`));
       const req: AuthorizationRequest = { principal: { type: agentType, id: agentId }, action, resource, context: ctx, entities: sent };
-      const d = authorizeGroups(slice.groups, slice.schemaId, req, foreignAction ? undefined : schemaFreeEntities(model, ns, [tool.action, ...namedActions]));
+      const d = authorizeGroups(slice.groups, slice.schemaId, req, actionEntities);
       if ('refused' in d) {
         const why = d.errors.map((e) => `the engine refused the request: ${e.message}`);
         result.chain.push({ agent: agentId, decision: 'deny', determining: [], errors: [], failOpenRisk: false, reason: why[0] ?? 'refused' });
