@@ -368,7 +368,7 @@ class OverlayHost implements ProjectHost {
   get root(): string {
     return this.base.root;
   }
-  listFiles(): string[] {
+  listFiles(): readonly string[] {
     return this.base.listFiles();
   }
   read(p: string): FileRead {

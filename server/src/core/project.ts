@@ -27,7 +27,7 @@ import type { CoreDiagnostic, Finding, Fix } from './types';
 /** What the project needs from its adapter (language server, CLI, tests): files and their texts. */
 export interface ProjectHost extends ManifestHost {
   /** Absolute paths of every manifest, policy file and tool list in the workspace. */
-  listFiles(): string[];
+  listFiles(): readonly string[];
 }
 
 /**
@@ -157,7 +157,9 @@ export class Project {
   /** Per policy file, the last split (stored as soon as it is made, before the rest of its check): the next edit's start. */
   private bases = new Map<string, SplitBase>();
   private idsCache = new Map<string, { text: string; members: SetMember[] }>();
-  private coverage = new Map<string, { key: string; files: string[] }>();
+  private coverage = new Map<string, { key: string; files: string[]; listing: readonly string[]; serials: string }>();
+  /** The manifests of the last listing the host handed out (a host that lists the same array has the same files). */
+  private manifestListing: { listing: readonly string[]; files: string[] } | undefined;
   private accessMemo = new Map<string, { entry: ManifestEntry; lists: PolicyInfo[][]; set: PolicySetInput; map: AccessMap }>();
   /** How many cells the last access map computation evaluated (all of them, or the slice an edit can affect): for tests and benches. */
   lastAccessCellsEvaluated = 0;
@@ -225,7 +227,9 @@ export class Project {
   }
 
   manifestFiles(): string[] {
-    return this.host.listFiles().filter(isManifestFile).sort();
+    const listing = this.host.listFiles();
+    if (this.manifestListing?.listing !== listing) this.manifestListing = { listing, files: listing.filter(isManifestFile).sort() };
+    return [...this.manifestListing.files];
   }
 
   /** The hand-written Cedar schema at `file`, read with Cedar (cached while its text is unchanged). */
@@ -315,12 +319,19 @@ export class Project {
 
   /** Policy files covered by a manifest (each assigned to its closest manifest only). Memoised while the files and manifests' outlines are the same. */
   policyFilesOf(entry: ManifestEntry): string[] {
-    const policyFiles = this.host.listFiles().filter(isPolicyFile);
-    const key = `${this.manifestFiles().map((f) => this.outline(f)?.serial ?? '-').join(',')}|${policyFiles.join('\n')}`;
+    const listing = this.host.listFiles();
+    const serials = this.manifestFiles().map((f) => this.outline(f)?.serial ?? '-').join(',');
     const hit = this.coverage.get(entry.file);
-    if (hit && hit.key === key) return hit.files;
+    // The same listing (the very array: a simulation asks several times between two changes) and the same manifests.
+    if (hit && hit.listing === listing && hit.serials === serials) return hit.files;
+    const policyFiles = listing.filter(isPolicyFile);
+    const key = `${serials}|${policyFiles.join('\n')}`;
+    if (hit && hit.key === key) {
+      hit.listing = listing;
+      return hit.files;
+    }
     const files = policyFiles.filter((f) => this.coveringManifestFile(f) === entry.file).sort();
-    this.coverage.set(entry.file, { key, files });
+    this.coverage.set(entry.file, { key, files, listing, serials });
     return files;
   }
 

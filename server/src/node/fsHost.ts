@@ -280,7 +280,7 @@ export class FsHost implements ProjectHost {
     this.confinement = new Confinement(root);
   }
 
-  listFiles(): string[] {
+  listFiles(): readonly string[] {
     this.files ??= [...new Set([...(this.listing ?? walkWorkspace(this.root)), ...this.extraFiles])].sort();
     return this.files;
   }

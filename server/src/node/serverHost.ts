@@ -9,6 +9,8 @@ import type { FileRead } from '../core/manifest/load';
  */
 export class ServerHost implements ProjectHost {
   private files: Set<string> | undefined;
+  /** The sorted listing last handed out, until a file or an open document comes or goes (a simulation asks several times). */
+  private listed: readonly string[] | undefined;
   private readonly disk = new Map<string, FileRead>();
   /** Open documents refused for leaving the workspace (checked once per path, again after a change on disk). */
   private readonly outside = new Map<string, boolean>();
@@ -26,11 +28,13 @@ export class ServerHost implements ProjectHost {
     this.confinement = new Confinement(root);
   }
 
-  listFiles(): string[] {
+  listFiles(): readonly string[] {
+    if (this.listed) return this.listed;
     this.files ??= new Set(this.orphan ? orphanFolderFiles(this.root).files : walkWorkspace(this.root));
     const all = new Set(this.files);
     for (const p of this.open.keys()) if (p.startsWith(this.root + '/')) all.add(p);
-    return [...all].sort();
+    this.listed = [...all].sort();
+    return this.listed;
   }
 
   read(p: string): FileRead {
@@ -58,6 +62,7 @@ export class ServerHost implements ProjectHost {
   }
 
   setOpen(p: string, text: string | undefined) {
+    if (this.open.has(p) !== (text !== undefined)) this.listed = undefined;
     if (text === undefined) this.open.delete(p);
     else this.open.set(p, text);
   }
@@ -67,13 +72,15 @@ export class ServerHost implements ProjectHost {
     this.disk.delete(p);
     this.outside.delete(p);
     if (!this.files || !isRelevantFile(p)) return;
-    if (kind === 'deleted') this.files.delete(p);
-    else this.files.add(p);
+    if (kind === 'deleted' ? !this.files.delete(p) : this.files.has(p)) return;
+    if (kind !== 'deleted') this.files.add(p);
+    this.listed = undefined;
   }
 
   /** Forget the file list (a folder was created or deleted). */
   rescan() {
     this.files = undefined;
+    this.listed = undefined;
     this.disk.clear();
     this.outside.clear();
   }
