@@ -10,7 +10,7 @@
  * policy whose scope names an action of another namespace or one the schema lacks depends on the whole schema.
  */
 import { hashText } from '../text';
-import { entityLiterals, walkConditions, type Uid } from './ast';
+import { accessPath, children, entityLiterals, type Uid } from './ast';
 import type { CedarExpr, PolicyJson, SchemaJson } from './engine';
 import { own } from '../own';
 
@@ -25,8 +25,10 @@ interface SchemaParts {
   children: Map<string, string[]>;
   /** Action id → its definition as the schema holds it. */
   defs: Map<string, unknown>;
-  /** Context paths read (as a key) → action id → what of the action those paths depend on. */
-  views: Map<string, Map<string, string>>;
+  /** `h\u0000id` → hash of an action's principal and resource types and groups; `p\u0000id\u0000path` → of its types along the path. */
+  views: Map<string, string>;
+  /** The actions a policy's validation sees and the context paths it reads (as a key) → its key. */
+  joined: Map<string, string>;
 }
 
 const partsBySchema = new WeakMap<SchemaJson, SchemaParts>();
@@ -53,7 +55,7 @@ function partsOf(schema: SchemaJson, whole: string): SchemaParts {
     }
   }
   const base = def ? hashText(JSON.stringify({ ns, entityTypes: def.entityTypes, commonTypes: def.commonTypes ?? null, annotations: (def as { annotations?: unknown }).annotations ?? null })) : whole;
-  parts = { whole, base, namespace: ns, actions, children, defs, views: new Map() };
+  parts = { whole, base, namespace: ns, actions, children, defs, views: new Map(), joined: new Map() };
   partsBySchema.set(schema, parts);
   return parts;
 }
@@ -85,13 +87,14 @@ function computeKey(schema: SchemaJson, schemaKey: string, json: PolicyJson): st
     if (!uid || typeof uid.type !== 'string' || typeof uid.id !== 'string') return schemaKey;
     named.push({ type: uid.type, id: uid.id });
   }
-  // An unconstrained scope is validated against every action.
-  if (!scoped) for (const id of parts.actions.keys()) ids.add(id);
+  // An unconstrained scope is validated against every action (listed once per schema, below).
+  const every = !scoped;
   // Actions named in the conditions are checked to exist too.
   for (const u of entityLiterals(json)) if (/(^|::)Action$/.test(u.type)) named.push(u);
   for (const u of named) {
     // An action of another namespace, or one the schema lacks (Cedar's "did you mean" looks at every action).
     if (u.type !== actionType || !parts.actions.has(u.id)) return schemaKey;
+    if (every) continue;
     // The action and every action under it (`in` matches descendants).
     const todo = [u.id];
     while (todo.length) {
@@ -101,69 +104,94 @@ function computeKey(schema: SchemaJson, schemaKey: string, json: PolicyJson): st
       todo.push(...(parts.children.get(id) ?? []));
     }
   }
-  const paths = contextPaths(json);
-  const pathsKey = JSON.stringify(paths);
-  let views = parts.views.get(pathsKey);
-  if (!views) parts.views.set(pathsKey, (views = new Map()));
+  const { paths, key: pathsKey } = contextPaths(json);
+  // Each action's part, and each path's, hashed once per schema: the key of a policy is then a short string.
   const view = (id: string): string => {
-    let v = views!.get(id);
-    if (v === undefined) views!.set(id, (v = actionView(parts.defs.get(id), paths)));
-    return v;
+    const def = parts.defs.get(id);
+    let head = parts.views.get(`h\u0000${id}`);
+    if (head === undefined) parts.views.set(`h\u0000${id}`, (head = hashText(actionHead(def))));
+    let out = head;
+    for (const p of paths) {
+      const k = `p\u0000${id}\u0000${JSON.stringify(p)}`;
+      let v = parts.views.get(k);
+      if (v === undefined) parts.views.set(k, (v = hashText(JSON.stringify(alongPath(own(own(def, 'appliesTo'), 'context'), p)))));
+      out += `,${v}`;
+    }
+    return out;
   };
-  return hashText(`${parts.base}|${pathsKey}|${[...ids].sort().map((id) => `${id}=${view(id)}`).join('|')}`);
+  // The key depends on the actions and the paths only: worked out once per schema for each pair met (guardrails open
+  // to every tool share one; the policies of a tool reading the same arguments share one).
+  const all = every || ids.size === parts.actions.size;
+  const sorted = all ? undefined : [...ids].sort();
+  const memo = sorted ? `${sorted.join('\u0000')}\u0000\u0000${pathsKey}` : `*\u0000${pathsKey}`;
+  let key = parts.joined.get(memo);
+  if (key === undefined) {
+    const list = sorted ?? [...parts.actions.keys()].sort();
+    parts.joined.set(memo, (key = hashText(`${parts.base}|${pathsKey}|${list.map((id) => `${id}=${view(id)}`).join('|')}`)));
+  }
+  return key;
 }
 
 /**
  * The attribute paths under `context` the conditions read (`context.input.a` → ['input','a'], `context.input has b` →
- * ['input','b']), sorted and without repeats; [] for a bare `context` (the whole context type matters).
+ * ['input','b']), sorted and without repeats; [] for a bare `context` (the whole context type matters). Kept per
+ * parsed policy (the parse cache hands back the same JSON for the same text), with their key.
  */
-function contextPaths(json: PolicyJson): string[][] {
+function contextPaths(json: PolicyJson): { paths: string[][]; key: string } {
+  const hit = pathsOf.get(json);
+  if (hit) return hit;
   const found = new Map<string, string[]>();
-  walkConditions(json, (e, parents) => {
-    if (own(e, 'Var') !== 'context') return;
-    const path: string[] = [];
-    let child: CedarExpr = e;
-    for (let i = parents.length - 1; i >= 0; i--) {
-      const dot = own(parents[i], '.') as { left?: unknown; attr?: unknown } | undefined;
-      if (!dot || dot.left !== child || typeof dot.attr !== 'string') break;
-      path.push(dot.attr);
-      child = parents[i]!;
+  const record = (path: string[]) => found.set(JSON.stringify(path), path);
+  const visit = (e: CedarExpr): void => {
+    const has = own(e, 'has') as { left?: unknown; attr?: unknown } | undefined;
+    if (has && typeof has === 'object') {
+      const base = accessPath(has.left as CedarExpr);
+      if (base?.[0] === 'context') {
+        const attrs = Array.isArray(has.attr) ? has.attr : [has.attr];
+        record(attrs.every((x): x is string => typeof x === 'string') ? [...base.slice(1), ...attrs] : []);
+        return;
+      }
     }
-    const up = parents.length - 1 - path.length;
-    const has = up >= 0 ? (own(parents[up], 'has') as { left?: unknown; attr?: unknown } | undefined) : undefined;
-    if (has && has.left === child) {
-      const attrs = Array.isArray(has.attr) ? has.attr : [has.attr];
-      if (attrs.every((x): x is string => typeof x === 'string')) path.push(...attrs);
-      else path.length = 0;
+    // An access chain rooted at a variable holds nothing else to visit.
+    const path = accessPath(e);
+    if (path) {
+      if (path[0] === 'context') record(path.slice(1));
+      return;
     }
-    found.set(JSON.stringify(path), path);
+    for (const c of children(e)) visit(c);
+  };
+  for (const c of json.conditions) visit(c.body);
+  const paths = [...found.keys()].sort().map((k) => found.get(k)!);
+  const out = { paths, key: JSON.stringify(paths) };
+  pathsOf.set(json, out);
+  return out;
+}
+const pathsOf = new WeakMap<PolicyJson, { paths: string[][]; key: string }>();
+
+/**
+ * What a policy's validation can see of an action besides its context: its principal and resource types, its groups,
+ * and whether it declares a context at all.
+ */
+function actionHead(def: unknown): string {
+  const appliesTo = own(def, 'appliesTo');
+  return JSON.stringify({
+    principal: own(appliesTo, 'principalTypes') ?? null,
+    resource: own(appliesTo, 'resourceTypes') ?? null,
+    memberOf: own(def, 'memberOf') ?? null,
+    hasContext: own(appliesTo, 'context') !== undefined,
   });
-  return [...found.keys()].sort().map((k) => found.get(k)!);
 }
 
 /**
- * What a policy's validation can see of an action, given the context paths it reads: the action's principal and
- * resource types and groups, and along each path the type of each attribute (required or not), down to the whole type
- * at its end. Where the path leaves the declared type (the record lacks the attribute, or the type is not a record
- * declared in place, e.g. a common type, whose definition is in the key's base), that type whole.
+ * What a policy's validation can see of an action's context along one path it reads: the type of each attribute on the
+ * way (required or not), down to the whole type at its end. Where the path leaves the declared type (the record lacks
+ * the attribute: Cedar's "did you mean" lists the others; or the type is not a record declared in place, e.g. a common
+ * type, whose definition is in the key's base), that type whole.
  */
-function actionView(def: unknown, paths: string[][]): string {
-  const appliesTo = own(def, 'appliesTo');
-  const context = own(appliesTo, 'context');
-  const along = (type: unknown, path: string[]): unknown => {
-    if (!path.length || own(type, 'type') !== 'Record') return type ?? null;
-    const attrs = own(type, 'attributes');
-    const attr = own(attrs, path[0]!);
-    if (attr === undefined) return { lacks: path[0], record: type };
-    return { [path[0]!]: { required: own(attr, 'required') ?? true, additional: own(type, 'additionalAttributes') ?? null, type: along(attr, path.slice(1)) } };
-  };
-  return hashText(
-    JSON.stringify({
-      principal: own(appliesTo, 'principalTypes') ?? null,
-      resource: own(appliesTo, 'resourceTypes') ?? null,
-      memberOf: own(def, 'memberOf') ?? null,
-      hasContext: context !== undefined,
-      context: paths.map((p) => along(context, p)),
-    }),
-  );
+function alongPath(type: unknown, path: string[]): unknown {
+  if (!path.length || own(type, 'type') !== 'Record') return type ?? null;
+  const attrs = own(type, 'attributes');
+  const attr = own(attrs, path[0]!);
+  if (attr === undefined) return { lacks: path[0], record: type };
+  return { [path[0]!]: { required: own(attr, 'required') ?? true, additional: own(type, 'additionalAttributes') ?? null, type: alongPath(attr, path.slice(1)) } };
 }
