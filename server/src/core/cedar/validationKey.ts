@@ -19,8 +19,6 @@ interface SchemaParts {
   /** Everything but the actions. */
   base: string;
   namespace: string | undefined;
-  /** Action id → hash of its definition. */
-  actions: Map<string, string>;
   /** Action id → the actions that are directly `memberOf` it. */
   children: Map<string, string[]>;
   /** Action id → its definition as the schema holds it. */
@@ -39,12 +37,10 @@ function partsOf(schema: SchemaJson, whole: string): SchemaParts {
   const namespaces = Object.keys(schema);
   const ns = namespaces.length === 1 ? namespaces[0] : undefined;
   const def = ns !== undefined ? schema[ns] : undefined;
-  const actions = new Map<string, string>();
   const children = new Map<string, string[]>();
   const defs = new Map<string, unknown>();
   if (def) {
     for (const [id, a] of Object.entries(def.actions ?? {})) {
-      actions.set(id, hashText(JSON.stringify(a)));
       defs.set(id, a);
       for (const parent of (a as { memberOf?: { id?: unknown; type?: unknown }[] }).memberOf ?? []) {
         if (typeof parent.id !== 'string') continue;
@@ -55,7 +51,7 @@ function partsOf(schema: SchemaJson, whole: string): SchemaParts {
     }
   }
   const base = def ? hashText(JSON.stringify({ ns, entityTypes: def.entityTypes, commonTypes: def.commonTypes ?? null, annotations: (def as { annotations?: unknown }).annotations ?? null })) : whole;
-  parts = { whole, base, namespace: ns, actions, children, defs, views: new Map(), joined: new Map() };
+  parts = { whole, base, namespace: ns, children, defs, views: new Map(), joined: new Map() };
   partsBySchema.set(schema, parts);
   return parts;
 }
@@ -93,7 +89,7 @@ function computeKey(schema: SchemaJson, schemaKey: string, json: PolicyJson): st
   for (const u of entityLiterals(json)) if (/(^|::)Action$/.test(u.type)) named.push(u);
   for (const u of named) {
     // An action of another namespace, or one the schema lacks (Cedar's "did you mean" looks at every action).
-    if (u.type !== actionType || !parts.actions.has(u.id)) return schemaKey;
+    if (u.type !== actionType || !parts.defs.has(u.id)) return schemaKey;
     if (every) continue;
     // The action and every action under it (`in` matches descendants).
     const todo = [u.id];
@@ -121,12 +117,12 @@ function computeKey(schema: SchemaJson, schemaKey: string, json: PolicyJson): st
   };
   // The key depends on the actions and the paths only: worked out once per schema for each pair met (guardrails open
   // to every tool share one; the policies of a tool reading the same arguments share one).
-  const all = every || ids.size === parts.actions.size;
+  const all = every || ids.size === parts.defs.size;
   const sorted = all ? undefined : [...ids].sort();
   const memo = sorted ? `${sorted.join('\u0000')}\u0000\u0000${pathsKey}` : `*\u0000${pathsKey}`;
   let key = parts.joined.get(memo);
   if (key === undefined) {
-    const list = sorted ?? [...parts.actions.keys()].sort();
+    const list = sorted ?? [...parts.defs.keys()].sort();
     parts.joined.set(memo, (key = hashText(`${parts.base}|${pathsKey}|${list.map((id) => `${id}=${view(id)}`).join('|')}`)));
   }
   return key;
